@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/**
+ * The LDAP connector's configuration: Dex's keys and shape (a Dex user can paste their
+ * `config:` block), plus sigil's additions, each marked "sigil:" in its description.
+ */
+const scope = z
+  .enum(['sub', 'one'])
+  .default('sub')
+  .meta({ description: 'Search scope: `sub` (whole subtree, default) or `one` (one level).' });
+
+export const userMatcherSchema = z
+  .object({
+    userAttr: z.string().min(1).meta({ description: 'Attribute of the user entry, e.g. `DN` or `uid`.' }),
+    groupAttr: z
+      .string()
+      .min(1)
+      .meta({ description: 'Attribute of the group entry that holds `userAttr`, e.g. `member` or `memberUid`.' }),
+    recursionGroupAttr: z.string().min(1).optional().meta({
+      description:
+        'When set, parent groups are found recursively by matching this attribute of the group (e.g. `DN`) against `groupAttr` of other groups. Cycles are detected.',
+    }),
+  })
+  .strict();
+
+export const ldapConfigSchema = z
+  .object({
+    host: z.string().min(1).meta({
+      description:
+        'host:port of the directory. sigil: a comma-separated list (`ldap1:636,ldap2:636`) is tried in order, failing over when a host does not answer. Default port 636, or 389 with `insecureNoSSL` or `startTLS`.',
+    }),
+    insecureNoSSL: z.boolean().default(false).meta({
+      description: 'Plain-text LDAP with no TLS. Passwords cross the network in the clear: tests only.',
+    }),
+    insecureSkipVerify: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Do not verify the server certificate. Never in production.' }),
+    startTLS: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Connect with plain LDAP, then upgrade with StartTLS (port 389 by default).' }),
+    rootCA: z.string().optional().meta({ description: 'Path to a PEM file of CA certificates to trust.' }),
+    rootCAData: z
+      .string()
+      .optional()
+      .meta({ description: 'Base64-encoded PEM CA certificates to trust (instead of `rootCA`).' }),
+    clientCert: z.string().optional().meta({ description: 'Path to a PEM client certificate (mutual TLS).' }),
+    clientKey: z.string().optional().meta({ description: 'Path to the PEM key of `clientCert`.' }),
+    bindDN: z
+      .string()
+      .optional()
+      .meta({ description: 'DN of the service account used to search. Empty: anonymous search.' }),
+    bindPW: z
+      .string()
+      .optional()
+      .meta({ description: 'Password of `bindDN`. Also `bindPWFile` or `${ENV}`.' }),
+    usernamePrompt: z
+      .string()
+      .default('Username')
+      .meta({ description: 'Label of the username field on the login page.' }),
+    connectTimeout: z.string().default('5s').meta({ description: 'sigil: timeout to open a connection to one host.' }),
+    timeout: z.string().default('10s').meta({ description: 'sigil: timeout of one LDAP operation.' }),
+    poolSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .meta({ description: 'sigil: service-account connections kept open and reused.' }),
+    userSearch: z
+      .object({
+        baseDN: z.string().min(1).meta({ description: 'Where users are searched, e.g. `ou=People,dc=example,dc=org`.' }),
+        filter: z
+          .string()
+          .optional()
+          .meta({ description: 'Extra filter every user must match, e.g. `(objectClass=person)`.' }),
+        scope,
+        username: z
+          .string()
+          .min(1)
+          .meta({ description: 'Attribute the typed username is compared with, e.g. `uid` or `sAMAccountName`.' }),
+        idAttr: z.string().default('entryUUID').meta({
+          description:
+            'Immutable attribute that becomes `sub` (`entryUUID`, `objectGUID`, `nsUniqueId`, `ipaUniqueID`). Binary values are base64url-encoded; `objectGUID` is formatted as a GUID. Never the DN.',
+        }),
+        emailAttr: z.string().default('mail').meta({ description: 'Attribute holding the email address.' }),
+        nameAttr: z.string().default('cn').meta({ description: 'Attribute holding the display name.' }),
+        preferredUsernameAttr: z
+          .string()
+          .optional()
+          .meta({ description: 'Attribute for `preferred_username` (default: the typed username attribute).' }),
+        emailSuffix: z.string().optional().meta({
+          description: 'When the entry has no email: `<username>@<emailSuffix>` is used instead.',
+        }),
+        emailVerifiedAttr: z.string().optional().meta({
+          description:
+            'sigil: attribute whose value (TRUE/true/1/yes) says the email is verified. Dex hard-codes true.',
+        }),
+        emailVerified: z.boolean().default(true).meta({
+          description: 'sigil: `email_verified` when `emailVerifiedAttr` is not set or not present on the entry.',
+        }),
+      })
+      .strict(),
+    groupSearch: z
+      .object({
+        baseDN: z.string().min(1).meta({ description: 'Where groups are searched.' }),
+        filter: z
+          .string()
+          .optional()
+          .meta({ description: 'Extra filter every group must match, e.g. `(objectClass=groupOfNames)`.' }),
+        scope,
+        userMatchers: z.array(userMatcherSchema).min(1).optional().meta({
+          description: 'How a user is matched to a group; every matcher is tried and the results merged.',
+        }),
+        userAttr: z.string().optional().meta({ description: 'Dex legacy: same as one userMatcher.' }),
+        groupAttr: z.string().optional().meta({ description: 'Dex legacy: same as one userMatcher.' }),
+        nameAttr: z.string().default('cn').meta({ description: 'Attribute of the group that becomes its name in `groups`.' }),
+        activeDirectoryNested: z.boolean().default(false).meta({
+          description:
+            'sigil: fetch nested groups server-side on Active Directory with LDAP_MATCHING_RULE_IN_CHAIN (1.2.840.113556.1.4.1941) on `member`.',
+        }),
+        pageSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(500)
+          .meta({ description: 'sigil: simple paged results page size for group searches.' }),
+        maxDepth: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(16)
+          .meta({ description: 'sigil: deepest nesting followed by recursive group search.' }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type LdapConfigInput = z.input<typeof ldapConfigSchema>;
+export type LdapConfig = z.output<typeof ldapConfigSchema>;

@@ -1,0 +1,71 @@
+/**
+ * One error type for everything sigil raises on purpose. Every error has a stable `code`
+ * (documented in docs/errors.md, checked by test/unit/errors.test.ts), an HTTP `status`, and
+ * `expose = status < 500`: the message of an exposed error may be shown to the requester,
+ * anything else is logged and answered with a generic message (Koa's contract).
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: { status: 500, description: 'The configuration file does not validate.' },
+  CONFIG_NOT_FOUND: { status: 500, description: 'The configuration file cannot be read.' },
+  CONFIG_ENV_MISSING: {
+    status: 500,
+    description: 'A `${VAR}` reference or a `*File` key names something that is not there.',
+  },
+  DATA_DIR_LOCKED: {
+    status: 500,
+    description: 'Another sigil process holds the embedded database directory.',
+  },
+  DB_UNAVAILABLE: { status: 503, description: 'The database cannot be reached.' },
+  DB_MIGRATION_FAILED: { status: 500, description: 'A database migration failed.' },
+  STORAGE_INVALID_INPUT: {
+    status: 400,
+    description: 'A value cannot be stored (for example it contains a NUL byte).',
+  },
+  KEYS_UNAVAILABLE: { status: 503, description: 'No usable signing key is available.' },
+  KEY_NOT_FOUND: { status: 404, description: 'No signing key has that key id.' },
+  CONNECTOR_UNAVAILABLE: {
+    status: 503,
+    description: 'The identity backend (LDAP directory) cannot be reached.',
+  },
+  CONNECTOR_MISCONFIGURED: {
+    status: 500,
+    description: 'The identity backend answered in a way the configuration does not allow.',
+  },
+  CONNECTOR_NOT_FOUND: { status: 400, description: 'No connector has that id.' },
+  ACCOUNT_CONFLICT: {
+    status: 500,
+    description: 'Two connectors returned the same stable user id.',
+  },
+  ACCESS_DENIED: { status: 403, description: 'Policy refuses this user for this client.' },
+  TLS_INVALID: { status: 500, description: 'A TLS certificate or key cannot be used.' },
+  CLUSTER_NOT_FOUND: { status: 404, description: 'No cluster has that name.' },
+  BAD_REQUEST: { status: 400, description: 'The request is malformed.' },
+  NOT_FOUND: { status: 404, description: 'Nothing is here.' },
+  CLI_USAGE: { status: 400, description: 'A command was called with wrong arguments.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = options?.status ?? ERROR_CODES[code].status;
+    this.expose = this.status < 500;
+  }
+}
+
+export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
+  return err instanceof AppError && (code === undefined || err.code === code);
+}
+
+/** The message of anything thrown, without its stack. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,119 @@
+import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/schema.js';
+import { ms } from '../config/resolve.js';
+import type { KeySet } from '../keys/index.js';
+import type { AccountService } from './accounts.js';
+import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
+import type { ProviderPages } from './pages.js';
+import { buildInteractionPolicy } from './policy.js';
+
+export interface ProviderDeps {
+  config: Config;
+  adapter: new (name: string) => Adapter;
+  accounts: AccountService;
+  keys: KeySet;
+  /** Cookie-signing keys shared by every replica (from the database). */
+  cookieKeys: readonly string[];
+  pages: ProviderPages;
+}
+
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'preferred_username'],
+  email: ['email', 'email_verified'],
+  groups: ['groups'],
+} as const;
+
+const sec = (duration: string): number => Math.round(ms(duration) / 1000);
+
+/**
+ * Builds oidc-provider's Configuration from sigil's. Everything protocol-shaped is
+ * oidc-provider's; this file only decides policy: which clients, which TTLs, who gets
+ * refresh tokens, which claims go in the id_token.
+ */
+export function buildConfiguration(deps: ProviderDeps): { configuration: Configuration; policies: ReadonlyMap<string, ClientPolicy> } {
+  const { config, keys, pages } = deps;
+  const policies = new Map(config.staticClients.map((c) => [c.id, clientPolicy(c, config)]));
+  const policyOf = (clientId: string | undefined): ClientPolicy | undefined =>
+    clientId === undefined ? undefined : policies.get(clientId);
+  const refresh = config.expiry.refreshTokens;
+  const idTokenTtl = sec(config.expiry.idTokens);
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    clients: config.staticClients.map((c) => clientMetadata(c, keys.active.alg)),
+    findAccount: deps.accounts.findAccount,
+    jwks: { keys: keys.published.map((k) => ({ ...k.privateJwk })) },
+    cookies: {
+      keys: [...deps.cookieKeys],
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
+    // kube-apiserver reads only the id_token: scope claims (groups, email) must be in it.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
+    clientDefaults: { id_token_signed_response_alg: keys.active.alg, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || policyOf(client.clientId)?.public === true },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => pages.logout(ctx, form),
+        postLogoutSuccessSource: (ctx) => pages.logoutSuccess(ctx),
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: buildInteractionPolicy((clientId) => policyOf(clientId)?.skipConsent === true),
+    },
+    // Refresh tokens for configured clients even without offline_access (kubelogin never asks).
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || policyOf(client.clientId)?.refreshTokens === true),
+    // Refresh tokens live by their own idle and absolute lifetimes, not the browser session's.
+    expiresWithSession: (ctx, code) =>
+      !(code.scopes.has('offline_access') || policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true),
+    ttl: {
+      AccessToken: idTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: (ctx) => policyOf(ctx.oidc.client?.clientId)?.idTokenTtlSec ?? idTokenTtl,
+      Interaction: sec(config.expiry.authRequests),
+      Session: sec(config.expiry.sessions),
+      DeviceCode: sec(config.expiry.deviceRequests),
+      Grant: sec(refresh.absoluteLifetime),
+      RefreshToken: (_ctx, token) => {
+        const now = Math.floor(Date.now() / 1000);
+        const started = token.iiat ?? token.iat ?? now;
+        const absoluteLeft = started + sec(refresh.absoluteLifetime) - now;
+        return Math.max(1, Math.min(sec(refresh.validIfNotUsedFor), absoluteLeft));
+      },
+    },
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { oidc } = ctx;
+      const clientId = oidc.client?.clientId;
+      const accountId = oidc.session?.accountId;
+      if (clientId === undefined || accountId === undefined) return undefined;
+      const grantId = (oidc.result?.['consent'] as { grantId?: string } | undefined)?.grantId ?? oidc.session?.grantIdFor(clientId);
+      const existing = grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
+      if (policyOf(clientId)?.skipConsent !== true) return existing;
+      // First-party client: grant what it asked for, without a consent page.
+      const grant = existing ?? new oidc.provider.Grant({ accountId, clientId });
+      const scope = typeof oidc.params?.['scope'] === 'string' ? oidc.params['scope'] : 'openid';
+      grant.addOIDCScope(scope);
+      const requestedClaims = oidc.requestParamClaims;
+      if (requestedClaims !== undefined && requestedClaims.size > 0) grant.addOIDCClaims([...requestedClaims]);
+      await grant.save();
+      return grant;
+    },
+    renderError: async (ctx, out) => {
+      await pages.error(ctx, { error: out.error, description: out.error_description });
+    },
+    extraParams: ['connector_id'],
+  };
+  return { configuration, policies };
+}

@@ -1,0 +1,54 @@
+import type { Identity } from '../connectors/connector.js';
+import { AppError } from '../errors.js';
+import type { Queryable } from './db.js';
+
+/**
+ * The people sigil has seen: `sub` → the connector that owns it and the identity it last
+ * returned. findAccount reads it to answer for a `sub`; refresh re-checks the connector and
+ * writes it again.
+ */
+export interface StoredIdentity {
+  readonly sub: string;
+  readonly connectorId: string;
+  readonly identity: Identity;
+  readonly updatedAt: Date;
+}
+
+interface Row {
+  sub: string;
+  connector_id: string;
+  claims: Identity;
+  connector_data: Record<string, unknown> | null;
+  updated_at: Date;
+}
+
+export async function saveIdentity(db: Queryable, connectorId: string, identity: Identity): Promise<void> {
+  const { connectorData, ...claims } = identity;
+  const { rows } = await db.query<{ connector_id: string }>(
+    `INSERT INTO identities (sub, connector_id, username, claims, connector_data, updated_at)
+     VALUES ($1, $2, $3, $4, $5, now())
+     ON CONFLICT (sub) DO UPDATE SET username = EXCLUDED.username, claims = EXCLUDED.claims,
+       connector_data = EXCLUDED.connector_data, updated_at = now()
+       WHERE identities.connector_id = EXCLUDED.connector_id
+     RETURNING connector_id`,
+    [identity.userId, connectorId, identity.username, claims, connectorData ?? null],
+  );
+  if (rows.length === 0) {
+    throw new AppError('ACCOUNT_CONFLICT', `connector ${connectorId} returned a user id that another connector already owns`);
+  }
+}
+
+export async function findIdentity(db: Queryable, sub: string): Promise<StoredIdentity | undefined> {
+  const { rows } = await db.query<Row>(
+    'SELECT sub, connector_id, claims, connector_data, updated_at FROM identities WHERE sub = $1',
+    [sub],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    sub: row.sub,
+    connectorId: row.connector_id,
+    identity: { ...row.claims, ...(row.connector_data === null ? {} : { connectorData: row.connector_data }) },
+    updatedAt: new Date(row.updated_at),
+  };
+}

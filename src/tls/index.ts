@@ -1,0 +1,2 @@
+export { ensureDevTls, DEFAULT_DEV_HOSTNAMES, type DevTls } from './dev-ca.js';
+export { lastCertificateOfChain, readPemCertificates } from './pem.js';
