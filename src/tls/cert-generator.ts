@@ -36,13 +36,19 @@ export async function generateCa(commonName: string, now: Date): Promise<Generat
       signingAlgorithm: SIGNING_ALGORITHM,
       extensions: [
         new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
       ],
     },
     webcrypto,
   );
-  return { certPem: withNewline(cert.toString('pem')), keyPem: await exportKeyPem(keys.privateKey) };
+  return {
+    certPem: withNewline(cert.toString('pem')),
+    keyPem: await exportKeyPem(keys.privateKey),
+  };
 }
 
 /** A server certificate for `hostnames` (DNS names and IP addresses), signed by the CA. */
@@ -53,7 +59,13 @@ export async function generateLeaf(
 ): Promise<GeneratedPair> {
   const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await webcrypto.subtle.importKey('pkcs8', pemToDer(ca.keyPem), EC_ALGORITHM, false, ['sign']);
+  const caKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    pemToDer(ca.keyPem),
+    EC_ALGORITHM,
+    false,
+    ['sign'],
+  );
   const keys = await generateKeys();
   const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const aki =
@@ -76,7 +88,9 @@ export async function generateLeaf(
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([SERVER_AUTH_OID], false),
         new x509.SubjectAlternativeNameExtension(
-          hostnames.map((h) => (isIP(h) === 0 ? { type: 'dns' as const, value: h } : { type: 'ip' as const, value: h })),
+          hostnames.map((h) =>
+            isIP(h) === 0 ? { type: 'dns' as const, value: h } : { type: 'ip' as const, value: h },
+          ),
           false,
         ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
@@ -85,7 +99,10 @@ export async function generateLeaf(
     },
     webcrypto,
   );
-  return { certPem: withNewline(cert.toString('pem')), keyPem: await exportKeyPem(keys.privateKey) };
+  return {
+    certPem: withNewline(cert.toString('pem')),
+    keyPem: await exportKeyPem(keys.privateKey),
+  };
 }
 
 async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {

@@ -106,7 +106,9 @@ async function leafIsUsable(
       Date.parse(leaf.validFrom) <= now.getTime() + 60_000 &&
       Date.parse(leaf.validTo) - now.getTime() > LEAF_MIN_REMAINING_MS &&
       hostnames.every((h) =>
-        isIP(h) === 0 ? leaf.checkHost(h, { subject: 'never' }) !== undefined : leaf.checkIP(h) !== undefined,
+        isIP(h) === 0
+          ? leaf.checkHost(h, { subject: 'never' }) !== undefined
+          : leaf.checkIP(h) !== undefined,
       )
     );
   } catch {

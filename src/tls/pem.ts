@@ -14,6 +14,7 @@ export function readPemCertificates(pem: string): string[] {
 export function lastCertificateOfChain(pem: string): string {
   const certs = readPemCertificates(pem);
   const last = certs[certs.length - 1];
-  if (last === undefined) throw new AppError('TLS_INVALID', 'no PEM certificate found in the given text');
+  if (last === undefined)
+    throw new AppError('TLS_INVALID', 'no PEM certificate found in the given text');
   return last;
 }

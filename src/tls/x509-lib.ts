@@ -5,7 +5,9 @@
  * install a small, correct metadata store on `Reflect` when none is there, and only then.
  * Nothing happens at import time of this file; the dev CA is the only caller.
  */
-type X509Module = typeof import('@peculiar/x509');
+import type * as X509 from '@peculiar/x509';
+
+type X509Module = typeof X509;
 
 let loading: Promise<X509Module> | undefined;
 
@@ -24,7 +26,11 @@ function installReflectMetadata(): void {
   const target = Reflect as unknown as Record<string, unknown>;
   if (typeof target['getMetadata'] === 'function') return;
   const store = new WeakMap<object, Map<PropertyKey | undefined, MetadataMap>>();
-  const own = (obj: object, prop: PropertyKey | undefined, create: boolean): MetadataMap | undefined => {
+  const own = (
+    obj: object,
+    prop: PropertyKey | undefined,
+    create: boolean,
+  ): MetadataMap | undefined => {
     let byProp = store.get(obj);
     if (byProp === undefined) {
       if (!create) return undefined;
@@ -51,11 +57,22 @@ function installReflectMetadata(): void {
     own(obj, prop, true)?.set(key, value);
   };
   const define = (name: string, value: unknown): void => {
-    Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: false });
+    Object.defineProperty(target, name, {
+      value,
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
   };
   define('getOwnMetadata', getOwnMetadata);
   define('getMetadata', getMetadata);
   define('defineMetadata', defineMetadata);
-  define('hasOwnMetadata', (key: unknown, obj: object, prop?: PropertyKey) => own(obj, prop, false)?.has(key) === true);
-  define('hasMetadata', (key: unknown, obj: object, prop?: PropertyKey) => getMetadata(key, obj, prop) !== undefined);
+  define(
+    'hasOwnMetadata',
+    (key: unknown, obj: object, prop?: PropertyKey) => own(obj, prop, false)?.has(key) === true,
+  );
+  define(
+    'hasMetadata',
+    (key: unknown, obj: object, prop?: PropertyKey) => getMetadata(key, obj, prop) !== undefined,
+  );
 }
