@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+
+/** What each command does; main.ts supplies them (the composition root owns the wiring). */
+export interface CliHandlers {
+  serve(opts: { config?: string | undefined }): Promise<void>;
+  migrate(opts: { config?: string | undefined }): Promise<void>;
+  configCheck(file: string): Promise<void>;
+  configDocs(): Promise<void>;
+  version(): Promise<void>;
+  ldapCheck(opts: { config?: string | undefined; connector?: string | undefined; user?: string | undefined; password?: boolean | undefined }): Promise<void>;
+}
+
+const configOption = ['-c, --config <file>', 'configuration file (default: $SIGIL_CONFIG, else zero-config dev mode)'] as const;
+
+export function buildProgram(h: CliHandlers, version: string): Command {
+  const program = new Command('sigil')
+    .description('OpenID Connect identity provider for Kubernetes')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run sigil --help for usage)')
+    .exitOverride();
+
+  program
+    .command('serve', { isDefault: true })
+    .description('run the identity provider')
+    .option(...configOption)
+    .action((o: { config?: string }) => h.serve(o));
+
+  program
+    .command('migrate')
+    .description('apply database migrations and exit')
+    .option(...configOption)
+    .action((o: { config?: string }) => h.migrate(o));
+
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('check <file>')
+    .description('validate a configuration file and print every problem')
+    .action((file: string) => h.configCheck(file));
+  config
+    .command('docs')
+    .description('print the configuration reference (Markdown)')
+    .action(() => h.configDocs());
+
+  const ldap = program.command('ldap').description('LDAP tools');
+  ldap
+    .command('check')
+    .description('bind, search a user and their groups, and print what the id_token would carry')
+    .option(...configOption)
+    .option('--connector <id>', 'LDAP connector id (default: the first)')
+    .option('--user <name>', 'username to look up')
+    .option('--password', 'prompt for the user password and test a real login')
+    .action((o: { config?: string; connector?: string; user?: string; password?: boolean }) => h.ldapCheck(o));
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => h.version());
+
+  return program;
+}
+
+export { CommanderError };

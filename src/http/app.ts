@@ -1,0 +1,84 @@
+import Koa from 'koa';
+import type { Logger } from '../log.js';
+import type { AccountService, Provider } from '../oidc/index.js';
+import type { SigilState } from './context.js';
+import type { Csrf } from './csrf.js';
+import { errorHandler } from './error-handler.js';
+import { health, type ReadinessCheck } from './health.js';
+import { interactionRoutes } from './interactions.js';
+import { requestLog } from './request-log.js';
+import { bodyLimit, securityHeaders } from './security.js';
+import type { Views } from './views.js';
+
+export interface HttpDeps {
+  issuer: string;
+  log: Logger;
+  views: Views;
+  accounts: AccountService;
+  csrf: Csrf;
+  /** The provider currently in service; it may be swapped when keys rotate. */
+  provider: () => Provider;
+  readiness: readonly ReadinessCheck[];
+  proxy: boolean;
+  hsts: boolean;
+  maxBodyBytes: number;
+}
+
+/** Hands a request to the current provider (itself a Koa app) on the same req/res. */
+function mountProvider(current: () => Provider): Koa.Middleware {
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  return async (ctx) => {
+    const provider = current();
+    let cb = callbacks.get(provider);
+    if (cb === undefined) {
+      cb = provider.callback();
+      callbacks.set(provider, cb);
+    }
+    ctx.respond = false;
+    await cb(ctx.req, ctx.res);
+  };
+}
+
+/**
+ * The Koa application: request ids and logs, security headers, health, static CSS, the
+ * interaction pages, then oidc-provider for everything else (discovery, JWKS, /auth,
+ * /token, /me, /token/revocation, /token/introspection, /session/end).
+ */
+export function createApp(deps: HttpDeps): Koa<SigilState> {
+  const app = new Koa<SigilState>({ proxy: deps.proxy });
+  app.silent = true;
+  app.on('error', (err: unknown) => {
+    deps.log.error({ err }, 'unhandled http error');
+  });
+  const interactions = interactionRoutes({
+    provider: deps.provider,
+    accounts: deps.accounts,
+    views: deps.views,
+    csrf: deps.csrf,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+
+  app.use(requestLog(deps.log));
+  app.use(errorHandler(deps.views));
+  app.use(securityHeaders({ hsts: deps.hsts }));
+  app.use(bodyLimit(deps.maxBodyBytes));
+  app.use(health(deps.readiness));
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/assets/sigil.css' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.type = 'text/css';
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = deps.views.css;
+      return;
+    }
+    if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.type = 'html';
+      ctx.body = deps.views.page('home', 'Home', { issuer: deps.issuer });
+      return;
+    }
+    await next();
+  });
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+  app.use(mountProvider(deps.provider));
+  return app;
+}

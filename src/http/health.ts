@@ -1,0 +1,46 @@
+import type { Middleware } from 'koa';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves when healthy, rejects (or times out) when not. */
+  check(timeoutMs: number): Promise<void>;
+}
+
+const TIMEOUT_MS = 2000;
+
+async function run(check: ReadinessCheck): Promise<[string, string]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check.check(TIMEOUT_MS),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => { reject(new Error('timeout')); }, TIMEOUT_MS);
+      }),
+    ]);
+    return [check.name, 'ok'];
+  } catch (err) {
+    return [check.name, err instanceof Error ? err.message.slice(0, 200) : 'failed'];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** /healthz: the process answers. /readyz: every dependency answers within a short timeout. */
+export function health(checks: readonly ReadinessCheck[]): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.path === '/readyz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      const results = Object.fromEntries(await Promise.all(checks.map(run)));
+      const ready = Object.values(results).every((v) => v === 'ok');
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = ready ? 200 : 503;
+      ctx.body = { status: ready ? 'ready' : 'not ready', checks: results };
+      return;
+    }
+    await next();
+  };
+}

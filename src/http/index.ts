@@ -1,0 +1,6 @@
+export { createApp, type HttpDeps } from './app.js';
+export { createCsrf, type Csrf } from './csrf.js';
+export { providerPages } from './pages.js';
+export { loadViews, type Views, type Brand } from './views.js';
+export type { ReadinessCheck } from './health.js';
+export { LOGIN_FAILED } from './interactions.js';

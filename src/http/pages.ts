@@ -1,0 +1,49 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ProviderPages } from '../oidc/index.js';
+import type { Views } from './views.js';
+
+const ERROR_TEXT: Readonly<Record<string, string>> = {
+  invalid_client: 'The application that sent you here is not known to this sign-in service.',
+  invalid_redirect_uri: 'The application asked to return to an address it is not allowed to use.',
+  invalid_request: 'The sign-in request is malformed.',
+  access_denied: 'Access was denied.',
+  session_not_found: 'Your sign-in session has expired. Start again from your application.',
+};
+
+function send(ctx: KoaContextWithOIDC, html: string): void {
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = html;
+}
+
+/** The provider-driven pages, rendered from views/. */
+export function providerPages(views: Views): ProviderPages {
+  return {
+    error(ctx, e) {
+      const message = ERROR_TEXT[e.error] ?? e.description ?? 'The request could not be completed.';
+      const detail = e.description !== undefined && ERROR_TEXT[e.error] !== undefined ? ` (${e.description})` : '';
+      send(ctx, views.page('error', 'Sign-in error', { heading: 'Sign-in error', message: `${message}${detail}`, code: e.error }));
+      return Promise.resolve();
+    },
+    logout(ctx, form) {
+      send(ctx, views.page('logout', 'Sign out', { form }));
+      return Promise.resolve();
+    },
+    logoutSuccess(ctx) {
+      send(ctx, views.page('logout-success', 'Signed out', {}));
+      return Promise.resolve();
+    },
+    deviceInput(ctx, form, opts) {
+      send(ctx, views.page('error', 'Device sign-in', { heading: 'Device sign-in', message: opts.error ?? 'Device sign-in is not enabled.', code: undefined, form }));
+      return Promise.resolve();
+    },
+    deviceConfirm(ctx) {
+      send(ctx, views.page('error', 'Device sign-in', { heading: 'Device sign-in', message: 'Device sign-in is not enabled.', code: undefined }));
+      return Promise.resolve();
+    },
+    deviceSuccess(ctx) {
+      send(ctx, views.page('logout-success', 'Done', {}));
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildProgram, CommanderError, type CliHandlers } from './cli/program.js';
+import { devBanner } from './cli/banner.js';
+import { DEFAULT_DATA_DIR, resolveStorage } from './config/resolve.js';
+import { devConfig, devPasswordFile } from './config/dev.js';
+import { renderConfigReference } from './config/docs.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import { configSchema, type Config } from './config/schema.js';
+import { hashPassword } from './connectors/static/index.js';
+import { AppError, errorMessage } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { packageRoot } from './paths.js';
+import { startServer } from './server.js';
+import { migrate, openDb } from './storage/index.js';
+import { ensureDevTls } from './tls/index.js';
+
+/**
+ * The `sigil` command. Every command either does its job or prints one line (or, for config
+ * problems, one line per problem) to stderr and exits non-zero.
+ */
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function configFile(given: string | undefined): string | undefined {
+  const f = given ?? process.env['SIGIL_CONFIG'];
+  return f === undefined || f === '' ? undefined : f;
+}
+
+function loggerFor(config: Config): Logger {
+  return createLogger({ level: process.env['SIGIL_LOG_LEVEL'] ?? config.logger.level, format: config.logger.format });
+}
+
+/** Zero-config start: dev TLS, a demo password kept in the data dir, the dev config. */
+async function prepareDev(): Promise<{ config: Config; caFile: string; password: string }> {
+  const dataDir = resolve(process.env['SIGIL_DATA_DIR'] ?? DEFAULT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const tls = await ensureDevTls(dataDir);
+  const pwFile = devPasswordFile(dataDir);
+  let password: string;
+  try {
+    password = readFileSync(pwFile, 'utf8').trim();
+  } catch {
+    password = randomBytes(12).toString('base64url');
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  }
+  const config = devConfig({ dataDir, certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, demoHash: await hashPassword(password) });
+  return { config, caFile: tls.caFile, password };
+}
+
+const handlers: CliHandlers = {
+  async serve(o) {
+    const file = configFile(o.config);
+    const dev = file === undefined ? await prepareDev() : undefined;
+    const config = dev?.config ?? loadConfig(file ?? '');
+    const log = loggerFor(config);
+    if (config.dev) log.warn('development setup: generated CA, embedded database, demo user; do not use in production');
+    const server = await startServer({ config, log });
+    if (dev !== undefined) process.stdout.write(devBanner({ issuer: config.issuer, caFile: dev.caFile, password: dev.password }));
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down: draining requests');
+      server.close().then(
+        () => { log.info('stopped'); log.flush(); process.exit(0); },
+        (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
+      );
+      setTimeout(() => { process.exit(1); }, 15_000).unref();
+    };
+    process.once('SIGTERM', () => { stop('SIGTERM'); });
+    process.once('SIGINT', () => { stop('SIGINT'); });
+  },
+
+  async migrate(o) {
+    const file = configFile(o.config);
+    const config = file === undefined ? (await prepareDev()).config : loadConfig(file);
+    const db = await openDb(resolveStorage(config, process.env));
+    try {
+      const { applied } = await migrate(db);
+      process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+    } finally {
+      await db.close();
+    }
+  },
+
+  configCheck(file) {
+    const config = loadConfig(file);
+    process.stdout.write(`${file}: ok (issuer ${config.issuer}, ${config.staticClients.length} client(s), ${config.connectors.length + (config.enablePasswordDB ? 1 : 0)} connector(s))\n`);
+    return Promise.resolve();
+  },
+
+  configDocs() {
+    process.stdout.write(renderConfigReference(configSchema));
+    return Promise.resolve();
+  },
+
+  version() {
+    process.stdout.write(`sigil ${version()}\n`);
+    return Promise.resolve();
+  },
+
+  ldapCheck() {
+    return Promise.reject(new AppError('CLI_USAGE', 'sigil ldap check is not available in this build'));
+  },
+};
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram(handlers, version());
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sigil: ${err.message}\n`);
+    } else if (err instanceof AppError) {
+      process.stderr.write(`sigil: ${err.message.split('\n')[0] ?? err.code} [${err.code}]\n`);
+    } else {
+      process.stderr.write(`sigil: ${errorMessage(err).split('\n')[0] ?? 'failed'}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,172 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/schema.js';
+import { resolveStorage, ms } from './config/resolve.js';
+import type { PasswordConnector } from './connectors/connector.js';
+import { createLdapConnector } from './connectors/ldap/index.js';
+import { createStaticConnector } from './connectors/static/index.js';
+import { createApp, createCsrf, loadViews, providerPages, type ReadinessCheck } from './http/index.js';
+import { ensureKeys, loadKeySet, PLAINTEXT_SEALER } from './keys/index.js';
+import type { Logger } from './log.js';
+import { AccountService, buildConfiguration, createProvider, type Provider } from './oidc/index.js';
+import { packageRoot } from './paths.js';
+import { createAdapterClass, migrate, openDb, sharedSecret, startGcTimer, type Db } from './storage/index.js';
+import { createReloadingTlsContext, type ReloadingTlsContext } from './tls/index.js';
+import { join } from 'node:path';
+
+export interface RunningServer {
+  /** Base URLs actually listening (ports resolved), https first. */
+  readonly urls: readonly string[];
+  readonly db: Db;
+  readonly provider: () => Provider;
+  /** Stops accepting, drains in-flight requests (bounded), closes connectors and the database. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  config: Config;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Drain time on close before open connections are cut. */
+  drainMs?: number;
+}
+
+function splitHostPort(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  const host = addr.slice(0, i).replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(addr.slice(i + 1)) };
+}
+
+function listen(server: http.Server, addr: string): Promise<AddressInfo> {
+  const { host, port } = splitHostPort(addr);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export function buildConnectors(config: Config, log: Logger): PasswordConnector[] {
+  const list: PasswordConnector[] = [];
+  for (const c of config.connectors) {
+    list.push(createLdapConnector(c.id, c.name, c.config, log.child({ connector: c.id })));
+  }
+  if (config.enablePasswordDB) list.push(createStaticConnector(config.staticPasswords));
+  return list;
+}
+
+/** Wires every part together and starts listening: the composition root of `sigil serve`. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { config, log } = opts;
+  const env = opts.env ?? process.env;
+  const storage = resolveStorage(config, env);
+  const db = await openDb(storage, {
+    onIdleError: (err) => { log.warn({ err }, 'database connection lost; the pool reconnects on demand'); },
+    onStaleLock: (prev) => { log.warn({ previousPid: prev.pid }, 'took over a stale data directory lock'); },
+  });
+  const closers: (() => Promise<void> | void)[] = [() => db.close()];
+  try {
+    const { applied } = await migrate(db);
+    if (applied.length > 0) log.info({ applied }, 'database migrated');
+
+    const sealer = PLAINTEXT_SEALER;
+    await ensureKeys(db, 'RS256', sealer);
+    const keys = await loadKeySet(db, sealer);
+
+    const connectors = buildConnectors(config, log);
+    closers.push(async () => {
+      await Promise.all(connectors.map((c) => c.close?.()));
+    });
+    const accounts = new AccountService({ db, connectors, log });
+    const views = loadViews(join(packageRoot(), 'views'), { name: 'sigil' });
+    const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
+    const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
+    const adapter = createAdapterClass(db, {
+      onError: (err, where) => { log.warn({ err, ...where }, 'storage operation failed'); },
+    });
+    const { configuration } = buildConfiguration({ config, adapter, accounts, keys, cookieKeys, pages: providerPages(views) });
+    const provider = createProvider({ issuer: config.issuer, configuration, proxy: config.web.proxy, log });
+
+    const readiness: ReadinessCheck[] = [{ name: 'database', check: (t) => db.ping(t) }];
+    for (const c of connectors) {
+      const ping = c.ping?.bind(c);
+      if (ping !== undefined) readiness.push({ name: `connector:${c.id}`, check: ping });
+    }
+
+    const app = createApp({
+      issuer: config.issuer,
+      log,
+      views,
+      accounts,
+      csrf,
+      provider: () => provider,
+      readiness,
+      proxy: config.web.proxy,
+      hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),
+      maxBodyBytes: config.web.maxRequestBytes,
+    });
+    const handler = app.callback();
+
+    const servers: http.Server[] = [];
+    const urls: string[] = [];
+    let tls: ReloadingTlsContext | undefined;
+    if (config.web.https !== undefined && config.web.tlsCert !== undefined && config.web.tlsKey !== undefined) {
+      tls = createReloadingTlsContext({ certFile: config.web.tlsCert, keyFile: config.web.tlsKey }, log);
+      const reloading = tls;
+      closers.push(() => { reloading.stop(); });
+      const server = https.createServer({ ...tls.options }, handler);
+      tls.attach(server);
+      const addr = await listen(server, config.web.https);
+      servers.push(server);
+      urls.push(`https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+    }
+    if (config.web.http !== undefined) {
+      const server = http.createServer(handler);
+      const addr = await listen(server, config.web.http);
+      servers.push(server);
+      urls.push(`http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+    }
+    for (const s of servers) {
+      s.headersTimeout = 20_000;
+      s.requestTimeout = 30_000;
+      s.keepAliveTimeout = 5_000;
+    }
+
+    const stopGc = startGcTimer(db, 5 * 60_000, log);
+    closers.push(() => stopGc());
+    log.info({ urls, issuer: config.issuer, storage: storage.type, kid: keys.active.kid }, 'sigil listening');
+
+    const drainMs = opts.drainMs ?? 10_000;
+    let closing: Promise<void> | undefined;
+    return {
+      urls,
+      db,
+      provider: () => provider,
+      close() {
+        closing ??= (async () => {
+          await Promise.all(
+            servers.map(
+              (s) =>
+                new Promise<void>((resolve) => {
+                  const cut = setTimeout(() => { s.closeAllConnections(); }, drainMs);
+                  cut.unref();
+                  s.close(() => { clearTimeout(cut); resolve(); });
+                  s.closeIdleConnections();
+                }),
+            ),
+          );
+          for (const c of closers.reverse()) await c();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    throw err;
+  }
+}
+
+export { ms };

@@ -1,0 +1,103 @@
+import http from 'node:http';
+import https from 'node:https';
+
+export interface Res {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json<T = Record<string, unknown>>(): T;
+  location?: string;
+}
+
+/**
+ * A small cookie-keeping HTTP(S) client for black-box tests: real sockets, real TLS (with the
+ * CA the test trusts), no redirects followed unless asked. Enough browser for the OAuth
+ * flows: cookies by name (paths ignored except for sending), forms as urlencoded bodies.
+ */
+export class Client {
+  readonly cookies = new Map<string, { value: string; path: string }>();
+  readonly base: string;
+  readonly opts: { ca?: string | Buffer; headers?: Record<string, string> };
+  constructor(base: string, opts: { ca?: string | Buffer; headers?: Record<string, string> } = {}) {
+    this.base = base;
+    this.opts = opts;
+  }
+
+  url(path: string): URL {
+    return new URL(path, this.base);
+  }
+
+  cookieHeader(path: string): string {
+    return [...this.cookies.entries()]
+      .filter(([, c]) => path.startsWith(c.path))
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join('; ');
+  }
+
+  request(method: string, path: string, init: { body?: string | Buffer; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<Res> {
+    const u = this.url(path);
+    const headers: Record<string, string> = { ...this.opts.headers, ...init.headers };
+    let body = init.body;
+    if (init.form !== undefined) {
+      body = new URLSearchParams(init.form).toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
+    const cookie = this.cookieHeader(u.pathname);
+    if (cookie !== '') headers['cookie'] = cookie;
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const mod = u.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(
+        u,
+        { method, headers, ...(u.protocol === 'https:' ? { ca: this.opts.ca, servername: u.hostname === '127.0.0.1' ? undefined : u.hostname } : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            for (const sc of res.headers['set-cookie'] ?? []) {
+              const [pair, ...attrs] = sc.split(';');
+              const eq = pair!.indexOf('=');
+              const name = pair!.slice(0, eq).trim();
+              const value = pair!.slice(eq + 1).trim();
+              const pathAttr = attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('path='));
+              const expired = attrs.some((a) => /^expires=thu, 01 jan 1970/i.test(a.trim())) || value === '';
+              if (expired) this.cookies.delete(name);
+              else this.cookies.set(name, { value, path: pathAttr?.slice(5) ?? '/' });
+            }
+            const text = Buffer.concat(chunks).toString('utf8');
+            const location = res.headers.location;
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text,
+              json: <T,>() => JSON.parse(text) as T,
+              ...(location === undefined ? {} : { location }),
+            });
+          });
+        },
+      );
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  get(path: string, headers?: Record<string, string>): Promise<Res> {
+    return this.request('GET', path, headers === undefined ? {} : { headers });
+  }
+
+  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Res> {
+    return this.request('POST', path, { form, ...(headers === undefined ? {} : { headers }) });
+  }
+}
+
+/** The value of a hidden input in an HTML page. */
+export function hiddenInput(html: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  if (m === null) throw new Error(`no hidden input ${name} in page`);
+  return m[1]!;
+}
+
+export function basicAuth(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}

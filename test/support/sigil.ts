@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { inject } from 'vitest';
+import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
+import { deepFreeze } from '../../src/config/load.js';
+import { hashPassword } from '../../src/connectors/static/index.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { ensureDevTls } from '../../src/tls/index.js';
+import { Client } from './http-client.js';
+import { createTestDatabase, freePort } from './postgres.js';
+import './services.js';
+
+export const ALICE = { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple', userID: 'b9d6f7a4-5b8e-4c1e-9d0f-1a2b3c4d5e6f' };
+
+export interface TestSigil {
+  server: RunningServer;
+  issuer: string;
+  ca: string;
+  config: Config;
+  /** Every log line the server wrote, as parsed JSON. */
+  logs: Record<string, unknown>[];
+  rawLogs: () => string;
+  client(): Client;
+  close(): Promise<void>;
+}
+
+export type Backend = 'pglite' | 'postgres';
+
+/**
+ * Starts a real sigil in this process: real TLS (a generated CA), real storage (a fresh
+ * PostgreSQL database or a fresh PGlite directory), static users and the given extras.
+ */
+export async function startTestSigil(backend: Backend, extra: Partial<ConfigInput> = {}): Promise<TestSigil> {
+  const dir = mkdtempSync(join(tmpdir(), 'sigil-test-'));
+  const tls = await ensureDevTls(dir);
+  const port = await freePort();
+  const issuer = `https://localhost:${port}`;
+  let drop = async () => {};
+  let storage: ConfigInput['storage'];
+  if (backend === 'postgres') {
+    const db = await createTestDatabase(inject('pgUrl'));
+    drop = db.drop;
+    storage = { type: 'postgres', config: { url: db.url } };
+  } else {
+    storage = { type: 'pglite', config: { dataDir: join(dir, 'data') } };
+  }
+  const input: ConfigInput = {
+    issuer,
+    storage,
+    web: { https: `127.0.0.1:${port}`, tlsCert: tls.certFile, tlsKey: tls.keyFile, tlsCA: tls.caFile },
+    logger: { level: 'debug', format: 'json' },
+    enablePasswordDB: true,
+    staticPasswords: [
+      { email: ALICE.email, hash: await hashPassword(ALICE.password), username: ALICE.username, userID: ALICE.userID, name: 'Alice Liddell', groups: ['developers', 'viewers'] },
+    ],
+    staticClients: [
+      { id: 'kubectl', public: true, name: 'kubectl' },
+      { id: 'web', secret: 'web-secret-value-123', name: 'Web App', redirectURIs: ['https://app.example.com/callback'], skipApprovalScreen: false },
+    ],
+    ...extra,
+  };
+  const config = deepFreeze(configSchema.parse(input));
+  const sink = new PassThrough();
+  const chunks: string[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+  const log = createLogger({ level: 'debug', format: 'json', destination: sink });
+  const server = await startServer({ config, log, drainMs: 1000 });
+  const ca = readFileSync(tls.caFile, 'utf8');
+  const rawLogs = () => chunks.join('');
+  return {
+    server,
+    issuer,
+    ca,
+    config,
+    get logs() {
+      return rawLogs()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    rawLogs,
+    client: () => new Client(issuer, { ca }),
+    async close() {
+      await server.close();
+      await drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
