@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs them all: the README's second command.
+# As root it installs missing Debian packages itself; otherwise it prints the command to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the test peers come from: "package:file-that-proves-it-is-installed".
+REQUIRED=(
+  "slapd:/usr/sbin/slapd"
+  "ldap-utils:/usr/bin/ldapsearch"
+  "openssl:/usr/bin/openssl"
+)
+
+pg_reachable() {
+  (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+}
+if ! pg_reachable && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  REQUIRED+=("postgresql:/usr/lib/postgresql")
+fi
+
+missing=()
+for entry in "${REQUIRED[@]}"; do
+  pkg="${entry%%:*}"
+  file="${entry#*:}"
+  [ -e "$file" ] || missing+=("$pkg")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "test-all: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test-all: missing Debian packages. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Debian starts slapd as a system service on install; the tests run their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet slapd 2>/dev/null; then
+  systemctl stop slapd || true
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+npm run lint
+npm test
