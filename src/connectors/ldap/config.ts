@@ -11,11 +11,14 @@ const scope = z
 
 export const userMatcherSchema = z
   .object({
-    userAttr: z.string().min(1).meta({ description: 'Attribute of the user entry, e.g. `DN` or `uid`.' }),
-    groupAttr: z
+    userAttr: z
       .string()
       .min(1)
-      .meta({ description: 'Attribute of the group entry that holds `userAttr`, e.g. `member` or `memberUid`.' }),
+      .meta({ description: 'Attribute of the user entry, e.g. `DN` or `uid`.' }),
+    groupAttr: z.string().min(1).meta({
+      description:
+        'Attribute of the group entry that holds `userAttr`, e.g. `member` or `memberUid`.',
+    }),
     recursionGroupAttr: z.string().min(1).optional().meta({
       description:
         'When set, parent groups are found recursively by matching this attribute of the group (e.g. `DN`) against `groupAttr` of other groups. Cycles are detected.',
@@ -30,22 +33,28 @@ export const ldapConfigSchema = z
         'host:port of the directory. sigil: a comma-separated list (`ldap1:636,ldap2:636`) is tried in order, failing over when a host does not answer. Default port 636, or 389 with `insecureNoSSL` or `startTLS`.',
     }),
     insecureNoSSL: z.boolean().default(false).meta({
-      description: 'Plain-text LDAP with no TLS. Passwords cross the network in the clear: tests only.',
+      description:
+        'Plain-text LDAP with no TLS. Passwords cross the network in the clear: tests only.',
     }),
     insecureSkipVerify: z
       .boolean()
       .default(false)
       .meta({ description: 'Do not verify the server certificate. Never in production.' }),
-    startTLS: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'Connect with plain LDAP, then upgrade with StartTLS (port 389 by default).' }),
-    rootCA: z.string().optional().meta({ description: 'Path to a PEM file of CA certificates to trust.' }),
+    startTLS: z.boolean().default(false).meta({
+      description: 'Connect with plain LDAP, then upgrade with StartTLS (port 389 by default).',
+    }),
+    rootCA: z
+      .string()
+      .optional()
+      .meta({ description: 'Path to a PEM file of CA certificates to trust.' }),
     rootCAData: z
       .string()
       .optional()
       .meta({ description: 'Base64-encoded PEM CA certificates to trust (instead of `rootCA`).' }),
-    clientCert: z.string().optional().meta({ description: 'Path to a PEM client certificate (mutual TLS).' }),
+    clientCert: z
+      .string()
+      .optional()
+      .meta({ description: 'Path to a PEM client certificate (mutual TLS).' }),
     clientKey: z.string().optional().meta({ description: 'Path to the PEM key of `clientCert`.' }),
     bindDN: z
       .string()
@@ -59,8 +68,14 @@ export const ldapConfigSchema = z
       .string()
       .default('Username')
       .meta({ description: 'Label of the username field on the login page.' }),
-    connectTimeout: z.string().default('5s').meta({ description: 'sigil: timeout to open a connection to one host.' }),
-    timeout: z.string().default('10s').meta({ description: 'sigil: timeout of one LDAP operation.' }),
+    connectTimeout: z
+      .string()
+      .default('5s')
+      .meta({ description: 'sigil: timeout to open a connection to one host.' }),
+    timeout: z
+      .string()
+      .default('10s')
+      .meta({ description: 'sigil: timeout of one LDAP operation.' }),
     poolSize: z
       .number()
       .int()
@@ -70,26 +85,34 @@ export const ldapConfigSchema = z
       .meta({ description: 'sigil: service-account connections kept open and reused.' }),
     userSearch: z
       .object({
-        baseDN: z.string().min(1).meta({ description: 'Where users are searched, e.g. `ou=People,dc=example,dc=org`.' }),
-        filter: z
-          .string()
-          .optional()
-          .meta({ description: 'Extra filter every user must match, e.g. `(objectClass=person)`.' }),
-        scope,
-        username: z
+        baseDN: z
           .string()
           .min(1)
-          .meta({ description: 'Attribute the typed username is compared with, e.g. `uid` or `sAMAccountName`.' }),
+          .meta({ description: 'Where users are searched, e.g. `ou=People,dc=example,dc=org`.' }),
+        filter: z.string().optional().meta({
+          description: 'Extra filter every user must match, e.g. `(objectClass=person)`.',
+        }),
+        scope,
+        username: z.string().min(1).meta({
+          description:
+            'Attribute the typed username is compared with, e.g. `uid` or `sAMAccountName`.',
+        }),
         idAttr: z.string().default('entryUUID').meta({
           description:
             'Immutable attribute that becomes `sub` (`entryUUID`, `objectGUID`, `nsUniqueId`, `ipaUniqueID`). Binary values are base64url-encoded; `objectGUID` is formatted as a GUID. Never the DN.',
         }),
-        emailAttr: z.string().default('mail').meta({ description: 'Attribute holding the email address.' }),
-        nameAttr: z.string().default('cn').meta({ description: 'Attribute holding the display name.' }),
-        preferredUsernameAttr: z
+        emailAttr: z
           .string()
-          .optional()
-          .meta({ description: 'Attribute for `preferred_username` (default: the typed username attribute).' }),
+          .default('mail')
+          .meta({ description: 'Attribute holding the email address.' }),
+        nameAttr: z
+          .string()
+          .default('cn')
+          .meta({ description: 'Attribute holding the display name.' }),
+        preferredUsernameAttr: z.string().optional().meta({
+          description:
+            'Attribute for `preferred_username` (default: the typed username attribute).',
+        }),
         emailSuffix: z.string().optional().meta({
           description: 'When the entry has no email: `<username>@<emailSuffix>` is used instead.',
         }),
@@ -98,24 +121,34 @@ export const ldapConfigSchema = z
             'sigil: attribute whose value (TRUE/true/1/yes) says the email is verified. Dex hard-codes true.',
         }),
         emailVerified: z.boolean().default(true).meta({
-          description: 'sigil: `email_verified` when `emailVerifiedAttr` is not set or not present on the entry.',
+          description:
+            'sigil: `email_verified` when `emailVerifiedAttr` is not set or not present on the entry.',
         }),
       })
       .strict(),
     groupSearch: z
       .object({
         baseDN: z.string().min(1).meta({ description: 'Where groups are searched.' }),
-        filter: z
-          .string()
-          .optional()
-          .meta({ description: 'Extra filter every group must match, e.g. `(objectClass=groupOfNames)`.' }),
+        filter: z.string().optional().meta({
+          description: 'Extra filter every group must match, e.g. `(objectClass=groupOfNames)`.',
+        }),
         scope,
         userMatchers: z.array(userMatcherSchema).min(1).optional().meta({
-          description: 'How a user is matched to a group; every matcher is tried and the results merged.',
+          description:
+            'How a user is matched to a group; every matcher is tried and the results merged.',
         }),
-        userAttr: z.string().optional().meta({ description: 'Dex legacy: same as one userMatcher.' }),
-        groupAttr: z.string().optional().meta({ description: 'Dex legacy: same as one userMatcher.' }),
-        nameAttr: z.string().default('cn').meta({ description: 'Attribute of the group that becomes its name in `groups`.' }),
+        userAttr: z
+          .string()
+          .optional()
+          .meta({ description: 'Dex legacy: same as one userMatcher.' }),
+        groupAttr: z
+          .string()
+          .optional()
+          .meta({ description: 'Dex legacy: same as one userMatcher.' }),
+        nameAttr: z
+          .string()
+          .default('cn')
+          .meta({ description: 'Attribute of the group that becomes its name in `groups`.' }),
         activeDirectoryNested: z.boolean().default(false).meta({
           description:
             'sigil: fetch nested groups server-side on Active Directory with LDAP_MATCHING_RULE_IN_CHAIN (1.2.840.113556.1.4.1941) on `member`.',

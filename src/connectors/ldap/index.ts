@@ -1,0 +1,13 @@
+export {
+  ldapConfigSchema,
+  userMatcherSchema,
+  type LdapConfig,
+  type LdapConfigInput,
+} from './config.js';
+export {
+  createLdapConnector,
+  type LdapConnectorOptions,
+  type LdapLogger,
+} from './ldap-connector.js';
+export { runLdapCheck } from './check.js';
+export type { LdapHooks } from './transport.js';

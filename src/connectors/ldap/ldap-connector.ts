@@ -1,0 +1,158 @@
+import { ResultCodeError, type Entry } from 'ldapts';
+import { AppError, errorMessage } from './shared.js';
+import type {
+  Identity,
+  LoginFailureReason,
+  LoginResult,
+  PasswordConnector,
+  RefreshFailureReason,
+  RefreshResult,
+  Scopes,
+} from '../connector.js';
+import { accountState } from './account-state.js';
+import { adSubCode, bindFailureReason } from './bind-failure.js';
+import type { LdapConfig } from './config.js';
+import { LdapDirectory } from './directory.js';
+import { connectorDn, identityFromEntry } from './identity.js';
+import { resolveLdapSettings } from './settings.js';
+import type { LdapHooks } from './transport.js';
+import { isAcceptableUsername } from './username.js';
+
+/** The logging a connector needs; a pino Logger fits. Never given a password. */
+export interface LdapLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Optional observers (metrics): timing of binds and searches per host, and failovers. */
+export type LdapConnectorOptions = LdapHooks;
+
+const fail = (reason: LoginFailureReason): LoginResult => ({ ok: false, reason });
+const refuse = (reason: RefreshFailureReason): RefreshResult => ({ ok: false, reason });
+
+/**
+ * The LDAP / Active Directory connector, Dex semantics: search as the service account, bind as
+ * the entry found. See docs in config.ts for the keys; the behaviour, step by step:
+ *
+ * login: empty password → empty_password and unusable usernames → invalid_username, both
+ * before any I/O. Search with sizeLimit 2: none → unknown_user (after a decoy bind of the same
+ * cost, so timing does not tell unknown users from wrong passwords); two or more →
+ * ambiguous_user and an error log (the configuration lets a username name several people).
+ * Bind as the entry on a separate connection: InvalidCredentials / ConstraintViolation are
+ * refused logins, refined by AD's sub-code or by the entry's lock state (ppolicy answers a
+ * locked account with plain InvalidCredentials). After a successful bind, userAccountControl
+ * bits are honoured (OpenLDAP and 389-ds ignore them).
+ *
+ * refresh: the user is found again by the stable id (not the DN); gone → deleted, out of the
+ * filter → moved, disabled / locked / expired → refused. A changed DN is followed (Dex refuses
+ * it; the id is what is stable, and a rename must not log people out) and the new DN kept.
+ */
+export function createLdapConnector(
+  id: string,
+  name: string,
+  cfg: LdapConfig,
+  log: LdapLogger,
+  options: LdapConnectorOptions = {},
+): PasswordConnector {
+  const settings = resolveLdapSettings(cfg);
+  const dir = new LdapDirectory(settings, options);
+  const groupsOf = (entry: Entry, scopes: Scopes) =>
+    scopes.groups ? dir.groups(entry, log) : Promise.resolve([]);
+
+  async function bindAs(entry: Entry, password: string): Promise<LoginFailureReason | undefined> {
+    try {
+      await dir.userBind(entry.dn, password);
+      return undefined;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      const reason = bindFailureReason(err);
+      if (reason === undefined) {
+        throw new AppError(
+          'CONNECTOR_MISCONFIGURED',
+          `LDAP refused the user bind unexpectedly: ${errorMessage(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      if (
+        reason === 'bad_password' &&
+        err instanceof ResultCodeError &&
+        adSubCode(err.message) === undefined
+      )
+        return accountState(entry, { includePpolicyLock: true }) ?? reason;
+      return reason;
+    }
+  }
+
+  return {
+    id,
+    name,
+    type: 'ldap',
+    usernamePrompt: cfg.usernamePrompt,
+
+    async login(scopes: Scopes, username: string, password: string): Promise<LoginResult> {
+      // An empty password is an unauthenticated bind, which some servers accept: never send it.
+      if (password === '') return fail('empty_password');
+      if (!isAcceptableUsername(username)) return fail('invalid_username');
+      const entries = await dir.findByUsername(username);
+      const [entry, second] = entries;
+      if (entry === undefined) {
+        await dir.decoyBind();
+        return fail('unknown_user');
+      }
+      if (second !== undefined) {
+        log.error(
+          {
+            connector: id,
+            username,
+            baseDN: cfg.userSearch.baseDN,
+            attribute: cfg.userSearch.username,
+            dns: [entry.dn, second.dn],
+          },
+          'ldap: the username matches more than one entry; login refused (make userSearch.username/filter unique)',
+        );
+        return fail('ambiguous_user');
+      }
+      const refused = await bindAs(entry, password);
+      if (refused !== undefined) return fail(refused);
+      const state = accountState(entry, { includePpolicyLock: false });
+      if (state !== undefined) return fail(state);
+      return {
+        ok: true,
+        identity: identityFromEntry(cfg, entry, await groupsOf(entry, scopes), username),
+      };
+    },
+
+    async refresh(scopes: Scopes, identity: Identity): Promise<RefreshResult> {
+      const found = await dir.findById(identity.userId);
+      if ('gone' in found) return refuse(found.gone);
+      const { entry } = found;
+      const state = accountState(entry, { includePpolicyLock: true });
+      if (state !== undefined) return refuse(state === 'password_expired' ? 'expired' : state);
+      const oldDn = connectorDn(identity);
+      if (oldDn !== undefined && oldDn.toLowerCase() !== entry.dn.toLowerCase())
+        log.info(
+          { connector: id, userId: identity.userId, from: oldDn, to: entry.dn },
+          'ldap: user entry was renamed; following its stable id',
+        );
+      const next = identityFromEntry(cfg, entry, await groupsOf(entry, scopes), identity.username);
+      if (next.userId !== identity.userId)
+        throw new AppError(
+          'CONNECTOR_MISCONFIGURED',
+          `LDAP: searching ${cfg.userSearch.idAttr}=${identity.userId} returned another id`,
+        );
+      return { ok: true, identity: next };
+    },
+
+    ping(timeoutMs: number): Promise<void> {
+      return dir.ping(timeoutMs);
+    },
+
+    close(): Promise<void> {
+      return dir.close();
+    },
+  };
+}
