@@ -175,7 +175,8 @@ function slapdConf(
     'overlay ppolicy',
     `ppolicy_default "cn=default,ou=Policies,${LDAP_FIXTURES.baseDN}"`,
     'access to attrs=userPassword by anonymous auth by self write by * none',
-    'access to * by * read',
+    // Anonymous may bind but not search: a connection that silently lost its bind finds nothing.
+    'access to * by users read by anonymous auth',
     '',
   ].join('\n');
 }

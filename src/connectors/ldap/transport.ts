@@ -1,3 +1,5 @@
+import { connect as netConnect, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Client, ResultCodeError } from 'ldapts';
 import { AppError, errorMessage } from './shared.js';
 import { tlsFor, type LdapHost, type LdapSettings } from './settings.js';
@@ -108,6 +110,7 @@ export class Transport {
       timeout: s.timeoutMs,
       strictDN: false,
       ...(s.tlsMode === 'ldaps' ? { tlsOptions: tlsFor(s, host) } : {}),
+      ...connectOnce(),
     });
   }
 
@@ -158,6 +161,38 @@ export class Transport {
       throw new TlsUpgradeError(err);
     }
   }
+}
+
+type ClientOptions = ConstructorParameters<typeof Client>[0];
+
+/**
+ * Socket factories that work once per Client. ldapts re-opens a closed connection by itself on
+ * the next operation: unbound (a service connection would search anonymously) and, after
+ * StartTLS, in clear text. Here a second connection attempt fails instead, as a transport
+ * error, and the pool replaces the connection through open() (TLS and bind included).
+ */
+function connectOnce(): Pick<ClientOptions, 'createConnection' | 'createSecureConnection'> {
+  let plainUsed = false;
+  let tlsUsed = false;
+  const refused = (): Socket => {
+    const socket = new Socket();
+    setImmediate(() =>
+      socket.destroy(new Error('LDAP connection closed (not re-opened implicitly)')),
+    );
+    return socket;
+  };
+  const createConnection = ((port: number, host: string) => {
+    if (plainUsed) return refused();
+    plainUsed = true;
+    return netConnect(port, host);
+  }) as typeof netConnect;
+  // A refused attempt answers with a plain socket that only ever errors (ldapts just listens for 'error').
+  const createSecureConnection = ((...args: Parameters<typeof tlsConnect>): Socket => {
+    if (tlsUsed) return refused();
+    tlsUsed = true;
+    return tlsConnect(...args);
+  }) as unknown as typeof tlsConnect;
+  return { createConnection, createSecureConnection };
 }
 
 /** StartTLS did not complete: thrown instead of ever continuing in clear text. */

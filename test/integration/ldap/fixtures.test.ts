@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Client, InvalidCredentialsError, SizeLimitExceededError } from 'ldapts';
+import {
+  Client,
+  InvalidCredentialsError,
+  InsufficientAccessError,
+  SizeLimitExceededError,
+} from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 
@@ -42,6 +47,18 @@ describe('test slapd', () => {
     ).rejects.toBeInstanceOf(InvalidCredentialsError);
     await c.bind(`uid=bob,${LDAP_FIXTURES.peopleDN}`, 'bob-pw');
     await c.unbind();
+  });
+
+  it('lets anonymous connections bind but not search', async () => {
+    const anon = new Client({ url: inject('ldapUrl') });
+    try {
+      await anon.bind('');
+      await expect(
+        anon.search(LDAP_FIXTURES.peopleDN, { filter: '(uid=alice)' }),
+      ).rejects.toBeInstanceOf(InsufficientAccessError);
+    } finally {
+      await anon.unbind();
+    }
   });
 
   it('serves ldaps and StartTLS with the test CA', async () => {

@@ -1,0 +1,220 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createLdapConnector, type LdapConfig } from '../../../src/connectors/ldap/index.js';
+import {
+  ALL_SCOPES,
+  blackHole,
+  captureLog,
+  closedPort,
+  ldapPort,
+  ldapsPort,
+  relay,
+  testConfig,
+} from './support.js';
+
+// How the connector reaches the directory: TLS modes, failures, failover, the pool.
+async function login(cfg: LdapConfig, options: Parameters<typeof createLdapConnector>[4] = {}) {
+  const c = createLdapConnector('ldap', 'LDAP', cfg, captureLog(), options);
+  try {
+    return await c.login(ALL_SCOPES, 'bob', 'bob-pw');
+  } finally {
+    await c.close?.();
+  }
+}
+
+describe('ldap connections', () => {
+  let dir: string;
+  let otherCa: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sigil-ldap-ca-'));
+    otherCa = join(dir, 'other-ca.pem');
+    const r = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      otherCa,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=not the LDAP CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ]);
+    if (r.status !== 0) throw new Error(String(r.stderr));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['ldaps with the test CA (rootCA)', () => testConfig()],
+    [
+      'ldaps with rootCAData',
+      () =>
+        testConfig({
+          rootCA: undefined,
+          rootCAData: readFileSync(inject('ldapCaFile')).toString('base64'),
+        }),
+    ],
+    [
+      'StartTLS with the test CA',
+      () => testConfig({ host: `127.0.0.1:${ldapPort()}`, startTLS: true }),
+    ],
+    [
+      'StartTLS to localhost (name checked against the SAN)',
+      () => testConfig({ host: `localhost:${ldapPort()}`, startTLS: true }),
+    ],
+    [
+      'ldaps with insecureSkipVerify and no CA',
+      () => testConfig({ rootCA: undefined, insecureSkipVerify: true }),
+    ],
+    [
+      'plain LDAP with insecureNoSSL',
+      () => testConfig({ host: `127.0.0.1:${ldapPort()}`, rootCA: undefined, insecureNoSSL: true }),
+    ],
+  ])('logs in over %s', async (_label, cfg) => {
+    const result = await login(cfg());
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['ldaps', () => testConfig({ rootCA: otherCa })],
+    [
+      'StartTLS',
+      () => testConfig({ host: `127.0.0.1:${ldapPort()}`, startTLS: true, rootCA: otherCa }),
+    ],
+    ['ldaps without any CA (system trust)', () => testConfig({ rootCA: undefined })],
+  ])(
+    'throws a TLS error for %s with the wrong CA: no ok:false, no clear-text fallback',
+    async (_label, cfg) => {
+      await expect(login(cfg())).rejects.toMatchObject({
+        code: 'CONNECTOR_UNAVAILABLE',
+        message: expect.stringMatching(/TLS/) as unknown,
+      });
+    },
+  );
+
+  it('throws a TLS error when StartTLS is requested on the ldaps port (the server speaks TLS, not LDAP)', async () => {
+    await expect(
+      login(
+        testConfig({
+          host: `127.0.0.1:${ldapsPort()}`,
+          startTLS: true,
+          connectTimeout: '1s',
+          timeout: '1s',
+        }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'CONNECTOR_UNAVAILABLE',
+    });
+  });
+
+  it('throws CONNECTOR_UNAVAILABLE when the directory is down', async () => {
+    const port = await closedPort();
+    await expect(login(testConfig({ host: `127.0.0.1:${String(port)}` }))).rejects.toMatchObject({
+      code: 'CONNECTOR_UNAVAILABLE',
+      message: expect.stringContaining(`127.0.0.1:${String(port)}`) as unknown,
+    });
+  });
+
+  it('fails over from a dead first host to the live one, and reports it', async () => {
+    const port = await closedPort();
+    const failovers: string[] = [];
+    const result = await login(
+      testConfig({ host: `127.0.0.1:${String(port)},127.0.0.1:${ldapsPort()}` }),
+      {
+        onFailover: (from, to) => failovers.push(`${from}->${to}`),
+      },
+    );
+    expect(result.ok).toBe(true);
+    expect(failovers).toContain(`127.0.0.1:${String(port)}->127.0.0.1:${ldapsPort()}`);
+  });
+
+  it('fails over from a host that accepts connections but never answers (connectTimeout)', async () => {
+    const hole = await blackHole();
+    try {
+      const started = Date.now();
+      const result = await login(
+        testConfig({
+          host: `127.0.0.1:${String(hole.port)},127.0.0.1:${ldapsPort()}`,
+          connectTimeout: '300ms',
+        }),
+      );
+      expect(result.ok).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it('replaces pooled connections that died (server restart) without failing a login', async () => {
+    const r = await relay(Number(ldapsPort()));
+    const c = createLdapConnector(
+      'ldap',
+      'LDAP',
+      testConfig({ host: `127.0.0.1:${String(r.port)}`, poolSize: 2 }),
+      captureLog(),
+    );
+    try {
+      expect((await c.login(ALL_SCOPES, 'bob', 'bob-pw')).ok).toBe(true);
+      r.cut();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await c.login(ALL_SCOPES, 'bob', 'bob-pw')).ok).toBe(true);
+      expect((await c.login(ALL_SCOPES, 'bob', 'wrong')).ok).toBe(false);
+    } finally {
+      await c.close?.();
+      await r.close();
+    }
+  });
+
+  it('serves concurrent logins with a pool smaller than the load', async () => {
+    const c = createLdapConnector('ldap', 'LDAP', testConfig({ poolSize: 2 }), captureLog());
+    try {
+      const users = ['alice', 'bob', 'carol', 'mueller', 'enabled', 'cyclist', 'alice', 'bob'];
+      const results = await Promise.all(users.map((u) => c.login(ALL_SCOPES, u, `${u}-pw`)));
+      expect(results.map((x) => x.ok)).toEqual(users.map(() => true));
+    } finally {
+      await c.close?.();
+    }
+  });
+
+  it('answers ping when up and throws CONNECTOR_UNAVAILABLE when down', async () => {
+    const up = createLdapConnector('ldap', 'LDAP', testConfig(), captureLog());
+    const down = createLdapConnector(
+      'ldap',
+      'LDAP',
+      testConfig({ host: `127.0.0.1:${String(await closedPort())}` }),
+      captureLog(),
+    );
+    const hole = await blackHole();
+    const hung = createLdapConnector(
+      'ldap',
+      'LDAP',
+      testConfig({ host: `127.0.0.1:${String(hole.port)}` }),
+      captureLog(),
+    );
+    try {
+      await expect(up.ping!(2000)).resolves.toBeUndefined();
+      await expect(down.ping!(2000)).rejects.toMatchObject({ code: 'CONNECTOR_UNAVAILABLE' });
+      await expect(hung.ping!(200)).rejects.toMatchObject({ code: 'CONNECTOR_UNAVAILABLE' });
+    } finally {
+      await Promise.all([up.close?.(), down.close?.(), hung.close?.()]);
+      await hole.close();
+    }
+  });
+
+  it('refuses a wrong service account password as a configuration error, not a bad user password', async () => {
+    await expect(login(testConfig({ bindPW: 'not-the-password' }))).rejects.toMatchObject({
+      code: 'CONNECTOR_MISCONFIGURED',
+    });
+  });
+});
