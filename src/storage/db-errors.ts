@@ -83,7 +83,10 @@ function describe(err: unknown): string {
   return code === undefined || message.includes(code) ? message : `${code} ${message}`;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** True when `text` cannot be stored by PostgreSQL: a NUL character or an unpaired UTF-16 surrogate. */
 export function isUnstorableText(text: string): boolean {
-  return text.includes('\u0000') || !text.isWellFormed();
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
 }
+

@@ -7,6 +7,7 @@ export type SqlValue = string | number | boolean | null | Date | Buffer | Uint8A
 
 export interface Queryable {
   /** Runs one parameterised statement ($1, $2, ...) and returns its rows. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- R names the row type the caller expects
   query<R extends object = Record<string, unknown>>(
     sql: string,
     params?: readonly SqlValue[],

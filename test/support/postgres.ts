@@ -37,7 +37,12 @@ export function freePort(): Promise<number> {
 export interface OwnPostgres {
   url: string;
   dataDir: string;
+  /** Stops the server for good and deletes its data directory. */
   stop(): void;
+  /** Stops the server (`pg_ctl stop -m fast`), keeping its data: for outage tests. */
+  halt(): void;
+  /** Starts a halted server again on the same port. */
+  restart(): void;
 }
 
 function pgBinDir(): string | undefined {
@@ -65,10 +70,15 @@ export async function startOwnPostgres(): Promise<OwnPostgres | undefined> {
   if (asRoot) spawnSync('chown', ['postgres:postgres', dataDir]);
   run(join(bin, 'initdb'), ['--auth=trust', '-U', 'postgres', '-D', dataDir]);
   const port = await freePort();
-  run(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-l', join(dataDir, 'log'), 'start']);
+  const start = () => run(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-l', join(dataDir, 'log'), 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dataDir,
+    halt() {
+      run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+    },
+    restart: start,
     stop() {
       run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
       rmSync(dataDir, { recursive: true, force: true });

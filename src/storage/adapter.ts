@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { isAppError } from '../errors.js';
+import type { Db, SqlValue } from './db.js';
+import { isUnstorableText } from './db-errors.js';
+
+/**
+ * oidc-provider's storage adapter over the `oidc_payload` table: one row per model instance,
+ * keyed by (kind, id), the payload as jsonb (it grows between oidc-provider versions).
+ *
+ * - `find*` hide expired rows; a periodic GC (gc.ts) deletes them.
+ * - `consume` marks the row (`consumed_at`, and `consumed` in the payload, which
+ *   oidc-provider reads) and keeps it: a reused code or refresh token must be recognised.
+ * - `revokeByGrantId` deletes every token row of the grant, whatever its kind.
+ * - Opaque tokens are keyed by their own value. For the models in HASHED_MODELS the `id`
+ *   column holds sha256(id) (base64url) and the payload's `jti` is dropped (restored by
+ *   `find` from the id it was asked for), so the table holds no usable credential.
+ *   Exception: DeviceCode keeps its `jti` in the payload, because oidc-provider finds it by
+ *   user code and saves it again under that `jti`.
+ * - NUL bytes and unpaired surrogates (PostgreSQL cannot store them) are refused before any
+ *   query with `invalid_request`, a 400, instead of a database error and a 500.
+ */
+export const HASHED_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'BackchannelAuthenticationRequest',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'PushedAuthorizationRequest',
+]);
+
+/** Models found by something other than their id, whose payload must keep its `jti`. */
+const KEEP_JTI: ReadonlySet<string> = new Set(['DeviceCode']);
+
+/** Models whose rows belong to a grant and go when it is revoked (as in oidc-provider's memory adapter). */
+const GRANTABLE: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+export interface AdapterOptions {
+  /**
+   * Called when a database operation fails, before the error reaches oidc-provider (which
+   * answers 500). For logging and metrics; ids and payloads are deliberately not passed.
+   */
+  readonly onError?: (err: unknown, where: { readonly model: string; readonly op: string }) => void;
+}
+
+/** sha256(id), base64url: the stored id of a credential-bearing model. */
+export function hashId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('base64url');
+}
+
+export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name: string) => Adapter {
+  return class SigilAdapter implements Adapter {
+    readonly #model: string;
+    readonly #hashed: boolean;
+
+    constructor(name: string) {
+      this.#model = name;
+      this.#hashed = HASHED_MODELS.has(name);
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      checkText(id);
+      checkPayload(payload);
+      const stored: Record<string, unknown> = { ...payload };
+      if (this.#hashed && !KEEP_JTI.has(this.#model)) delete stored['jti'];
+      const grantId = GRANTABLE.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null;
+      const consumed: unknown = payload.consumed;
+      const isConsumed = consumed !== undefined && consumed !== null && consumed !== false;
+      await this.#run(
+        'upsert',
+        `INSERT INTO oidc_payload (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6,
+                 now() + $7::double precision * interval '1 second',
+                 CASE WHEN $8::boolean THEN COALESCE(to_timestamp($9::double precision), now()) END)
+         ON CONFLICT (kind, id) DO UPDATE SET
+           payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+           user_code = excluded.user_code, expires_at = excluded.expires_at,
+           consumed_at = CASE WHEN $8::boolean THEN COALESCE(oidc_payload.consumed_at, excluded.consumed_at) END`,
+        [
+          this.#model,
+          this.#key(id),
+          JSON.stringify(stored),
+          grantId,
+          typeof payload.uid === 'string' ? payload.uid : null,
+          typeof payload.userCode === 'string' ? payload.userCode : null,
+          typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? expiresIn : null,
+          isConsumed,
+          // oidc-provider sets an epoch in seconds; anything else counts as "now".
+          typeof consumed === 'number' && Number.isFinite(consumed) ? consumed : null,
+        ],
+      );
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      checkText(id);
+      return this.#findOne('find', 'id = $2', this.#key(id), id);
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      checkText(uid);
+      return this.#findOne('findByUid', 'uid = $2', uid, undefined);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      checkText(userCode);
+      return this.#findOne('findByUserCode', 'user_code = $2', userCode, undefined);
+    }
+
+    async consume(id: string): Promise<void> {
+      checkText(id);
+      await this.#run(
+        'consume',
+        `UPDATE oidc_payload
+            SET consumed_at = now(),
+                payload = payload || jsonb_build_object('consumed', floor(extract(epoch FROM now()))::bigint)
+          WHERE kind = $1 AND id = $2`,
+        [this.#model, this.#key(id)],
+      );
+    }
+
+    async destroy(id: string): Promise<void> {
+      checkText(id);
+      await this.#run('destroy', 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [this.#model, this.#key(id)]);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      checkText(grantId);
+      await this.#run('revokeByGrantId', 'DELETE FROM oidc_payload WHERE grant_id = $1', [grantId]);
+    }
+
+    #key(id: string): string {
+      return this.#hashed ? hashId(id) : id;
+    }
+
+    async #findOne(op: string, where: string, value: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
+      const { rows } = await this.#run<{ payload: AdapterPayload }>(
+        op,
+        `SELECT payload FROM oidc_payload
+          WHERE kind = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())
+          LIMIT 1`,
+        [this.#model, value],
+      );
+      const payload = rows[0]?.payload;
+      if (payload === undefined) return undefined;
+      if (rawId !== undefined && this.#hashed && payload.jti === undefined) payload.jti = rawId;
+      return payload;
+    }
+
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the shape of Queryable.query (db.ts)
+    async #run<R extends object>(op: string, sql: string, params: readonly SqlValue[]) {
+      try {
+        return await db.query<R>(sql, params);
+      } catch (err) {
+        // The database refused a value that slipped past the checks: still the requester's fault.
+        if (isAppError(err, 'STORAGE_INVALID_INPUT')) throw invalidInput();
+        opts.onError?.(err, { model: this.#model, op });
+        throw err;
+      }
+    }
+  };
+}
+
+function invalidInput(): Error {
+  return new errors.InvalidRequest('request contains characters that cannot be processed (NUL or invalid Unicode)');
+}
+
+function checkText(value: unknown): void {
+  if (typeof value === 'string' && isUnstorableText(value)) throw invalidInput();
+}
+
+/** Refuses NUL bytes and unpaired surrogates anywhere in the payload, keys included. */
+function checkPayload(value: unknown, depth = 0): void {
+  if (depth > 64) throw invalidInput();
+  if (typeof value === 'string') {
+    checkText(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) checkPayload(v, depth + 1);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      checkText(k);
+      checkPayload(v, depth + 1);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { errorMessage } from '../errors.js';
+import { LOCKS, type Db } from './db.js';
+
+/**
+ * Garbage collection of expired oidc_payload rows (Dex's GarbageCollect). `find` already
+ * hides them; this keeps the table small. Deletes in bounded batches so no statement holds
+ * many row locks or runs long, and at most `maxBatches` per run (the next run continues).
+ * One replica at a time: when another holds the lock this run does nothing.
+ */
+export interface GcOptions {
+  readonly batchSize?: number;
+  readonly maxBatches?: number;
+}
+
+export interface GcResult {
+  readonly deleted: number;
+  /** Another replica was collecting: nothing was done. */
+  readonly skipped: boolean;
+}
+
+export async function garbageCollect(db: Db, opts: GcOptions = {}): Promise<GcResult> {
+  const batchSize = opts.batchSize ?? 1000;
+  const maxBatches = opts.maxBatches ?? 100;
+  const deleted = await db.withAdvisoryLock(
+    LOCKS.gc,
+    async (conn) => {
+      let total = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const { rowCount } = await conn.query(
+          `DELETE FROM oidc_payload WHERE ctid IN (
+             SELECT ctid FROM oidc_payload WHERE expires_at < now() LIMIT $1
+           )`,
+          [batchSize],
+        );
+        total += rowCount;
+        if (rowCount < batchSize) break;
+      }
+      return total;
+    },
+    { wait: false },
+  );
+  return deleted === undefined ? { deleted: 0, skipped: true } : { deleted, skipped: false };
+}
+
+/** The subset of a pino logger the GC timer uses. */
+export interface GcLogger {
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Runs garbageCollect every `intervalMs` (never two runs at once; the timer does not keep
+ * the process alive). The returned function stops it and waits for a run in progress.
+ */
+export function startGcTimer(db: Db, intervalMs: number, log: GcLogger, opts: GcOptions = {}): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    if (running !== undefined) return;
+    running = garbageCollect(db, opts)
+      .then(({ deleted, skipped }) => {
+        if (deleted > 0) log.info({ deleted }, 'expired OIDC records deleted');
+        else log.debug({ deleted, skipped }, 'garbage collection found nothing to do');
+      })
+      .catch((err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'garbage collection failed');
+      })
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
