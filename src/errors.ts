@@ -58,6 +58,11 @@ export class AppError extends Error {
     this.status = options?.status ?? ERROR_CODES[code].status;
     this.expose = this.status < 500;
   }
+
+  /** oidc-provider and some Koa middleware read `statusCode` rather than `status`. */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
