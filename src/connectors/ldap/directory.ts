@@ -9,7 +9,7 @@ import {
   type Filter,
   type SearchOptions,
 } from 'ldapts';
-import { AppError, errorMessage } from './shared.js';
+import { AppError } from './shared.js';
 import { ACCOUNT_STATE_ATTRIBUTES } from './account-state.js';
 import { idSearchValues, isDnAttr, isObjectGuid } from './entry.js';
 import { idOnlyFilter, userByIdFilter, userByNameFilter } from './filters.js';
@@ -18,6 +18,7 @@ import { ServicePool } from './pool.js';
 import type { LdapSettings } from './settings.js';
 import {
   closeQuietly,
+  ldapErrorText,
   isTransportError,
   Transport,
   unavailable,
@@ -44,12 +45,12 @@ function searchError(err: unknown, base: string, host: string): unknown {
       cause: err,
     });
   if (isOutage(err))
-    return new AppError('CONNECTOR_UNAVAILABLE', `LDAP search failed: ${errorMessage(err)}`, {
+    return new AppError('CONNECTOR_UNAVAILABLE', `LDAP search failed: ${ldapErrorText(err)}`, {
       cause: err,
     });
   return new AppError(
     'CONNECTOR_MISCONFIGURED',
-    `LDAP search under ${base} failed: ${errorMessage(err)}`,
+    `LDAP search under ${base} failed: ${ldapErrorText(err)}`,
     { cause: err },
   );
 }
@@ -110,7 +111,7 @@ export class LdapDirectory {
       const who = bind === undefined ? 'anonymous bind' : `bind as ${bind.dn}`;
       throw new AppError(
         'CONNECTOR_MISCONFIGURED',
-        `LDAP service account ${who} refused by ${conn.host.label}: ${errorMessage(err)}`,
+        `LDAP service account ${who} refused by ${conn.host.label}: ${ldapErrorText(err)}`,
         {
           cause: err,
         },

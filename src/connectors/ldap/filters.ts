@@ -28,6 +28,8 @@ export function parseAdminFilter(text: string, key: string): Filter {
   const trimmed = text.trim();
   const wrapped = trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
   try {
+    // ldapts forgives a missing final parenthesis (`(&(a=b)`); an administrator's typo must not.
+    if (!balanced(wrapped)) throw new Error('unbalanced parentheses');
     return FilterParser.parseString(wrapped);
   } catch (err) {
     throw new AppError(
@@ -38,6 +40,18 @@ export function parseAdminFilter(text: string, key: string): Filter {
       },
     );
   }
+}
+
+/** Parentheses close in order and all close (values carry parentheses escaped as \\28 / \\29). */
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /** Same check as parseAdminFilter, for the config schema: undefined when valid, else the reason. */

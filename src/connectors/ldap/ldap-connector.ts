@@ -1,5 +1,5 @@
 import { ResultCodeError, type Entry } from 'ldapts';
-import { AppError, errorMessage } from './shared.js';
+import { AppError } from './shared.js';
 import type {
   Identity,
   LoginFailureReason,
@@ -15,7 +15,7 @@ import type { LdapConfig } from './config.js';
 import { LdapDirectory } from './directory.js';
 import { connectorDn, identityFromEntry } from './identity.js';
 import { resolveLdapSettings } from './settings.js';
-import type { LdapHooks } from './transport.js';
+import { ldapErrorText, type LdapHooks } from './transport.js';
 import { isAcceptableUsername } from './username.js';
 
 /** The logging a connector needs; a pino Logger fits. Never given a password. */
@@ -71,7 +71,7 @@ export function createLdapConnector(
       if (reason === undefined) {
         throw new AppError(
           'CONNECTOR_MISCONFIGURED',
-          `LDAP refused the user bind unexpectedly: ${errorMessage(err)}`,
+          `LDAP refused the user bind unexpectedly: ${ldapErrorText(err)}`,
           {
             cause: err,
           },

@@ -42,8 +42,24 @@ export function isTransportError(err: unknown): boolean {
   return !(err instanceof ResultCodeError) && !(err instanceof AppError);
 }
 
+/**
+ * One line for any error of ldapts: result codes by name and number plus the server's
+ * diagnostic (`invalid credentials (49): 80090308: LdapErr: ... data 52e`), others by message.
+ */
+export function ldapErrorText(err: unknown): string {
+  if (err instanceof ResultCodeError) {
+    const name = err.name
+      .replace(/Error$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
+    const diagnostic = err.message.replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+    return `${name} (${String(err.code)})${diagnostic === '' ? '' : `: ${diagnostic}`}`;
+  }
+  return errorMessage(err).split('\n')[0] ?? '';
+}
+
 function describe(err: unknown): string {
-  const msg = errorMessage(err).split('\n')[0] ?? '';
+  const msg = ldapErrorText(err);
   return isTlsError(err) ? `TLS: ${msg}` : msg;
 }
 
