@@ -59,8 +59,13 @@ const handlers: CliHandlers = {
     const config = dev?.config ?? loadConfig(file ?? '');
     const log = loggerFor(config);
     if (config.dev) log.warn('development setup: generated CA, embedded database, demo user; do not use in production');
-    const server = await startServer({ config, log });
-    if (dev !== undefined) process.stdout.write(devBanner({ issuer: config.issuer, caFile: dev.caFile, password: dev.password }));
+    const server = await startServer({
+      config,
+      log,
+      onListening: () => {
+        if (dev !== undefined) process.stdout.write(devBanner({ issuer: config.issuer, caFile: dev.caFile, password: dev.password }));
+      },
+    });
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

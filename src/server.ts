@@ -30,6 +30,8 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Drain time on close before open connections are cut. */
   drainMs?: number;
+  /** Called once every listener is up, before the "listening" log line (the dev banner goes first). */
+  onListening?: () => void;
 }
 
 function splitHostPort(addr: string): { host: string; port: number } {
@@ -137,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const stopGc = startGcTimer(db, 5 * 60_000, log);
     closers.push(() => stopGc());
+    opts.onListening?.();
     log.info({ urls, issuer: config.issuer, storage: storage.type, kid: keys.active.kid }, 'sigil listening');
 
     const drainMs = opts.drainMs ?? 10_000;

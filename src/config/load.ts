@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
+import { validateStaticUsers } from '../connectors/static/index.js';
 import { configSchema, type Config } from './schema.js';
 
 /** Keys whose value may instead come from a file: `bindPWFile: /run/secrets/ldap`. */
@@ -106,6 +107,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const resolved = resolveSecrets(raw, env, baseDir, problems);
   const result = configSchema.safeParse(resolved);
   if (!result.success) problems.push(...zodProblems(result.error));
+  else if (result.data.enablePasswordDB) problems.push(...validateStaticUsers(result.data.staticPasswords));
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return deepFreeze(result.data);
 }

@@ -202,7 +202,8 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     // Cross-field rules, one row each (Dex's Validate table): every failing row is reported.
     const rows: [bad: boolean, path: (string | number)[], message: string][] = [
-      [!c.issuer.startsWith('https://') && !c.dev, ['issuer'], 'must be https: kube-apiserver refuses http issuers'],
+      [URL.canParse(c.issuer) && !c.issuer.startsWith('https://') && !c.dev, ['issuer'], 'must be https: kube-apiserver refuses http issuers'],
+      [URL.canParse(c.issuer) && (new URL(c.issuer).pathname !== '/' || c.issuer.endsWith('/')), ['issuer'], 'must be an origin without a path or trailing slash (https://sigil.example.com); serving under a path is not supported yet'],
       [c.web.http === undefined && c.web.https === undefined, ['web'], 'set web.http or web.https'],
       [c.web.https !== undefined && (c.web.tlsCert === undefined || c.web.tlsKey === undefined), ['web', 'https'], 'web.https needs web.tlsCert and web.tlsKey'],
       [c.web.http !== undefined && !c.web.proxy && !c.dev && c.web.https === undefined, ['web', 'http'], 'plain http without web.proxy: true serves an https issuer over http; put a TLS proxy in front and set web.proxy'],
