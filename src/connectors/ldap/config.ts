@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { adminFilterProblem } from './filters.js';
+import { parseDuration } from '../../config/duration.js';
 
 /**
  * The LDAP connector's configuration: Dex's keys and shape (a Dex user can paste their
@@ -171,7 +173,56 @@ export const ldapConfigSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Cross-field rules, one row each; settings.ts enforces the same when a connector is built.
+    const g = c.groupSearch;
+    const rows: [bad: boolean, path: string[], message: string][] = [
+      [
+        c.insecureNoSSL && c.startTLS,
+        ['startTLS'],
+        'insecureNoSSL and startTLS cannot both be set',
+      ],
+      [
+        c.rootCA !== undefined && c.rootCAData !== undefined,
+        ['rootCAData'],
+        'set rootCA or rootCAData, not both',
+      ],
+      [
+        (c.clientCert === undefined) !== (c.clientKey === undefined),
+        ['clientKey'],
+        'clientCert and clientKey go together',
+      ],
+      [
+        c.bindDN !== undefined && c.bindDN !== '' && (c.bindPW === undefined || c.bindPW === ''),
+        ['bindPW'],
+        'a bindDN needs a password (an empty password is an anonymous bind)',
+      ],
+      [
+        parseDuration(c.connectTimeout) === undefined,
+        ['connectTimeout'],
+        'not a duration (e.g. 5s)',
+      ],
+      [parseDuration(c.timeout) === undefined, ['timeout'], 'not a duration (e.g. 10s)'],
+      [
+        g !== undefined &&
+          g.userMatchers === undefined &&
+          (g.userAttr === undefined || g.groupAttr === undefined),
+        ['groupSearch', 'userMatchers'],
+        'set userMatchers (or the legacy userAttr and groupAttr)',
+      ],
+    ];
+    for (const [bad, path, message] of rows)
+      if (bad) ctx.addIssue({ code: 'custom', path, message });
+    const filters: [string | undefined, string[]][] = [
+      [c.userSearch.filter, ['userSearch', 'filter']],
+      [g?.filter, ['groupSearch', 'filter']],
+    ];
+    for (const [text, path] of filters) {
+      const problem = text === undefined ? undefined : adminFilterProblem(text);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path, message: problem });
+    }
+  });
 
 export type LdapConfigInput = z.input<typeof ldapConfigSchema>;
 export type LdapConfig = z.output<typeof ldapConfigSchema>;

@@ -9,7 +9,7 @@ import {
   type Filter,
   type SearchOptions,
 } from 'ldapts';
-import { AppError } from './shared.js';
+import { AppError } from '../../errors.js';
 import { ACCOUNT_STATE_ATTRIBUTES } from './account-state.js';
 import { idSearchValues, isDnAttr, isObjectGuid } from './entry.js';
 import { idOnlyFilter, userByIdFilter, userByNameFilter } from './filters.js';

@@ -79,6 +79,19 @@ export function stableId(entry: Entry, idAttr: string): string | undefined {
   return bytes.toString('base64url');
 }
 
+const TEXT_ID_ATTRS = new Set([
+  'entryuuid',
+  'nsuniqueid',
+  'ipauniqueid',
+  'uid',
+  'uidnumber',
+  'employeenumber',
+  'employeeid',
+  'samaccountname',
+  'userprincipalname',
+  'mail',
+]);
+
 /** What to put in an equality filter to find `id` again: bytes for binary ids, else the text. */
 export function idSearchValues(idAttr: string, id: string): (string | Buffer)[] {
   if (isObjectGuid(idAttr)) {
@@ -86,8 +99,9 @@ export function idSearchValues(idAttr: string, id: string): (string | Buffer)[] 
     return guid === undefined ? [] : [guid];
   }
   const values: (string | Buffer)[] = [id];
-  // A binary id was base64url-encoded by stableId: also try its bytes.
-  if (/^[A-Za-z0-9_-]+$/.test(id)) {
+  // A binary id was base64url-encoded by stableId: also try its bytes, unless the attribute is
+  // known to hold text.
+  if (!TEXT_ID_ATTRS.has(idAttr.toLowerCase()) && /^[A-Za-z0-9_-]+$/.test(id)) {
     const bytes = Buffer.from(id, 'base64url');
     if (bytes.toString('base64url') === id && stableId({ dn: '', id: bytes }, 'id') === id)
       values.push(bytes);

@@ -6,7 +6,7 @@ import {
   OrFilter,
   type Filter,
 } from 'ldapts';
-import { AppError, errorMessage } from './shared.js';
+import { AppError, errorMessage } from '../../errors.js';
 
 /**
  * The only place LDAP filters are built. Values typed by people (usernames) or read from the

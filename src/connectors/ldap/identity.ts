@@ -1,5 +1,5 @@
 import type { Entry } from 'ldapts';
-import { AppError } from './shared.js';
+import { AppError } from '../../errors.js';
 import type { Identity } from '../connector.js';
 import type { LdapConfig } from './config.js';
 import { firstNonEmpty, stableId, truthy } from './entry.js';

@@ -1,5 +1,5 @@
 import { ResultCodeError, type Entry } from 'ldapts';
-import { AppError } from './shared.js';
+import { AppError } from '../../errors.js';
 import type {
   Identity,
   LoginFailureReason,

@@ -1,4 +1,4 @@
-import { AppError } from './shared.js';
+import { AppError } from '../../errors.js';
 import {
   closeQuietly,
   isTransportError,

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { Filter } from 'ldapts';
-import { parseDuration } from './shared.js';
-import { AppError, errorMessage } from './shared.js';
+import { parseDuration } from '../../config/duration.js';
+import { AppError, errorMessage } from '../../errors.js';
 import type { LdapConfig } from './config.js';
 import { parseAdminFilter } from './filters.js';
 

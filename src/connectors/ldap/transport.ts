@@ -1,7 +1,7 @@
 import { connect as netConnect, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, ResultCodeError } from 'ldapts';
-import { AppError, errorMessage } from './shared.js';
+import { AppError, errorMessage } from '../../errors.js';
 import { tlsFor, type LdapHost, type LdapSettings } from './settings.js';
 
 /** Optional observers, so metrics can be wired without the connector knowing prom-client. */

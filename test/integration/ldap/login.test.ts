@@ -157,7 +157,7 @@ describe('ldap login', () => {
           userAttr: 'uid',
           groupAttr: 'memberUid',
         },
-      } as typeof cfg,
+      },
       captureLog(),
     );
     try {

@@ -90,7 +90,11 @@ export async function closedPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    srv.close(() => {
+      resolve();
+    }),
+  );
   if (addr === null || typeof addr === 'string') throw new Error('no port');
   return addr.port;
 }
@@ -110,7 +114,9 @@ export async function blackHole(): Promise<{ port: number; close(): Promise<void
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        srv.close(() => resolve());
+        srv.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -142,7 +148,9 @@ export async function relay(
     close: () =>
       new Promise<void>((resolve) => {
         cut();
-        srv.close(() => resolve());
+        srv.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ldapConfigSchema, type LdapConfigInput } from '../../src/connectors/ldap/config.js';
+import { parseHosts, resolveLdapSettings } from '../../src/connectors/ldap/settings.js';
+
+const base: LdapConfigInput = {
+  host: 'ldap.example.org',
+  insecureNoSSL: true,
+  bindDN: 'cn=svc,dc=example,dc=org',
+  bindPW: 'pw',
+  userSearch: { baseDN: 'ou=People,dc=example,dc=org', username: 'uid' },
+};
+
+describe('ldap settings', () => {
+  it('parses host lists with default ports per TLS mode', () => {
+    expect(parseHosts('h1:1636, h2', 'ldaps').map((h) => h.url)).toEqual([
+      'ldaps://h1:1636',
+      'ldaps://h2:636',
+    ]);
+    expect(parseHosts('h1', 'starttls').map((h) => h.url)).toEqual(['ldap://h1:389']);
+    expect(parseHosts('[::1]:389', 'none')).toEqual([
+      { host: '::1', port: 389, label: '[::1]:389', url: 'ldap://[::1]:389' },
+    ]);
+    expect(() => parseHosts('h1:99999', 'ldaps')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+    expect(() => parseHosts('ldaps://h1', 'ldaps')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+
+  it('parses durations and the legacy group matcher', () => {
+    const s = resolveLdapSettings(
+      ldapConfigSchema.parse({
+        ...base,
+        connectTimeout: '250ms',
+        timeout: '1m',
+        groupSearch: {
+          baseDN: 'ou=Groups,dc=example,dc=org',
+          userAttr: 'uid',
+          groupAttr: 'memberUid',
+        },
+      }),
+    );
+    expect([s.connectTimeoutMs, s.timeoutMs, s.tlsMode]).toEqual([250, 60_000, 'none']);
+    expect(s.matchers).toEqual([{ userAttr: 'uid', groupAttr: 'memberUid' }]);
+  });
+
+  it('turns base64 rootCAData into the CA to trust and refuses anything else', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const ok = resolveLdapSettings(
+      ldapConfigSchema.parse({
+        ...base,
+        insecureNoSSL: false,
+        rootCAData: Buffer.from(pem).toString('base64'),
+      }),
+    );
+    expect(ok.tls.ca).toBe(pem);
+    expect(ok.tls.rejectUnauthorized).toBe(true);
+    expect(() =>
+      resolveLdapSettings(
+        ldapConfigSchema.parse({ ...base, insecureNoSSL: false, rootCAData: 'bm90IGEgY2VydA==' }),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'TLS_INVALID' }));
+  });
+
+  it.each<[string, Partial<LdapConfigInput>, string]>([
+    ['insecureNoSSL with startTLS', { startTLS: true }, 'startTLS'],
+    ['rootCA with rootCAData', { rootCA: '/a', rootCAData: 'b' }, 'rootCAData'],
+    ['clientCert without clientKey', { clientCert: '/a' }, 'clientKey'],
+    ['bindDN without password', { bindPW: '' }, 'bindPW'],
+    ['bad duration', { timeout: 'soon' }, 'timeout'],
+    [
+      'group search without matcher',
+      { groupSearch: { baseDN: 'ou=G' } },
+      'groupSearch.userMatchers',
+    ],
+    [
+      'unparsable user filter',
+      { userSearch: { baseDN: 'ou=P', username: 'uid', filter: '(&(a=b)' } },
+      'userSearch.filter',
+    ],
+  ])('the schema refuses %s', (_label, over, path) => {
+    const r = ldapConfigSchema.safeParse({ ...base, ...over });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+});
