@@ -46,7 +46,8 @@ const refuse = (reason: RefreshFailureReason): RefreshResult => ({ ok: false, re
  * bits are honoured (OpenLDAP and 389-ds ignore them).
  *
  * refresh: the user is found again by the stable id (not the DN); gone → deleted, out of the
- * filter → moved, disabled / locked / expired → refused. A changed DN is followed (Dex refuses
+ * filter → moved, disabled / locked / expired → refused (an expired password counts as expired;
+ * any pwdAccountLockedTime counts as locked, see account-state.ts). A changed DN is followed (Dex refuses
  * it; the id is what is stable, and a rename must not log people out) and the new DN kept.
  */
 export function createLdapConnector(
