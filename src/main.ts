@@ -8,7 +8,9 @@ import { devConfig, devPasswordFile } from './config/dev.js';
 import { renderConfigReference } from './config/docs.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { configSchema, type Config } from './config/schema.js';
+import { runLdapCheck } from './connectors/ldap/index.js';
 import { hashPassword } from './connectors/static/index.js';
+import { readSecret } from './cli/prompt.js';
 import { AppError, errorMessage } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { packageRoot } from './paths.js';
@@ -22,7 +24,9 @@ import { ensureDevTls } from './tls/index.js';
  */
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -32,7 +36,10 @@ function configFile(given: string | undefined): string | undefined {
 }
 
 function loggerFor(config: Config): Logger {
-  return createLogger({ level: process.env['SIGIL_LOG_LEVEL'] ?? config.logger.level, format: config.logger.format });
+  return createLogger({
+    level: process.env['SIGIL_LOG_LEVEL'] ?? config.logger.level,
+    format: config.logger.format,
+  });
 }
 
 /** Zero-config start: dev TLS, a demo password kept in the data dir, the dev config. */
@@ -48,7 +55,13 @@ async function prepareDev(): Promise<{ config: Config; caFile: string; password:
     password = randomBytes(12).toString('base64url');
     writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
   }
-  const config = devConfig({ dataDir, certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, demoHash: await hashPassword(password) });
+  const config = devConfig({
+    dataDir,
+    certFile: tls.certFile,
+    keyFile: tls.keyFile,
+    caFile: tls.caFile,
+    demoHash: await hashPassword(password),
+  });
   return { config, caFile: tls.caFile, password };
 }
 
@@ -58,12 +71,18 @@ const handlers: CliHandlers = {
     const dev = file === undefined ? await prepareDev() : undefined;
     const config = dev?.config ?? loadConfig(file ?? '');
     const log = loggerFor(config);
-    if (config.dev) log.warn('development setup: generated CA, embedded database, demo user; do not use in production');
+    if (config.dev)
+      log.warn(
+        'development setup: generated CA, embedded database, demo user; do not use in production',
+      );
     const server = await startServer({
       config,
       log,
       onListening: () => {
-        if (dev !== undefined) process.stdout.write(devBanner({ issuer: config.issuer, caFile: dev.caFile, password: dev.password }));
+        if (dev !== undefined)
+          process.stdout.write(
+            devBanner({ issuer: config.issuer, caFile: dev.caFile, password: dev.password }),
+          );
       },
     });
     let stopping = false;
@@ -72,13 +91,26 @@ const handlers: CliHandlers = {
       stopping = true;
       log.info({ signal }, 'shutting down: draining requests');
       server.close().then(
-        () => { log.info('stopped'); log.flush(); process.exit(0); },
-        (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
+        () => {
+          log.info('stopped');
+          log.flush();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
       );
-      setTimeout(() => { process.exit(1); }, 15_000).unref();
+      setTimeout(() => {
+        process.exit(1);
+      }, 15_000).unref();
     };
-    process.once('SIGTERM', () => { stop('SIGTERM'); });
-    process.once('SIGINT', () => { stop('SIGINT'); });
+    process.once('SIGTERM', () => {
+      stop('SIGTERM');
+    });
+    process.once('SIGINT', () => {
+      stop('SIGINT');
+    });
   },
 
   async migrate(o) {
@@ -87,7 +119,9 @@ const handlers: CliHandlers = {
     const db = await openDb(resolveStorage(config, process.env));
     try {
       const { applied } = await migrate(db);
-      process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+      process.stdout.write(
+        applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`,
+      );
     } finally {
       await db.close();
     }
@@ -95,7 +129,9 @@ const handlers: CliHandlers = {
 
   configCheck(file) {
     const config = loadConfig(file);
-    process.stdout.write(`${file}: ok (issuer ${config.issuer}, ${config.staticClients.length} client(s), ${config.connectors.length + (config.enablePasswordDB ? 1 : 0)} connector(s))\n`);
+    process.stdout.write(
+      `${file}: ok (issuer ${config.issuer}, ${config.staticClients.length} client(s), ${config.connectors.length + (config.enablePasswordDB ? 1 : 0)} connector(s))\n`,
+    );
     return Promise.resolve();
   },
 
@@ -109,8 +145,42 @@ const handlers: CliHandlers = {
     return Promise.resolve();
   },
 
-  ldapCheck() {
-    return Promise.reject(new AppError('CLI_USAGE', 'sigil ldap check is not available in this build'));
+  async ldapCheck(o) {
+    const file = configFile(o.config);
+    if (file === undefined) {
+      throw new AppError('CLI_USAGE', 'sigil ldap check needs --config (or SIGIL_CONFIG)');
+    }
+    const config = loadConfig(file);
+    const connector =
+      o.connector === undefined
+        ? config.connectors[0]
+        : config.connectors.find((c) => c.id === o.connector);
+    if (connector === undefined) {
+      throw new AppError(
+        'CLI_USAGE',
+        o.connector === undefined
+          ? `${file} has no LDAP connector`
+          : `no connector ${o.connector} in ${file}`,
+      );
+    }
+    if (o.password === true && o.user === undefined) {
+      throw new AppError('CLI_USAGE', '--password needs --user');
+    }
+    const password =
+      o.password === true ? await readSecret(`password for ${o.user ?? ''}: `) : undefined;
+    let refused = false;
+    await runLdapCheck(
+      connector.config,
+      {
+        ...(o.user === undefined ? {} : { username: o.user }),
+        ...(password === undefined ? {} : { password }),
+      },
+      (line) => {
+        if (/^(login: refused|user: no entry|user: more than one)/.test(line)) refused = true;
+        process.stdout.write(`${line}\n`);
+      },
+    );
+    if (refused) process.exitCode = 2;
   },
 };
 

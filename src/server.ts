@@ -6,12 +6,25 @@ import { resolveStorage, ms } from './config/resolve.js';
 import type { PasswordConnector } from './connectors/connector.js';
 import { createLdapConnector } from './connectors/ldap/index.js';
 import { createStaticConnector } from './connectors/static/index.js';
-import { createApp, createCsrf, loadViews, providerPages, type ReadinessCheck } from './http/index.js';
+import {
+  createApp,
+  createCsrf,
+  loadViews,
+  providerPages,
+  type ReadinessCheck,
+} from './http/index.js';
 import { ensureKeys, loadKeySet, PLAINTEXT_SEALER } from './keys/index.js';
 import type { Logger } from './log.js';
 import { AccountService, buildConfiguration, createProvider, type Provider } from './oidc/index.js';
 import { packageRoot } from './paths.js';
-import { createAdapterClass, migrate, openDb, sharedSecret, startGcTimer, type Db } from './storage/index.js';
+import {
+  createAdapterClass,
+  migrate,
+  openDb,
+  sharedSecret,
+  startGcTimer,
+  type Db,
+} from './storage/index.js';
 import { createReloadingTlsContext, type ReloadingTlsContext } from './tls/index.js';
 import { join } from 'node:path';
 
@@ -66,8 +79,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const env = opts.env ?? process.env;
   const storage = resolveStorage(config, env);
   const db = await openDb(storage, {
-    onIdleError: (err) => { log.warn({ err }, 'database connection lost; the pool reconnects on demand'); },
-    onStaleLock: (prev) => { log.warn({ previousPid: prev.pid }, 'took over a stale data directory lock'); },
+    onIdleError: (err) => {
+      log.warn({ err }, 'database connection lost; the pool reconnects on demand');
+    },
+    onStaleLock: (prev) => {
+      log.warn({ previousPid: prev.pid }, 'took over a stale data directory lock');
+    },
   });
   const closers: (() => Promise<void> | void)[] = [() => db.close()];
   try {
@@ -80,17 +97,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const connectors = buildConnectors(config, log);
     closers.push(async () => {
-      await Promise.all(connectors.map((c) => c.close?.()));
+      await Promise.all(
+        connectors.map(async (c) => {
+          await c.close?.();
+        }),
+      );
     });
     const accounts = new AccountService({ db, connectors, log });
     const views = loadViews(join(packageRoot(), 'views'), { name: 'sigil' });
     const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
     const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
     const adapter = createAdapterClass(db, {
-      onError: (err, where) => { log.warn({ err, ...where }, 'storage operation failed'); },
+      onError: (err, where) => {
+        log.warn({ err, ...where }, 'storage operation failed');
+      },
     });
-    const { configuration } = buildConfiguration({ config, adapter, accounts, keys, cookieKeys, pages: providerPages(views) });
-    const provider = createProvider({ issuer: config.issuer, configuration, proxy: config.web.proxy, log });
+    const { configuration } = buildConfiguration({
+      config,
+      adapter,
+      accounts,
+      keys,
+      cookieKeys,
+      pages: providerPages(views),
+    });
+    const provider = createProvider({
+      issuer: config.issuer,
+      configuration,
+      proxy: config.web.proxy,
+      log,
+    });
 
     const readiness: ReadinessCheck[] = [{ name: 'database', check: (t) => db.ping(t) }];
     for (const c of connectors) {
@@ -110,26 +145,42 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),
       maxBodyBytes: config.web.maxRequestBytes,
     });
-    const handler = app.callback();
+    const callback = app.callback();
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      void callback(req, res);
+    };
 
     const servers: http.Server[] = [];
     const urls: string[] = [];
     let tls: ReloadingTlsContext | undefined;
-    if (config.web.https !== undefined && config.web.tlsCert !== undefined && config.web.tlsKey !== undefined) {
-      tls = createReloadingTlsContext({ certFile: config.web.tlsCert, keyFile: config.web.tlsKey }, log);
+    if (
+      config.web.https !== undefined &&
+      config.web.tlsCert !== undefined &&
+      config.web.tlsKey !== undefined
+    ) {
+      tls = createReloadingTlsContext(
+        { certFile: config.web.tlsCert, keyFile: config.web.tlsKey },
+        log,
+      );
       const reloading = tls;
-      closers.push(() => { reloading.stop(); });
+      closers.push(() => {
+        reloading.stop();
+      });
       const server = https.createServer({ ...tls.options }, handler);
       tls.attach(server);
       const addr = await listen(server, config.web.https);
       servers.push(server);
-      urls.push(`https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+      urls.push(
+        `https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
+      );
     }
     if (config.web.http !== undefined) {
       const server = http.createServer(handler);
       const addr = await listen(server, config.web.http);
       servers.push(server);
-      urls.push(`http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
+      urls.push(
+        `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
+      );
     }
     for (const s of servers) {
       s.headersTimeout = 20_000;
@@ -140,7 +191,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const stopGc = startGcTimer(db, 5 * 60_000, log);
     closers.push(() => stopGc());
     opts.onListening?.();
-    log.info({ urls, issuer: config.issuer, storage: storage.type, kid: keys.active.kid }, 'sigil listening');
+    log.info(
+      { urls, issuer: config.issuer, storage: storage.type, kid: keys.active.kid },
+      'sigil listening',
+    );
 
     const drainMs = opts.drainMs ?? 10_000;
     let closing: Promise<void> | undefined;
@@ -154,9 +208,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             servers.map(
               (s) =>
                 new Promise<void>((resolve) => {
-                  const cut = setTimeout(() => { s.closeAllConnections(); }, drainMs);
+                  const cut = setTimeout(() => {
+                    s.closeAllConnections();
+                  }, drainMs);
                   cut.unref();
-                  s.close(() => { clearTimeout(cut); resolve(); });
+                  s.close(() => {
+                    clearTimeout(cut);
+                    resolve();
+                  });
                   s.closeIdleConnections();
                 }),
             ),

@@ -7,10 +7,18 @@ export interface CliHandlers {
   configCheck(file: string): Promise<void>;
   configDocs(): Promise<void>;
   version(): Promise<void>;
-  ldapCheck(opts: { config?: string | undefined; connector?: string | undefined; user?: string | undefined; password?: boolean | undefined }): Promise<void>;
+  ldapCheck(opts: {
+    config?: string | undefined;
+    connector?: string | undefined;
+    user?: string | undefined;
+    password?: boolean | undefined;
+  }): Promise<void>;
 }
 
-const configOption = ['-c, --config <file>', 'configuration file (default: $SIGIL_CONFIG, else zero-config dev mode)'] as const;
+const configOption = [
+  '-c, --config <file>',
+  'configuration file (default: $SIGIL_CONFIG, else zero-config dev mode)',
+] as const;
 
 export function buildProgram(h: CliHandlers, version: string): Command {
   const program = new Command('sigil')
@@ -49,7 +57,9 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     .option('--connector <id>', 'LDAP connector id (default: the first)')
     .option('--user <name>', 'username to look up')
     .option('--password', 'prompt for the user password and test a real login')
-    .action((o: { config?: string; connector?: string; user?: string; password?: boolean }) => h.ldapCheck(o));
+    .action((o: { config?: string; connector?: string; user?: string; password?: boolean }) =>
+      h.ldapCheck(o),
+    );
 
   program
     .command('version')

@@ -26,7 +26,12 @@ export function devConfig(inputs: DevInputs): Config {
       dev: true,
       issuer: DEV_ISSUER,
       storage: { type: 'pglite', config: { dataDir: inputs.dataDir } },
-      web: { https: `127.0.0.1:${DEV_PORT}`, tlsCert: inputs.certFile, tlsKey: inputs.keyFile, tlsCA: inputs.caFile },
+      web: {
+        https: `127.0.0.1:${DEV_PORT}`,
+        tlsCert: inputs.certFile,
+        tlsKey: inputs.keyFile,
+        tlsCA: inputs.caFile,
+      },
       enablePasswordDB: true,
       staticPasswords: [
         {

@@ -28,7 +28,13 @@ export function resolveStorage(config: Config, env: NodeJS.ProcessEnv): Resolved
   if (s === undefined) {
     const url = env['DATABASE_URL'];
     if (url !== undefined && url !== '') {
-      return { type: 'postgres', url, maxConnections: 10, connectionTimeoutMs: 5000, statementTimeoutMs: 10_000 };
+      return {
+        type: 'postgres',
+        url,
+        maxConnections: 10,
+        connectionTimeoutMs: 5000,
+        statementTimeoutMs: 10_000,
+      };
     }
     return { type: 'pglite', dataDir: resolve(DEFAULT_DATA_DIR) };
   }
@@ -41,11 +47,24 @@ export function resolveStorage(config: Config, env: NodeJS.ProcessEnv): Resolved
     maxConnections: c.maxOpenConns,
     connectionTimeoutMs: ms(c.connectionTimeout),
     statementTimeoutMs: ms(c.statementTimeout),
-    ...(c.ssl === undefined ? {} : { ssl: { mode: c.ssl.mode, ...(c.ssl.caFile === undefined ? {} : { caFile: c.ssl.caFile }) } }),
+    ...(c.ssl === undefined
+      ? {}
+      : {
+          ssl: {
+            mode: c.ssl.mode,
+            ...(c.ssl.caFile === undefined ? {} : { caFile: c.ssl.caFile }),
+          },
+        }),
   };
 }
 
-function dexStyleUrl(c: { host?: string | undefined; port?: number | undefined; database?: string | undefined; user?: string | undefined; password?: string | undefined }): string {
+function dexStyleUrl(c: {
+  host?: string | undefined;
+  port?: number | undefined;
+  database?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+}): string {
   const u = new URL('postgres://localhost');
   u.hostname = c.host ?? 'localhost';
   u.port = String(c.port ?? 5432);

@@ -12,7 +12,9 @@ const duration = (fallback: string, description: string) =>
   z
     .string()
     .default(fallback)
-    .refine((v) => parseDuration(v) !== undefined, { message: 'not a duration (e.g. 10m, 24h, 90s)' })
+    .refine((v) => parseDuration(v) !== undefined, {
+      error: 'not a duration (e.g. 10m, 24h, 90s)',
+    })
     .meta({ description: `${description} Go duration syntax (\`10m\`, \`24h\`).` });
 
 const hostPort = z
@@ -22,13 +24,23 @@ const hostPort = z
 const postgresConfig = z
   .object({
     url: z.string().optional().meta({
-      description: 'Connection URL `postgres://user:pass@host:5432/db?sslmode=require`. Also `urlFile`, `${ENV}` or the DATABASE_URL environment variable.',
+      description:
+        'Connection URL `postgres://user:pass@host:5432/db?sslmode=require`. Also `urlFile`, `${ENV}` or the DATABASE_URL environment variable.',
     }),
     host: z.string().optional().meta({ description: 'Dex style: server host (instead of `url`).' }),
-    port: z.number().int().min(1).max(65535).optional().meta({ description: 'Dex style: server port.' }),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .meta({ description: 'Dex style: server port.' }),
     database: z.string().optional().meta({ description: 'Dex style: database name.' }),
     user: z.string().optional().meta({ description: 'Dex style: user name.' }),
-    password: z.string().optional().meta({ description: 'Dex style: password. Also `passwordFile` or `${ENV}`.' }),
+    password: z
+      .string()
+      .optional()
+      .meta({ description: 'Dex style: password. Also `passwordFile` or `${ENV}`.' }),
     ssl: z
       .object({
         mode: z
@@ -40,7 +52,13 @@ const postgresConfig = z
       .strict()
       .optional()
       .meta({ description: 'Dex style: TLS settings.' }),
-    maxOpenConns: z.number().int().min(1).max(500).default(10).meta({ description: 'Pool size per replica.' }),
+    maxOpenConns: z
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(10)
+      .meta({ description: 'Pool size per replica.' }),
     connectionTimeout: duration('5s', 'Time to wait for a connection.'),
     statementTimeout: duration('10s', 'Longest a single statement may run.'),
   })
@@ -51,7 +69,11 @@ const storage = z
     z
       .object({
         type: z.literal('postgres'),
-        config: postgresConfig.default({ maxOpenConns: 10, connectionTimeout: '5s', statementTimeout: '10s' }),
+        config: postgresConfig.default({
+          maxOpenConns: 10,
+          connectionTimeout: '5s',
+          statementTimeout: '10s',
+        }),
       })
       .strict(),
     z
@@ -59,7 +81,9 @@ const storage = z
         type: z.literal('pglite'),
         config: z
           .object({
-            dataDir: z.string().default('./.sigil').meta({ description: 'Directory of the embedded database. Locked: one process at a time.' }),
+            dataDir: z.string().default('./.sigil').meta({
+              description: 'Directory of the embedded database. Locked: one process at a time.',
+            }),
           })
           .strict()
           .default({ dataDir: './.sigil' }),
@@ -73,12 +97,23 @@ const storage = z
 
 const web = z
   .object({
-    http: hostPort.optional().meta({ description: 'Plain-HTTP listen address, e.g. `0.0.0.0:5556` (behind a TLS proxy).' }),
-    https: hostPort.optional().meta({ description: 'HTTPS listen address; needs `tlsCert` and `tlsKey`.' }),
-    tlsCert: z.string().optional().meta({ description: 'PEM certificate chain file; reloaded when it changes.' }),
-    tlsKey: z.string().optional().meta({ description: 'PEM private key file; reloaded when it changes.' }),
+    http: hostPort.optional().meta({
+      description: 'Plain-HTTP listen address, e.g. `0.0.0.0:5556` (behind a TLS proxy).',
+    }),
+    https: hostPort
+      .optional()
+      .meta({ description: 'HTTPS listen address; needs `tlsCert` and `tlsKey`.' }),
+    tlsCert: z
+      .string()
+      .optional()
+      .meta({ description: 'PEM certificate chain file; reloaded when it changes.' }),
+    tlsKey: z
+      .string()
+      .optional()
+      .meta({ description: 'PEM private key file; reloaded when it changes.' }),
     tlsCA: z.string().optional().meta({
-      description: 'PEM file of the CA that signed `tlsCert`, given to kube-apiserver (`--oidc-ca-file`).',
+      description:
+        'PEM file of the CA that signed `tlsCert`, given to kube-apiserver (`--oidc-ca-file`).',
     }),
     proxy: z.boolean().default(false).meta({
       description: 'Trust X-Forwarded-For/-Proto from a TLS-terminating proxy in front of sigil.',
@@ -91,36 +126,61 @@ const web = z
 
 const staticClient = z
   .object({
-    id: z.string().min(1).max(200).meta({ description: 'client_id; also the `aud` of its id_tokens.' }),
-    secret: z.string().min(1).optional().meta({ description: 'client_secret of a confidential client. Also `secretFile` or `${ENV}`.' }),
-    name: z.string().optional().meta({ description: 'Display name on the consent page.' }),
-    redirectURIs: z.array(z.string().url()).default([]).meta({
-      description: 'Allowed redirect URIs. A public client with none accepts loopback redirects on any port (http://localhost and http://127.0.0.1), as in Dex.',
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({ description: 'client_id; also the `aud` of its id_tokens.' }),
+    secret: z.string().min(1).optional().meta({
+      description: 'client_secret of a confidential client. Also `secretFile` or `${ENV}`.',
     }),
-    public: z.boolean().default(false).meta({ description: 'A public client (no secret, PKCE S256 required), such as kubelogin.' }),
+    name: z.string().optional().meta({ description: 'Display name on the consent page.' }),
+    redirectURIs: z.array(z.url()).default([]).meta({
+      description:
+        'Allowed redirect URIs. A public client with none accepts loopback redirects on any port (http://localhost and http://127.0.0.1), as in Dex.',
+    }),
+    public: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'A public client (no secret, PKCE S256 required), such as kubelogin.' }),
     skipApprovalScreen: z.boolean().optional().meta({
       description: 'Skip the consent page for this client (default: `oauth2.skipApprovalScreen`).',
     }),
     refreshTokens: z.boolean().default(true).meta({
-      description: 'Issue refresh tokens to this client even without `offline_access` (kubelogin never asks for it).',
+      description:
+        'Issue refresh tokens to this client even without `offline_access` (kubelogin never asks for it).',
     }),
     idTokenTTL: z
       .string()
       .optional()
-      .refine((v) => v === undefined || parseDuration(v) !== undefined, { message: 'not a duration' })
-      .meta({ description: 'Lifetime of this client\'s id_tokens (default `expiry.idTokens`).' }),
-    postLogoutRedirectURIs: z.array(z.string().url()).default([]).meta({ description: 'Where RP-initiated logout may return to.' }),
+      .refine((v) => v === undefined || parseDuration(v) !== undefined, {
+        error: 'not a duration',
+      })
+      .meta({ description: "Lifetime of this client's id_tokens (default `expiry.idTokens`)." }),
+    postLogoutRedirectURIs: z
+      .array(z.url())
+      .default([])
+      .meta({ description: 'Where RP-initiated logout may return to.' }),
   })
   .strict();
 
 const staticPassword = z
   .object({
-    email: z.string().min(3).meta({ description: 'Email address; also accepted as the login name.' }),
-    hash: z.string().min(1).meta({ description: 'bcrypt (`$2a$`, `$2b$`, `$2y$`) or argon2id (`$argon2id$`) hash of the password. Also `hashFile`.' }),
+    email: z
+      .string()
+      .min(3)
+      .meta({ description: 'Email address; also accepted as the login name.' }),
+    hash: z.string().min(1).meta({
+      description:
+        'bcrypt (`$2a$`, `$2b$`, `$2y$`) or argon2id (`$argon2id$`) hash of the password. Also `hashFile`.',
+    }),
     username: z.string().min(1).meta({ description: 'Login name and `preferred_username`.' }),
     userID: z.string().min(1).meta({ description: 'Stable id: becomes `sub`.' }),
     name: z.string().optional().meta({ description: 'Display name (default: username).' }),
-    groups: z.array(z.string()).default([]).meta({ description: 'Groups in the id_token (sigil addition).' }),
+    groups: z
+      .array(z.string())
+      .default([])
+      .meta({ description: 'Groups in the id_token (sigil addition).' }),
   })
   .strict();
 
@@ -143,9 +203,18 @@ const expiry = z
     sessions: duration('24h', 'Lifetime of the browser session at sigil.'),
     refreshTokens: z
       .object({
-        reuseInterval: duration('5s', 'Grace window in which a just-rotated refresh token still works (a retried request).'),
-        validIfNotUsedFor: duration('168h', 'A refresh token unused this long expires (idle lifetime).'),
-        absoluteLifetime: duration('720h', 'Longest a chain of refresh tokens lives after the login.'),
+        reuseInterval: duration(
+          '5s',
+          'Grace window in which a just-rotated refresh token still works (a retried request).',
+        ),
+        validIfNotUsedFor: duration(
+          '168h',
+          'A refresh token unused this long expires (idle lifetime).',
+        ),
+        absoluteLifetime: duration(
+          '720h',
+          'Longest a chain of refresh tokens lives after the login.',
+        ),
       })
       .strict()
       .default({ reuseInterval: '5s', validIfNotUsedFor: '168h', absoluteLifetime: '720h' }),
@@ -174,8 +243,9 @@ const logger = z
 
 export const configSchema = z
   .object({
-    issuer: z.string().url().meta({
-      description: 'The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http).',
+    issuer: z.url().meta({
+      description:
+        'The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http).',
     }),
     storage: storage.optional(),
     web: web.default({ proxy: false, maxRequestBytes: 65_536 }),
@@ -195,39 +265,92 @@ export const configSchema = z
     }),
     staticPasswords: z.array(staticPassword).default([]),
     dev: z.boolean().default(false).meta({
-      description: 'Development mode (set by zero-config start): generated TLS, demo user and client. Never in production.',
+      description:
+        'Development mode (set by zero-config start): generated TLS, demo user and client. Never in production.',
     }),
   })
   .strict()
   .superRefine((c, ctx) => {
     // Cross-field rules, one row each (Dex's Validate table): every failing row is reported.
     const rows: [bad: boolean, path: (string | number)[], message: string][] = [
-      [URL.canParse(c.issuer) && !c.issuer.startsWith('https://') && !c.dev, ['issuer'], 'must be https: kube-apiserver refuses http issuers'],
-      [URL.canParse(c.issuer) && (new URL(c.issuer).pathname !== '/' || c.issuer.endsWith('/')), ['issuer'], 'must be an origin without a path or trailing slash (https://sigil.example.com); serving under a path is not supported yet'],
+      [
+        URL.canParse(c.issuer) && !c.issuer.startsWith('https://') && !c.dev,
+        ['issuer'],
+        'must be https: kube-apiserver refuses http issuers',
+      ],
+      [
+        URL.canParse(c.issuer) && (new URL(c.issuer).pathname !== '/' || c.issuer.endsWith('/')),
+        ['issuer'],
+        'must be an origin without a path or trailing slash (https://sigil.example.com); serving under a path is not supported yet',
+      ],
       [c.web.http === undefined && c.web.https === undefined, ['web'], 'set web.http or web.https'],
-      [c.web.https !== undefined && (c.web.tlsCert === undefined || c.web.tlsKey === undefined), ['web', 'https'], 'web.https needs web.tlsCert and web.tlsKey'],
-      [c.web.http !== undefined && !c.web.proxy && !c.dev && c.web.https === undefined, ['web', 'http'], 'plain http without web.proxy: true serves an https issuer over http; put a TLS proxy in front and set web.proxy'],
-      [c.connectors.length === 0 && !c.enablePasswordDB, ['connectors'], 'no way to log in: add a connector or enablePasswordDB with staticPasswords'],
-      [c.enablePasswordDB && c.staticPasswords.length === 0, ['staticPasswords'], 'enablePasswordDB is set but staticPasswords is empty'],
-      [c.staticClients.length === 0, ['staticClients'], 'no clients: add at least one staticClients entry'],
+      [
+        c.web.https !== undefined && (c.web.tlsCert === undefined || c.web.tlsKey === undefined),
+        ['web', 'https'],
+        'web.https needs web.tlsCert and web.tlsKey',
+      ],
+      [
+        c.web.http !== undefined && !c.web.proxy && !c.dev && c.web.https === undefined,
+        ['web', 'http'],
+        'plain http without web.proxy: true serves an https issuer over http; put a TLS proxy in front and set web.proxy',
+      ],
+      [
+        c.connectors.length === 0 && !c.enablePasswordDB,
+        ['connectors'],
+        'no way to log in: add a connector or enablePasswordDB with staticPasswords',
+      ],
+      [
+        c.enablePasswordDB && c.staticPasswords.length === 0,
+        ['staticPasswords'],
+        'enablePasswordDB is set but staticPasswords is empty',
+      ],
+      [
+        c.staticClients.length === 0,
+        ['staticClients'],
+        'no clients: add at least one staticClients entry',
+      ],
     ];
-    for (const [bad, path, message] of rows) if (bad) ctx.addIssue({ code: 'custom', path, message });
+    for (const [bad, path, message] of rows)
+      if (bad) ctx.addIssue({ code: 'custom', path, message });
     duplicates(c.staticClients.map((x) => x.id)).forEach((i) => {
-      ctx.addIssue({ code: 'custom', path: ['staticClients', i, 'id'], message: 'duplicate client id' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['staticClients', i, 'id'],
+        message: 'duplicate client id',
+      });
     });
-    duplicates([...c.connectors.map((x) => x.id), ...(c.enablePasswordDB ? ['local'] : [])]).forEach((i) => {
-      ctx.addIssue({ code: 'custom', path: ['connectors', i, 'id'], message: 'duplicate connector id (`local` is the password DB)' });
+    duplicates([
+      ...c.connectors.map((x) => x.id),
+      ...(c.enablePasswordDB ? ['local'] : []),
+    ]).forEach((i) => {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connectors', i, 'id'],
+        message: 'duplicate connector id (`local` is the password DB)',
+      });
     });
     c.staticClients.forEach((cl, i) => {
       if (!cl.public && cl.secret === undefined)
-        ctx.addIssue({ code: 'custom', path: ['staticClients', i, 'secret'], message: 'a confidential client needs a secret (or set public: true)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['staticClients', i, 'secret'],
+          message: 'a confidential client needs a secret (or set public: true)',
+        });
       if (!cl.public && cl.redirectURIs.length === 0)
-        ctx.addIssue({ code: 'custom', path: ['staticClients', i, 'redirectURIs'], message: 'a confidential client needs redirectURIs' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['staticClients', i, 'redirectURIs'],
+          message: 'a confidential client needs redirectURIs',
+        });
     });
     if (c.oauth2.passwordConnector !== undefined) {
       const ids = [...c.connectors.map((x) => x.id), ...(c.enablePasswordDB ? ['local'] : [])];
       if (!ids.includes(c.oauth2.passwordConnector))
-        ctx.addIssue({ code: 'custom', path: ['oauth2', 'passwordConnector'], message: 'names no connector' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['oauth2', 'passwordConnector'],
+          message: 'names no connector',
+        });
     }
   });
 

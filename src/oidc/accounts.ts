@@ -1,14 +1,18 @@
 import type { Account, AccountClaims, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import type { Identity, LoginFailureReason, PasswordConnector, Scopes } from '../connectors/connector.js';
+import type {
+  Identity,
+  LoginFailureReason,
+  PasswordConnector,
+  Scopes,
+} from '../connectors/connector.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../storage/db.js';
 import { findIdentity, saveIdentity } from '../storage/identities.js';
 
 export type AuthenticateResult =
-  | { ok: true; sub: string; identity: Identity }
-  | { ok: false; reason: LoginFailureReason };
+  { ok: true; sub: string; identity: Identity } | { ok: false; reason: LoginFailureReason };
 
 export interface AccountServiceDeps {
   db: Queryable;
@@ -27,7 +31,9 @@ export function identityClaims(sub: string, identity: Identity): AccountClaims {
     sub,
     name: identity.name ?? identity.username,
     preferred_username: identity.preferredUsername ?? identity.username,
-    ...(identity.email === undefined ? {} : { email: identity.email, email_verified: identity.emailVerified }),
+    ...(identity.email === undefined
+      ? {}
+      : { email: identity.email, email_verified: identity.emailVerified }),
     groups: [...identity.groups],
   };
 }
@@ -68,9 +74,15 @@ export class AccountService {
   }
 
   /** Checks a password with one connector and records the identity. Outages throw. */
-  async authenticate(connectorId: string, username: string, password: string, scopes: Scopes): Promise<AuthenticateResult> {
+  async authenticate(
+    connectorId: string,
+    username: string,
+    password: string,
+    scopes: Scopes,
+  ): Promise<AuthenticateResult> {
     const connector = this.#byId.get(connectorId);
-    if (connector === undefined) throw new AppError('CONNECTOR_NOT_FOUND', `no connector ${connectorId}`);
+    if (connector === undefined)
+      throw new AppError('CONNECTOR_NOT_FOUND', `no connector ${connectorId}`);
     const result = await connector.login(scopes, username, password);
     if (!result.ok) return result;
     await saveIdentity(this.#deps.db, connector.id, result.identity);
@@ -90,7 +102,15 @@ export class AccountService {
 
     const connector = this.#byId.get(stored.connectorId);
     if (connector === undefined) {
-      this.#deps.log.warn({ event: 'refresh.denied', sub, connector: stored.connectorId, reason: 'connector_removed' }, 'refresh denied: connector no longer configured');
+      this.#deps.log.warn(
+        {
+          event: 'refresh.denied',
+          sub,
+          connector: stored.connectorId,
+          reason: 'connector_removed',
+        },
+        'refresh denied: connector no longer configured',
+      );
       return undefined;
     }
     const scopes = scopesFrom(token.scope, true);
@@ -99,13 +119,19 @@ export class AccountService {
       result = await connector.refresh(scopes, stored.identity);
     } catch (err) {
       if (isAppError(err, 'CONNECTOR_UNAVAILABLE')) {
-        this.#deps.log.warn({ event: 'refresh.unavailable', sub, connector: connector.id, err }, 'refresh failed: directory unreachable');
+        this.#deps.log.warn(
+          { event: 'refresh.unavailable', sub, connector: connector.id, err },
+          'refresh failed: directory unreachable',
+        );
         throw new DirectoryUnavailable();
       }
       throw err;
     }
     if (!result.ok) {
-      this.#deps.log.info({ event: 'refresh.denied', sub, connector: connector.id, reason: result.reason }, 'refresh denied by the directory');
+      this.#deps.log.info(
+        { event: 'refresh.denied', sub, connector: connector.id, reason: result.reason },
+        'refresh denied by the directory',
+      );
       return undefined;
     }
     await saveIdentity(this.#deps.db, connector.id, result.identity);

@@ -8,7 +8,11 @@ export const LOOPBACK_REDIRECTS = ['http://localhost', 'http://127.0.0.1'] as co
 
 function isLoopbackHttp(uri: string): boolean {
   const u = URL.parse(uri);
-  return u !== null && u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]');
+  return (
+    u !== null &&
+    u.protocol === 'http:' &&
+    (u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]')
+  );
 }
 
 /** The per-client policy sigil adds on top of oidc-provider's client metadata. */
@@ -38,7 +42,8 @@ export function clientPolicy(c: StaticClientConfig, config: Config): ClientPolic
  * http://127.0.0.1:<any port>.
  */
 export function clientMetadata(c: StaticClientConfig, signingAlg: SigningAlg): ClientMetadata {
-  const redirectUris = c.redirectURIs.length > 0 ? [...c.redirectURIs] : c.public ? [...LOOPBACK_REDIRECTS] : [];
+  const redirectUris =
+    c.redirectURIs.length > 0 ? [...c.redirectURIs] : c.public ? [...LOOPBACK_REDIRECTS] : [];
   const native = redirectUris.every(isLoopbackHttp);
   return {
     client_id: c.id,

@@ -31,7 +31,10 @@ const sec = (duration: string): number => Math.round(ms(duration) / 1000);
  * oidc-provider's; this file only decides policy: which clients, which TTLs, who gets
  * refresh tokens, which claims go in the id_token.
  */
-export function buildConfiguration(deps: ProviderDeps): { configuration: Configuration; policies: ReadonlyMap<string, ClientPolicy> } {
+export function buildConfiguration(deps: ProviderDeps): {
+  configuration: Configuration;
+  policies: ReadonlyMap<string, ClientPolicy>;
+} {
   const { config, keys, pages } = deps;
   const policies = new Map(config.staticClients.map((c) => [c.id, clientPolicy(c, config)]));
   const policyOf = (clientId: string | undefined): ClientPolicy | undefined =>
@@ -55,8 +58,15 @@ export function buildConfiguration(deps: ProviderDeps): { configuration: Configu
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
-    clientDefaults: { id_token_signed_response_alg: keys.active.alg, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || policyOf(client.clientId)?.public === true },
+    clientDefaults: {
+      id_token_signed_response_alg: keys.active.alg,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    },
+    pkce: {
+      required: (_ctx, client) =>
+        client.clientAuthMethod === 'none' || policyOf(client.clientId)?.public === true,
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -74,10 +84,14 @@ export function buildConfiguration(deps: ProviderDeps): { configuration: Configu
     },
     // Refresh tokens for configured clients even without offline_access (kubelogin never asks).
     issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || policyOf(client.clientId)?.refreshTokens === true),
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || policyOf(client.clientId)?.refreshTokens === true),
     // Refresh tokens live by their own idle and absolute lifetimes, not the browser session's.
     expiresWithSession: (ctx, code) =>
-      !(code.scopes.has('offline_access') || policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true),
+      !(
+        code.scopes.has('offline_access') ||
+        policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true
+      ),
     ttl: {
       AccessToken: idTokenTtl,
       AuthorizationCode: 60,
@@ -88,7 +102,8 @@ export function buildConfiguration(deps: ProviderDeps): { configuration: Configu
       Grant: sec(refresh.absoluteLifetime),
       RefreshToken: (_ctx, token) => {
         const now = Math.floor(Date.now() / 1000);
-        const started = token.iiat ?? token.iat ?? now;
+        const iiat: number | undefined = token.iiat;
+        const started = iiat ?? now;
         const absoluteLeft = started + sec(refresh.absoluteLifetime) - now;
         return Math.max(1, Math.min(sec(refresh.validIfNotUsedFor), absoluteLeft));
       },
@@ -98,7 +113,9 @@ export function buildConfiguration(deps: ProviderDeps): { configuration: Configu
       const clientId = oidc.client?.clientId;
       const accountId = oidc.session?.accountId;
       if (clientId === undefined || accountId === undefined) return undefined;
-      const grantId = (oidc.result?.['consent'] as { grantId?: string } | undefined)?.grantId ?? oidc.session?.grantIdFor(clientId);
+      const grantId =
+        (oidc.result?.['consent'] as { grantId?: string } | undefined)?.grantId ??
+        oidc.session?.grantIdFor(clientId);
       const existing = grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
       if (policyOf(clientId)?.skipConsent !== true) return existing;
       // First-party client: grant what it asked for, without a consent page.
@@ -106,7 +123,7 @@ export function buildConfiguration(deps: ProviderDeps): { configuration: Configu
       const scope = typeof oidc.params?.['scope'] === 'string' ? oidc.params['scope'] : 'openid';
       grant.addOIDCScope(scope);
       const requestedClaims = oidc.requestParamClaims;
-      if (requestedClaims !== undefined && requestedClaims.size > 0) grant.addOIDCClaims([...requestedClaims]);
+      if (requestedClaims.size > 0) grant.addOIDCClaims([...requestedClaims]);
       await grant.save();
       return grant;
     },

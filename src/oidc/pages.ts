@@ -6,11 +6,22 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
  */
 export interface ProviderPages {
   /** An error the provider cannot redirect back to the client (bad client_id, bad redirect_uri...). */
-  error(ctx: KoaContextWithOIDC, error: { error: string; description?: string | undefined }): Promise<void>;
+  error(
+    ctx: KoaContextWithOIDC,
+    error: { error: string; description?: string | undefined },
+  ): Promise<void>;
   /** The logout confirmation; `form` is oidc-provider's own hidden form (with its xsrf token). */
   logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   logoutSuccess(ctx: KoaContextWithOIDC): Promise<void>;
-  deviceInput(ctx: KoaContextWithOIDC, form: string, opts: { userCode?: string | undefined; error?: string | undefined }): Promise<void>;
-  deviceConfirm(ctx: KoaContextWithOIDC, form: string, opts: { clientName: string; userCode: string }): Promise<void>;
+  deviceInput(
+    ctx: KoaContextWithOIDC,
+    form: string,
+    opts: { userCode?: string | undefined; error?: string | undefined },
+  ): Promise<void>;
+  deviceConfirm(
+    ctx: KoaContextWithOIDC,
+    form: string,
+    opts: { clientName: string; userCode: string },
+  ): Promise<void>;
   deviceSuccess(ctx: KoaContextWithOIDC): Promise<void>;
 }

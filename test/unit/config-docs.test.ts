@@ -29,7 +29,7 @@ function walkZod(
   }
   if (path !== '' && (!out.has(path) || out.get(path) === undefined)) out.set(path, desc);
   if (schema instanceof z.ZodObject) {
-    for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    for (const [key, child] of Object.entries(schema.shape)) {
       walkZod(child, path === '' ? key : `${path}.${key}`, out);
     }
   } else if (schema instanceof z.ZodArray) {

@@ -2,7 +2,13 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAdapterClass, createPgDb, hashId, migrate, type Db } from '../../../src/storage/index.js';
+import {
+  createAdapterClass,
+  createPgDb,
+  hashId,
+  migrate,
+  type Db,
+} from '../../../src/storage/index.js';
 import { createTestDatabase } from '../../support/postgres.js';
 
 /**
@@ -19,7 +25,12 @@ const adapterErrors: unknown[] = [];
 beforeAll(async () => {
   const created = await createTestDatabase(inject('pgUrl'), 'sigil_adapter');
   drop = created.drop;
-  db = createPgDb({ url: created.url, maxConnections: 4, connectionTimeoutMs: 5000, statementTimeoutMs: 10_000 });
+  db = createPgDb({
+    url: created.url,
+    maxConnections: 4,
+    connectionTimeoutMs: 5000,
+    statementTimeoutMs: 10_000,
+  });
   await migrate(db);
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'test', alg: 'RS256', use: 'sig' };
@@ -64,9 +75,12 @@ describe('adapter under oidc-provider', () => {
   });
 
   it('answers a NUL byte in client_id with 400 invalid_request at the authorization endpoint', async () => {
-    const res = await request(provider.callback())
-      .get('/auth')
-      .query({ client_id: '\u0000', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost/cb' });
+    const res = await request(provider.callback()).get('/auth').query({
+      client_id: '\u0000',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'http://localhost/cb',
+    });
     expect(res.status).toBe(400);
     // The default error page (the http layer replaces it) names the error.
     expect(res.text).toContain('invalid_request');
@@ -90,7 +104,11 @@ describe('adapter under oidc-provider', () => {
     expect(rows[0]?.payload).not.toContain(token);
 
     const introspect = () =>
-      request(provider.callback()).post('/token/introspection').set('Authorization', basic).type('form').send({ token });
+      request(provider.callback())
+        .post('/token/introspection')
+        .set('Authorization', basic)
+        .type('form')
+        .send({ token });
     const live = await introspect();
     expect(live.status).toBe(200);
     expect(live.body).toMatchObject({ active: true, client_id: CLIENT.id });

@@ -17,7 +17,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sigil-lock-'));
 });
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children.splice(0))
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -36,7 +37,7 @@ async function holderProcess(lockDir: string): Promise<ChildProcess> {
     child.once('exit', (status) => {
       reject(new Error(`lock holder exited with ${String(status)}`));
     });
-    child.stdout?.once('data', () => {
+    child.stdout.once('data', () => {
       resolve();
     });
   });
@@ -95,7 +96,11 @@ describe('data directory lock', () => {
   });
 
   it('takes over a lock of our own pid from before this process started (a restarted container)', async () => {
-    const old = { pid: process.pid, hostname: hostname(), startedAt: new Date(Date.now() - 86_400_000).toISOString() };
+    const old = {
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt: new Date(Date.now() - 86_400_000).toISOString(),
+    };
     await writeFile(join(dir, LOCK_FILE), JSON.stringify(old));
     const lock = await acquireDirLock(dir);
     expect(lock.tookOverFrom).toEqual(old);
@@ -117,7 +122,11 @@ describe('data directory lock', () => {
 
   it('release leaves a lock that is no longer ours alone', async () => {
     const lock = await acquireDirLock(dir);
-    const foreign = JSON.stringify({ pid: 999_999, hostname: hostname(), startedAt: new Date().toISOString() });
+    const foreign = JSON.stringify({
+      pid: 999_999,
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+    });
     await writeFile(join(dir, LOCK_FILE), foreign);
     await lock.release();
     expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(foreign);
