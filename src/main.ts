@@ -168,7 +168,7 @@ const handlers: CliHandlers = {
     }
     const password =
       o.password === true ? await readSecret(`password for ${o.user ?? ''}: `) : undefined;
-    let refused = false;
+    const outcome = { refused: false };
     await runLdapCheck(
       connector.config,
       {
@@ -176,11 +176,12 @@ const handlers: CliHandlers = {
         ...(password === undefined ? {} : { password }),
       },
       (line) => {
-        if (/^(login: refused|user: no entry|user: more than one)/.test(line)) refused = true;
+        if (/^(login: refused|user: no entry|user: more than one)/.test(line))
+          outcome.refused = true;
         process.stdout.write(`${line}\n`);
       },
     );
-    if (refused) process.exitCode = 2;
+    if (outcome.refused) process.exitCode = 2;
   },
 };
 
