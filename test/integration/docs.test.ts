@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderConfigReference } from '../../src/config/docs.js';
+import { configSchema } from '../../src/config/schema.js';
+import { ERROR_CODES } from '../../src/errors.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+describe('generated documentation is in sync (run `npm run docs` when this fails)', () => {
+  const reference = renderConfigReference(configSchema);
+
+  it('docs/config.md is the generated reference', () => {
+    expect(readFileSync(join(ROOT, 'docs', 'config.md'), 'utf8')).toBe(reference);
+  });
+
+  it('the README carries the same reference between its markers', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section =
+      /<!-- config-reference:start -->\n([\s\S]*)\n<!-- config-reference:end -->/.exec(readme)?.[1];
+    expect(section).toBe(reference.replace(/^# Configuration reference\n/, '').trim());
+  });
+
+  it('every error code is documented in docs/errors.md, and nothing else is', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
+    const documented = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+});
