@@ -241,6 +241,39 @@ const logger = z
   })
   .strict();
 
+const frontend = z
+  .object({
+    issuer: z.string().min(1).max(80).default('sigil').meta({
+      description:
+        'Display name on every page and in page titles (Dex `frontend.issuer`), e.g. `ACME Kubernetes`.',
+    }),
+    logoFile: z.string().optional().meta({
+      description:
+        'Logo image (PNG, SVG, JPEG, WebP or GIF, at most 256 KiB) shown above each page. Read once at start and served by sigil at `/assets/logo`: no external assets (Dex has `logoURL`).',
+    }),
+    theme: z.enum(['light', 'dark', 'auto']).default('auto').meta({
+      description: "`light`, `dark`, or `auto`: follow the browser's colour-scheme preference.",
+    }),
+    primaryColor: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'expected a #rrggbb colour')
+      .optional()
+      .meta({
+        description:
+          'Accent colour (`#rrggbb`) of buttons, links and the logo mark. Shades are adjusted where needed so that text keeps a 4.5:1 contrast in light and dark pages.',
+      }),
+  })
+  .strict();
+
+const telemetry = z
+  .object({
+    http: hostPort.optional().meta({
+      description:
+        'Listen address of the telemetry listener (`/metrics`, `/healthz`, `/readyz`), e.g. `0.0.0.0:5558` (Dex). Unset: `/metrics` is served on the main listener.',
+    }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     issuer: z.url().meta({
@@ -264,6 +297,12 @@ export const configSchema = z
       description: 'Enable the local users of `staticPasswords` (connector id `local`).',
     }),
     staticPasswords: z.array(staticPassword).default([]),
+    frontend: frontend.default({ issuer: 'sigil', theme: 'auto' }).meta({
+      description: 'Branding of the pages: name, logo, theme and colour (Dex `frontend`).',
+    }),
+    telemetry: telemetry.default({}).meta({
+      description: 'Prometheus metrics and health on a separate listener (Dex `telemetry`).',
+    }),
     dev: z.boolean().default(false).meta({
       description:
         'Development mode (set by zero-config start): generated TLS, demo user and client. Never in production.',
@@ -293,6 +332,12 @@ export const configSchema = z
         c.web.http !== undefined && !c.web.proxy && !c.dev && c.web.https === undefined,
         ['web', 'http'],
         'plain http without web.proxy: true serves an https issuer over http; put a TLS proxy in front and set web.proxy',
+      ],
+      [
+        c.telemetry.http !== undefined &&
+          (c.telemetry.http === c.web.http || c.telemetry.http === c.web.https),
+        ['telemetry', 'http'],
+        'must be another address than web.http and web.https',
       ],
       [
         c.connectors.length === 0 && !c.enablePasswordDB,
