@@ -11,6 +11,7 @@ import {
   hashId,
   HASHED_MODELS,
   LOCKS,
+  listMigrations,
   migrate,
   migrationsDir,
   startGcTimer,
@@ -47,12 +48,22 @@ export const ALL_MODELS = [
   'BackchannelAuthenticationRequest',
 ] as const;
 
-const TOKEN_KINDS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'] as const;
+const TOKEN_KINDS = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+] as const;
 
 const newId = () => randomBytes(32).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 
-function samplePayload(model: string, id: string, extra: Partial<AdapterPayload> = {}): AdapterPayload {
+function samplePayload(
+  model: string,
+  id: string,
+  extra: Partial<AdapterPayload> = {},
+): AdapterPayload {
   return {
     jti: id,
     kind: model,
@@ -64,8 +75,12 @@ function samplePayload(model: string, id: string, extra: Partial<AdapterPayload>
     scope: 'openid groups offline_access',
     claims: { id_token: { groups: null } },
     extra: { nested: ['a', 1, true, null, { deep: 'ü ✓ 日本' }] },
-    ...(model === 'Session' ? { uid: `uid-${id.slice(0, 10)}`, loginTs: now(), authorizations: {} } : {}),
-    ...(model === 'DeviceCode' ? { userCode: `UC${id.slice(0, 8).toUpperCase()}`, params: { client_id: 'kubelogin' } } : {}),
+    ...(model === 'Session'
+      ? { uid: `uid-${id.slice(0, 10)}`, loginTs: now(), authorizations: {} }
+      : {}),
+    ...(model === 'DeviceCode'
+      ? { userCode: `UC${id.slice(0, 8).toUpperCase()}`, params: { client_id: 'kubelogin' } }
+      : {}),
     ...extra,
   };
 }
@@ -87,6 +102,18 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/** Every migration in migrations/, as `migrate` reports them (`0001_init`, ...). */
+async function allMigrations(): Promise<{
+  applied: string[];
+  rows: { version: string; name: string }[];
+}> {
+  const list = await listMigrations(migrationsDir());
+  return {
+    applied: list.map((m) => `${m.version}_${m.name}`),
+    rows: list.map((m) => ({ version: m.version, name: m.name })),
+  };
+}
+
 export function runAdapterConformance(name: string, makeDb: () => Promise<ConformanceDb>): void {
   describe(`storage conformance: ${name}`, () => {
     let h: ConformanceDb;
@@ -97,7 +124,7 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
       h = await makeDb();
       db = h.db;
       const first = await migrate(db);
-      expect(first.applied).toEqual(['0001_init']);
+      expect(first.applied).toEqual((await allMigrations()).applied);
       const Adapter = createAdapterClass(db);
       adapterFor = (model) => new Adapter(model);
     });
@@ -109,7 +136,14 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
     });
 
     const count = async (where = 'true', params: string[] = []) =>
-      Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM oidc_payload WHERE ${where}`, params)).rows[0]?.n);
+      Number(
+        (
+          await db.query<{ n: string }>(
+            `SELECT count(*)::text AS n FROM oidc_payload WHERE ${where}`,
+            params,
+          )
+        ).rows[0]?.n,
+      );
 
     describe('adapter', () => {
       it.each(ALL_MODELS)('UpsertFind: %s round-trips its payload', async (model) => {
@@ -153,7 +187,10 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         const forever = newId();
         await adapterFor('Client').upsert(forever, samplePayload('Client', forever));
         expect(await adapterFor('Client').find(forever)).toBeDefined();
-        const row = await db.query<{ expires_at: Date | null }>('SELECT expires_at FROM oidc_payload WHERE kind = $1', ['Client']);
+        const row = await db.query<{ expires_at: Date | null }>(
+          'SELECT expires_at FROM oidc_payload WHERE kind = $1',
+          ['Client'],
+        );
         expect(row.rows[0]?.expires_at).toBeNull();
       });
 
@@ -170,7 +207,10 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
           expect(typeof found?.consumed).toBe('number');
           expect(Math.abs(Number(found?.consumed) - before)).toBeLessThanOrEqual(5);
           expect(found?.jti).toBe(id);
-          const rows = await db.query<{ consumed_at: Date | null }>('SELECT consumed_at FROM oidc_payload WHERE kind = $1', [model]);
+          const rows = await db.query<{ consumed_at: Date | null }>(
+            'SELECT consumed_at FROM oidc_payload WHERE kind = $1',
+            [model],
+          );
           expect(rows.rows[0]?.consumed_at).toBeInstanceOf(Date);
           // Saving the consumed model again (oidc-provider does) keeps it consumed.
           if (found !== undefined) await a.upsert(id, found, 600);
@@ -221,9 +261,17 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
           }
         }
         const grantRow = 'g1';
-        await adapterFor('Grant').upsert(grantRow, samplePayload('Grant', grantRow, { grantId: undefined }), 600);
+        await adapterFor('Grant').upsert(
+          grantRow,
+          samplePayload('Grant', grantRow, { grantId: undefined }),
+          600,
+        );
         const interaction = newId();
-        await adapterFor('Interaction').upsert(interaction, samplePayload('Interaction', interaction, { grantId: 'g1' }), 600);
+        await adapterFor('Interaction').upsert(
+          interaction,
+          samplePayload('Interaction', interaction, { grantId: 'g1' }),
+          600,
+        );
 
         await adapterFor('RefreshToken').revokeByGrantId('g1');
 
@@ -267,9 +315,24 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
       const LONE = 'x\uD800y';
       const calls: [string, (a: Adapter) => Promise<unknown>][] = [
         ['upsert id', (a) => a.upsert(NUL, samplePayload('AccessToken', 'ok'), 60)],
-        ['upsert payload value', (a) => a.upsert(newId(), samplePayload('AccessToken', 'ok', { nonce: NUL }), 60)],
-        ['upsert payload key', (a) => a.upsert(newId(), { ...samplePayload('AccessToken', 'ok'), extra: { [NUL]: 1 } }, 60)],
-        ['upsert nested lone surrogate', (a) => a.upsert(newId(), { ...samplePayload('AccessToken', 'ok'), extra: { l: [[LONE]] } }, 60)],
+        [
+          'upsert payload value',
+          (a) => a.upsert(newId(), samplePayload('AccessToken', 'ok', { nonce: NUL }), 60),
+        ],
+        [
+          'upsert payload key',
+          (a) =>
+            a.upsert(newId(), { ...samplePayload('AccessToken', 'ok'), extra: { [NUL]: 1 } }, 60),
+        ],
+        [
+          'upsert nested lone surrogate',
+          (a) =>
+            a.upsert(
+              newId(),
+              { ...samplePayload('AccessToken', 'ok'), extra: { l: [[LONE]] } },
+              60,
+            ),
+        ],
         ['find', (a) => a.find(NUL)],
         ['findByUid', (a) => a.findByUid(NUL)],
         ['findByUserCode', (a) => a.findByUserCode(NUL)],
@@ -277,13 +340,18 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         ['destroy', (a) => a.destroy(NUL)],
         ['revokeByGrantId', (a) => a.revokeByGrantId(NUL)],
       ];
-      it.each(calls)('InvalidInput: a NUL byte or invalid Unicode in %s is invalid_request (400)', async (_what, call) => {
-        expectInvalidRequest(await rejection(call(adapterFor('AccessToken'))));
-        expect(await count()).toBe(0);
-      });
+      it.each(calls)(
+        'InvalidInput: a NUL byte or invalid Unicode in %s is invalid_request (400)',
+        async (_what, call) => {
+          expectInvalidRequest(await rejection(call(adapterFor('AccessToken'))));
+          expect(await count()).toBe(0);
+        },
+      );
 
       it('InvalidInput: the database refusing a NUL byte is STORAGE_INVALID_INPUT, not a crash', async () => {
-        const err = await rejection(db.query('INSERT INTO secrets (name, value) VALUES ($1, $2)', ['n', NUL]));
+        const err = await rejection(
+          db.query('INSERT INTO secrets (name, value) VALUES ($1, $2)', ['n', NUL]),
+        );
         expect(isAppError(err, 'STORAGE_INVALID_INPUT')).toBe(true);
         const err2 = await rejection(db.query('SELECT $1::jsonb', [JSON.stringify({ v: NUL })]));
         expect(isAppError(err2, 'STORAGE_INVALID_INPUT')).toBe(true);
@@ -304,9 +372,15 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         await insertRows(25, "now() - interval '1 minute'");
         await insertRows(5, "now() + interval '1 hour'");
         await insertRows(3, 'NULL');
-        expect(await garbageCollect(db, { batchSize: 10, maxBatches: 2 })).toEqual({ deleted: 20, skipped: false });
+        expect(await garbageCollect(db, { batchSize: 10, maxBatches: 2 })).toEqual({
+          deleted: 20,
+          skipped: false,
+        });
         expect(await count()).toBe(13);
-        expect(await garbageCollect(db, { batchSize: 10, maxBatches: 2 })).toEqual({ deleted: 5, skipped: false });
+        expect(await garbageCollect(db, { batchSize: 10, maxBatches: 2 })).toEqual({
+          deleted: 5,
+          skipped: false,
+        });
         expect(await garbageCollect(db)).toEqual({ deleted: 0, skipped: false });
         expect(await count()).toBe(8);
         expect(await count('expires_at < now()')).toBe(0);
@@ -322,7 +396,8 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         };
         const stop = startGcTimer(db, 20, log);
         try {
-          for (let i = 0; i < 200 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+          for (let i = 0; i < 200 && (await count()) > 0; i++)
+            await new Promise((r) => setTimeout(r, 10));
         } finally {
           await stop();
         }
@@ -353,12 +428,18 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         const boom = new Error('boom');
         const err = await rejection(
           db.transaction(async (tx) => {
-            await tx.query('INSERT INTO secrets (name, value) VALUES ($1, $2)', [`${key}-rolled`, 'v']);
+            await tx.query('INSERT INTO secrets (name, value) VALUES ($1, $2)', [
+              `${key}-rolled`,
+              'v',
+            ]);
             throw boom;
           }),
         );
         expect(err).toBe(boom);
-        const { rows } = await db.query<{ name: string }>('SELECT name FROM secrets WHERE name LIKE $1 ORDER BY name', [`${key}%`]);
+        const { rows } = await db.query<{ name: string }>(
+          'SELECT name FROM secrets WHERE name LIKE $1 ORDER BY name',
+          [`${key}%`],
+        );
         expect(rows.map((r) => r.name)).toEqual([`${key}-ok`]);
       });
 
@@ -366,7 +447,9 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         await db.query("INSERT INTO secrets (name, value) VALUES ('rc1', 'a'), ('rc2', 'b')");
         const upd = await db.query("UPDATE secrets SET value = 'c' WHERE name IN ('rc1', 'rc2')");
         expect(upd.rowCount).toBe(2);
-        const sel = await db.query<{ value: string }>('SELECT value FROM secrets WHERE name = $1', ['rc1']);
+        const sel = await db.query<{ value: string }>('SELECT value FROM secrets WHERE name = $1', [
+          'rc1',
+        ]);
         expect(sel).toEqual({ rows: [{ value: 'c' }], rowCount: 1 });
         await db.query("DELETE FROM secrets WHERE name IN ('rc1', 'rc2')");
       });
@@ -387,7 +470,9 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
           return 'held';
         });
         await inside;
-        expect(await db.withAdvisoryLock(key, async () => 'second', { wait: false })).toBeUndefined();
+        expect(
+          await db.withAdvisoryLock(key, async () => 'second', { wait: false }),
+        ).toBeUndefined();
         const waiter = db.withAdvisoryLock(key, async () => 'waited');
         release();
         expect(await holder).toBe('held');
@@ -403,8 +488,10 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
     describe('migrations', () => {
       it('Migrate: running it again applies nothing', async () => {
         expect(await migrate(db)).toEqual({ applied: [] });
-        const { rows } = await db.query<{ version: string; name: string }>('SELECT version, name FROM schema_migrations');
-        expect(rows).toEqual([{ version: '0001', name: 'init' }]);
+        const { rows } = await db.query<{ version: string; name: string }>(
+          'SELECT version, name FROM schema_migrations',
+        );
+        expect(rows).toEqual((await allMigrations()).rows);
       });
 
       it('Migrate: refuses a database migrated by a newer sigil', async () => {
@@ -422,13 +509,18 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         const dir = await mkdtemp(join(tmpdir(), 'sigil-migrations-'));
         try {
           await cp(migrationsDir(), dir, { recursive: true });
-          await writeFile(join(dir, '0002_broken.sql'), 'CREATE TABLE conformance_half (a int);\nSELECT 1 / 0;\n');
+          await writeFile(
+            join(dir, '9000_broken.sql'),
+            'CREATE TABLE conformance_half (a int);\nSELECT 1 / 0;\n',
+          );
           const err = await rejection(migrate(db, dir));
           expect(isAppError(err, 'DB_MIGRATION_FAILED')).toBe(true);
-          expect((err as Error).message).toContain('0002_broken');
+          expect((err as Error).message).toContain('9000_broken');
           const t = await db.query("SELECT to_regclass('conformance_half') AS t");
           expect(t.rows[0]).toEqual({ t: null });
-          expect(await db.query('SELECT 1 FROM schema_migrations WHERE version = $1', ['0002'])).toEqual({ rows: [], rowCount: 0 });
+          expect(
+            await db.query('SELECT 1 FROM schema_migrations WHERE version = $1', ['9000']),
+          ).toEqual({ rows: [], rowCount: 0 });
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
@@ -438,10 +530,17 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         const fresh = await makeDb();
         const other = fresh.openAnother === undefined ? undefined : await fresh.openAnother();
         try {
-          const results = await Promise.all([migrate(fresh.db), migrate(other ?? fresh.db), migrate(fresh.db)]);
-          expect(results.flatMap((r) => r.applied)).toEqual(['0001_init']);
-          const { rows } = await fresh.db.query<{ n: string }>('SELECT count(*)::text AS n FROM schema_migrations');
-          expect(rows[0]?.n).toBe('1');
+          const results = await Promise.all([
+            migrate(fresh.db),
+            migrate(other ?? fresh.db),
+            migrate(fresh.db),
+          ]);
+          const all = await allMigrations();
+          expect(results.flatMap((r) => r.applied)).toEqual(all.applied);
+          const { rows } = await fresh.db.query<{ n: string }>(
+            'SELECT count(*)::text AS n FROM schema_migrations',
+          );
+          expect(rows[0]?.n).toBe(String(all.applied.length));
         } finally {
           await other?.close();
           await fresh.cleanup();
