@@ -9,13 +9,22 @@ import { createStaticConnector } from './connectors/static/index.js';
 import {
   createApp,
   createCsrf,
+  createTelemetryApp,
+  loadBrand,
   loadViews,
   providerPages,
   type ReadinessCheck,
 } from './http/index.js';
 import { ensureKeys, loadKeySet, PLAINTEXT_SEALER } from './keys/index.js';
 import type { Logger } from './log.js';
-import { AccountService, buildConfiguration, createProvider, type Provider } from './oidc/index.js';
+import {
+  instrumentConnector,
+  instrumentProvider,
+  metricsForConfig,
+  RequestScopes,
+  type Metrics,
+} from './metrics/index.js';
+import { AccountService, buildProvider, type Provider } from './oidc/index.js';
 import { packageRoot } from './paths.js';
 import {
   createAdapterClass,
@@ -31,6 +40,8 @@ import { join } from 'node:path';
 export interface RunningServer {
   /** Base URLs actually listening (ports resolved), https first. */
   readonly urls: readonly string[];
+  /** Base URL of the telemetry listener (`telemetry.http`), when configured. */
+  readonly telemetryUrl?: string;
   readonly db: Db;
   readonly provider: () => Provider;
   /** Stops accepting, drains in-flight requests (bounded), closes connectors and the database. */
@@ -64,13 +75,31 @@ function listen(server: http.Server, addr: string): Promise<AddressInfo> {
   });
 }
 
-export function buildConnectors(config: Config, log: Logger): PasswordConnector[] {
+export function buildConnectors(
+  config: Config,
+  log: Logger,
+  metrics?: { metrics: Metrics; scopes: RequestScopes },
+): PasswordConnector[] {
   const list: PasswordConnector[] = [];
   for (const c of config.connectors) {
-    list.push(createLdapConnector(c.id, c.name, c.config, log.child({ connector: c.id })));
+    const m = metrics?.metrics;
+    const hooks =
+      m === undefined
+        ? {}
+        : {
+            observe: (op: 'bind' | 'search', host: string, seconds: number) => {
+              m.ldapOperation(op, host, seconds);
+            },
+            onFailover: () => {
+              m.ldapFailover(c.id);
+            },
+          };
+    list.push(createLdapConnector(c.id, c.name, c.config, log.child({ connector: c.id }), hooks));
   }
   if (config.enablePasswordDB) list.push(createStaticConnector(config.staticPasswords));
-  return list;
+  return metrics === undefined
+    ? list
+    : list.map((c) => instrumentConnector(c, metrics.metrics, metrics.scopes));
 }
 
 /** Wires every part together and starts listening: the composition root of `sigil serve`. */
@@ -95,7 +124,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await ensureKeys(db, 'RS256', sealer);
     const keys = await loadKeySet(db, sealer);
 
-    const connectors = buildConnectors(config, log);
+    const metrics = metricsForConfig(config, db);
+    const scopes = new RequestScopes();
+    const connectors = buildConnectors(config, log, { metrics, scopes });
     closers.push(async () => {
       await Promise.all(
         connectors.map(async (c) => {
@@ -104,28 +135,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       );
     });
     const accounts = new AccountService({ db, connectors, log });
-    const views = loadViews(join(packageRoot(), 'views'), { name: 'sigil' });
+    const brand = loadBrand(config.frontend);
+    const views = loadViews(join(packageRoot(), 'views'), brand.brand, brand.css);
     const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
     const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
     const adapter = createAdapterClass(db, {
       onError: (err, where) => {
         log.warn({ err, ...where }, 'storage operation failed');
       },
+      reuseGraceMs: { RefreshToken: ms(config.expiry.refreshTokens.reuseInterval) },
     });
-    const { configuration } = buildConfiguration({
+    const provider = buildProvider({
       config,
       adapter,
       accounts,
       keys,
       cookieKeys,
       pages: providerPages(views),
-    });
-    const provider = createProvider({
-      issuer: config.issuer,
-      configuration,
-      proxy: config.web.proxy,
       log,
     });
+    instrumentProvider(provider, metrics, scopes);
 
     const readiness: ReadinessCheck[] = [{ name: 'database', check: (t) => db.ping(t) }];
     for (const c of connectors) {
@@ -144,6 +173,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       proxy: config.web.proxy,
       hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),
       maxBodyBytes: config.web.maxRequestBytes,
+      metrics: { metrics, scopes, serve: config.telemetry.http === undefined },
+      logo: brand.logo,
     });
     const callback = app.callback();
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -188,11 +219,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       s.keepAliveTimeout = 5_000;
     }
 
+    let telemetryUrl: string | undefined;
+    if (config.telemetry.http !== undefined) {
+      const telemetry = createTelemetryApp({ metrics, readiness, log }).callback();
+      const server = http.createServer((req, res) => {
+        void telemetry(req, res);
+      });
+      const addr = await listen(server, config.telemetry.http);
+      servers.push(server);
+      telemetryUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    }
+
     const stopGc = startGcTimer(db, 5 * 60_000, log);
     closers.push(() => stopGc());
     opts.onListening?.();
     log.info(
-      { urls, issuer: config.issuer, storage: storage.type, kid: keys.active.kid },
+      {
+        urls,
+        telemetry: telemetryUrl,
+        issuer: config.issuer,
+        storage: storage.type,
+        kid: keys.active.kid,
+      },
       'sigil listening',
     );
 
@@ -200,6 +248,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     let closing: Promise<void> | undefined;
     return {
       urls,
+      ...(telemetryUrl === undefined ? {} : { telemetryUrl }),
       db,
       provider: () => provider,
       close() {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ldapConfigSchema } from '../connectors/ldap/config.js';
+import { clusterIssues, clusterSchema } from './clusters.js';
 import { parseDuration } from './duration.js';
+import { isValidGroupPattern } from '../security/group-pattern.js';
 
 /**
  * sigil's configuration file, one zod schema. Every key carries its documentation in
@@ -13,6 +15,15 @@ const duration = (fallback: string, description: string) =>
     .string()
     .default(fallback)
     .refine((v) => parseDuration(v) !== undefined, {
+      error: 'not a duration (e.g. 10m, 24h, 90s)',
+    })
+    .meta({ description: `${description} Go duration syntax (\`10m\`, \`24h\`).` });
+
+const optionalDuration = (description: string) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseDuration(v) !== undefined, {
       error: 'not a duration (e.g. 10m, 24h, 90s)',
     })
     .meta({ description: `${description} Go duration syntax (\`10m\`, \`24h\`).` });
@@ -121,8 +132,16 @@ const web = z
     maxRequestBytes: z.number().int().min(1024).max(10_485_760).default(65_536).meta({
       description: 'Largest request body accepted (bytes); larger gets 413.',
     }),
+    proxyHops: z.number().int().min(1).max(10).default(1).meta({
+      description:
+        'With `proxy: true`: how many proxies in front of sigil append to X-Forwarded-For. The client address (for login throttling and the audit trail) is the entry this many from the right; entries further left are client-supplied and ignored.',
+    }),
   })
   .strict();
+
+const groupPattern = z.string().min(1).max(512).refine(isValidGroupPattern, {
+  error: 'not a valid pattern: a glob (`team-*`) or a regular expression between slashes',
+});
 
 const staticClient = z
   .object({
@@ -157,10 +176,40 @@ const staticClient = z
         error: 'not a duration',
       })
       .meta({ description: "Lifetime of this client's id_tokens (default `expiry.idTokens`)." }),
+    passwordGrant: z.boolean().default(false).meta({
+      description:
+        'Allow the resource owner password grant for this client (CI jobs, `kubelogin --grant-type=password`). Off by default; passwords go through the same connector and throttling as the login page.',
+    }),
     postLogoutRedirectURIs: z
       .array(z.url())
       .default([])
       .meta({ description: 'Where RP-initiated logout may return to.' }),
+    allowedGroups: z.array(z.string().min(1)).min(1).optional().meta({
+      description:
+        "Only members of at least one of these directory groups may use this client: checked at login (others get access_denied and a page saying so) and again at every refresh (invalid_grant). Compared with the user's directory groups before `groupFilter`.",
+    }),
+    groupFilter: z
+      .object({
+        include: z.array(groupPattern).optional().meta({
+          description:
+            'Keep only groups matching one of these patterns: globs (`team-*`) or regular expressions between slashes (`/^k8s-/`).',
+        }),
+        exclude: z
+          .array(groupPattern)
+          .default([])
+          .meta({ description: 'Drop groups matching one of these patterns (after `include`).' }),
+        prefix: z.string().max(128).default('').meta({
+          description:
+            "Prepended to every group in this client's tokens (e.g. `corp:`), like kube-apiserver's `--oidc-groups-prefix`.",
+        }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: "Which directory groups go into this client's `groups` claim." }),
+    maxGroups: z.number().int().min(1).max(10_000).optional().meta({
+      description:
+        "Most groups this client's tokens may carry (default `access.maxGroups`). A user with more (after `groupFilter`) is refused with a clear error instead of getting a token an API server or proxy rejects.",
+    }),
   })
   .strict();
 
@@ -201,6 +250,7 @@ const expiry = z
     authRequests: duration('10m', 'Time a person has to finish logging in.'),
     deviceRequests: duration('10m', 'Lifetime of a device code.'),
     sessions: duration('24h', 'Lifetime of the browser session at sigil.'),
+    signingKeys: optionalDuration('Dex name of `keys.rotationPeriod`.'),
     refreshTokens: z
       .object({
         reuseInterval: duration(
@@ -218,6 +268,28 @@ const expiry = z
       })
       .strict()
       .default({ reuseInterval: '5s', validIfNotUsedFor: '168h', absoluteLifetime: '720h' }),
+  })
+  .strict();
+
+const signingAlgorithm = z.enum(['RS256', 'ES256', 'EdDSA']);
+
+const keys = z
+  .object({
+    algorithm: signingAlgorithm.default('RS256').meta({
+      description:
+        "Algorithm of new signing keys: RS256 (RSA 2048, kube-apiserver's default), ES256 or EdDSA (only when every verifier accepts it, e.g. `--oidc-signing-algs`). A change takes effect at the next rotation.",
+    }),
+    rotationPeriod: optionalDuration(
+      'How long a key signs before the published next key takes over (default `24h`). Dex calls it `expiry.signingKeys`, also accepted.',
+    ),
+    leadTime: duration(
+      '1h',
+      'How long a new key is published in the JWKS before it may sign; also the longest JWKS `Cache-Control` max-age, so a verifier that caches the JWKS knows every key before it signs.',
+    ),
+    encryptionSecret: z.string().min(16).optional().meta({
+      description:
+        'Secret that encrypts private keys at rest (AES-256-GCM; at least 16 characters, better 32 random bytes). Also `encryptionSecretFile` or `${ENV}`. Without it private keys are stored in plaintext. Change it with `sigil keys reencrypt`.',
+    }),
   })
   .strict();
 
@@ -265,6 +337,73 @@ const frontend = z
   })
   .strict();
 
+const throttleRule = (maxFailures: number, who: string) =>
+  z
+    .object({
+      maxFailures: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(maxFailures)
+        .meta({
+          description: `Failed logins per ${who} within \`window\` that trigger a lockout.`,
+        }),
+      window: duration('15m', 'Failures older than this no longer count.'),
+      lockout: duration('15m', `How long the ${who} is refused after \`maxFailures\` failures.`),
+    })
+    .strict();
+
+const throttle = z
+  .object({
+    enabled: z.boolean().default(true).meta({
+      description: 'Throttle and lock out failed logins (login page, device flow, password grant).',
+    }),
+    username: throttleRule(10, 'username').default({
+      maxFailures: 10,
+      window: '15m',
+      lockout: '15m',
+    }),
+    ip: throttleRule(100, 'client IP').default({ maxFailures: 100, window: '15m', lockout: '15m' }),
+    backoff: z
+      .object({
+        after: z.number().int().min(1).max(1000).default(3).meta({
+          description: 'Failures of one username before exponential back-off starts.',
+        }),
+        initial: duration(
+          '1s',
+          'First back-off: the next attempt for that username is refused until this long after the last failure; it doubles with each further failure. `0s` turns back-off off.',
+        ),
+        max: duration('1m', 'Longest back-off.'),
+      })
+      .strict()
+      .default({ after: 3, initial: '1s', max: '1m' })
+      .meta({
+        description:
+          'Exponential back-off per username before the lockout: attempts that come too soon are refused at once, without checking the password.',
+      }),
+  })
+  .strict();
+
+const audit = z
+  .object({
+    retention: duration('2160h', 'How long audit events are kept (default 90 days).'),
+  })
+  .strict();
+
+const access = z
+  .object({
+    reservedPrefixes: z.array(z.string().min(1)).default(['system:']).meta({
+      description:
+        'Names that must never reach a cluster: a login whose username starts with one of these is refused, and directory groups that start with one are dropped from every token (both audited). `system:` is what Kubernetes reserves for itself.',
+    }),
+    maxGroups: z.number().int().min(1).max(10_000).default(250).meta({
+      description:
+        'Most groups a `groups` claim may carry (per client: `staticClients[].maxGroups`). More is refused with a clear error.',
+    }),
+  })
+  .strict();
+
 const telemetry = z
   .object({
     http: hostPort.optional().meta({
@@ -281,7 +420,7 @@ export const configSchema = z
         'The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http).',
     }),
     storage: storage.optional(),
-    web: web.default({ proxy: false, maxRequestBytes: 65_536 }),
+    web: web.default({ proxy: false, maxRequestBytes: 65_536, proxyHops: 1 }),
     logger: logger.default({ level: 'info', format: 'auto' }),
     expiry: expiry.default({
       idTokens: '10m',
@@ -291,17 +430,40 @@ export const configSchema = z
       refreshTokens: { reuseInterval: '5s', validIfNotUsedFor: '168h', absoluteLifetime: '720h' },
     }),
     oauth2: oauth2.default({ skipApprovalScreen: true }),
+    keys: keys.default({ algorithm: 'RS256', leadTime: '1h' }),
     staticClients: z.array(staticClient).default([]),
     connectors: z.array(connector).default([]),
     enablePasswordDB: z.boolean().default(false).meta({
       description: 'Enable the local users of `staticPasswords` (connector id `local`).',
     }),
     staticPasswords: z.array(staticPassword).default([]),
+    clusters: z.array(clusterSchema).default([]).meta({
+      description:
+        'Kubernetes clusters that trust sigil: `sigil kube apiserver-config` and `sigil kube kubeconfig` render their wiring, and /home offers their kubeconfigs.',
+    }),
     frontend: frontend.default({ issuer: 'sigil', theme: 'auto' }).meta({
       description: 'Branding of the pages: name, logo, theme and colour (Dex `frontend`).',
     }),
     telemetry: telemetry.default({}).meta({
       description: 'Prometheus metrics and health on a separate listener (Dex `telemetry`).',
+    }),
+    throttle: throttle
+      .default({
+        enabled: true,
+        username: { maxFailures: 10, window: '15m', lockout: '15m' },
+        ip: { maxFailures: 100, window: '15m', lockout: '15m' },
+        backoff: { after: 3, initial: '1s', max: '1m' },
+      })
+      .meta({
+        description:
+          'Brute-force protection, stored in the database so it holds across replicas. A refused attempt looks exactly like a wrong password; the audit trail says `locked`.',
+      }),
+    audit: audit.default({ retention: '2160h' }).meta({
+      description:
+        'The audit trail (`audit_events` table and a JSON log line per event; `sigil audit` queries it).',
+    }),
+    access: access.default({ reservedPrefixes: ['system:'], maxGroups: 250 }).meta({
+      description: 'Rules for every client: reserved name prefixes and the groups claim cap.',
     }),
     dev: z.boolean().default(false).meta({
       description:
@@ -354,6 +516,13 @@ export const configSchema = z
         ['staticClients'],
         'no clients: add at least one staticClients entry',
       ],
+      [
+        c.keys.rotationPeriod !== undefined &&
+          c.expiry.signingKeys !== undefined &&
+          parseDuration(c.keys.rotationPeriod) !== parseDuration(c.expiry.signingKeys),
+        ['keys', 'rotationPeriod'],
+        'keys.rotationPeriod and expiry.signingKeys (its Dex name) disagree: set one',
+      ],
     ];
     for (const [bad, path, message] of rows)
       if (bad) ctx.addIssue({ code: 'custom', path, message });
@@ -388,6 +557,7 @@ export const configSchema = z
           message: 'a confidential client needs redirectURIs',
         });
     });
+    for (const issue of clusterIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.oauth2.passwordConnector !== undefined) {
       const ids = [...c.connectors.map((x) => x.id), ...(c.enablePasswordDB ? ['local'] : [])];
       if (!ids.includes(c.oauth2.passwordConnector))
@@ -414,3 +584,5 @@ export type Config = z.output<typeof configSchema>;
 export type StaticClientConfig = Config['staticClients'][number];
 export type StaticPasswordConfig = Config['staticPasswords'][number];
 export type ConnectorConfig = Config['connectors'][number];
+export type { ClusterConfig } from './clusters.js';
+export type KeysConfig = Config['keys'];

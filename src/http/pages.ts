@@ -16,13 +16,45 @@ function send(ctx: KoaContextWithOIDC, html: string): void {
   ctx.body = html;
 }
 
+/**
+ * The action URL and xsrf token of a form oidc-provider generated (device flow). sigil renders
+ * its own accessible form with them instead of the provider's markup (which relies on inline
+ * script that the CSP forbids).
+ */
+export function providerForm(form: string): { action: string; xsrf: string } {
+  const action = /action="([^"]+)"/.exec(form)?.[1];
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
+  if (action === undefined || xsrf === undefined)
+    throw new Error('unexpected oidc-provider form markup');
+  return { action: unescapeHtml(action), xsrf: unescapeHtml(xsrf) };
+}
+
+function unescapeHtml(s: string): string {
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
 /** The provider-driven pages, rendered from views/. */
 export function providerPages(views: Views): ProviderPages {
   return {
     error(ctx, e) {
       const message = ERROR_TEXT[e.error] ?? e.description ?? 'The request could not be completed.';
-      const detail = e.description !== undefined && ERROR_TEXT[e.error] !== undefined ? ` (${e.description})` : '';
-      send(ctx, views.page('error', 'Sign-in error', { heading: 'Sign-in error', message: `${message}${detail}`, code: e.error }));
+      const detail =
+        e.description !== undefined && ERROR_TEXT[e.error] !== undefined
+          ? ` (${e.description})`
+          : '';
+      send(
+        ctx,
+        views.page('error', 'Sign-in error', {
+          heading: 'Sign-in error',
+          message: `${message}${detail}`,
+          code: e.error,
+        }),
+      );
       return Promise.resolve();
     },
     logout(ctx, form) {
@@ -34,15 +66,31 @@ export function providerPages(views: Views): ProviderPages {
       return Promise.resolve();
     },
     deviceInput(ctx, form, opts) {
-      send(ctx, views.page('error', 'Device sign-in', { heading: 'Device sign-in', message: opts.error ?? 'Device sign-in is not enabled.', code: undefined, form }));
+      const f = providerForm(form);
+      send(
+        ctx,
+        views.page('device-input', 'Sign in a device', {
+          ...f,
+          error: opts.error,
+          userCode: opts.userCode ?? '',
+        }),
+      );
       return Promise.resolve();
     },
-    deviceConfirm(ctx) {
-      send(ctx, views.page('error', 'Device sign-in', { heading: 'Device sign-in', message: 'Device sign-in is not enabled.', code: undefined }));
+    deviceConfirm(ctx, form, opts) {
+      const f = providerForm(form);
+      send(
+        ctx,
+        views.page('device-confirm', 'Confirm the device', {
+          ...f,
+          clientName: opts.clientName,
+          userCode: opts.userCode,
+        }),
+      );
       return Promise.resolve();
     },
     deviceSuccess(ctx) {
-      send(ctx, views.page('logout-success', 'Done', {}));
+      send(ctx, views.page('device-success', 'Device signed in', {}));
       return Promise.resolve();
     },
   };

@@ -2,12 +2,30 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
 
+/** What the pages show of the operator's branding (config `frontend`, see brand.ts). */
 export interface Brand {
+  /** Display name on every page (`frontend.issuer`). */
   readonly name: string;
+  /** `light`, `dark` or `auto` (the browser's preference). */
+  readonly theme: 'light' | 'dark' | 'auto';
+  /** Where sigil serves the configured logo, when there is one. */
+  readonly logoUrl?: string;
 }
 
 /** Every template the server renders; startup fails when one is missing (Dex's rule). */
-export const TEMPLATES = ['layout', 'login', 'connectors', 'consent', 'error', 'logout', 'logout-success', 'home'] as const;
+export const TEMPLATES = [
+  'layout',
+  'login',
+  'connectors',
+  'consent',
+  'error',
+  'logout',
+  'logout-success',
+  'home',
+  'device-input',
+  'device-confirm',
+  'device-success',
+] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
 export interface Views {
@@ -16,7 +34,8 @@ export interface Views {
   readonly css: string;
 }
 
-export function loadViews(dir: string, brand: Brand): Views {
+/** `extraCss` is appended to views/assets/sigil.css (the configured primary colour). */
+export function loadViews(dir: string, brand: Brand, extraCss = ''): Views {
   const eta = new Eta({ views: dir, autoEscape: true, cache: true, autoTrim: false });
   const missing = TEMPLATES.filter((t) => {
     try {
@@ -27,12 +46,12 @@ export function loadViews(dir: string, brand: Brand): Views {
     }
   });
   if (missing.length > 0) throw new Error(`missing template(s) in ${dir}: ${missing.join(', ')}`);
-  const css = readFileSync(join(dir, 'assets', 'sigil.css'), 'utf8');
+  const css = readFileSync(join(dir, 'assets', 'sigil.css'), 'utf8') + extraCss;
   return {
     css,
     page(name, title, data) {
       const body = eta.render(name, { ...data, brand });
-      return eta.render('layout', { title, brand, body });
+      return eta.render('layout', { title, brand, body, page: name });
     },
   };
 }

@@ -51,7 +51,12 @@ export function clientMetadata(c: StaticClientConfig, signingAlg: SigningAlg): C
     application_type: native ? 'native' : 'web',
     redirect_uris: redirectUris,
     post_logout_redirect_uris: [...c.postLogoutRedirectURIs],
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      ...(c.passwordGrant ? ['password'] : []),
+    ],
     response_types: ['code'],
     id_token_signed_response_alg: signingAlg,
     ...(c.public

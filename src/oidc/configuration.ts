@@ -6,6 +6,7 @@ import type { AccountService } from './accounts.js';
 import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
 import type { ProviderPages } from './pages.js';
 import { buildInteractionPolicy } from './policy.js';
+import { DEVICE_GRANT, deviceFlowFeature } from './device.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -60,7 +61,7 @@ export function buildConfiguration(deps: ProviderDeps): {
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
     clientDefaults: {
       id_token_signed_response_alg: keys.active.alg,
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
       response_types: ['code'],
     },
     pkce: {
@@ -69,6 +70,7 @@ export function buildConfiguration(deps: ProviderDeps): {
     },
     features: {
       devInteractions: { enabled: false },
+      deviceFlow: deviceFlowFeature(pages),
       revocation: { enabled: true },
       introspection: { enabled: true },
       userinfo: { enabled: true },
@@ -116,10 +118,13 @@ export function buildConfiguration(deps: ProviderDeps): {
       const grantId =
         (oidc.result?.['consent'] as { grantId?: string } | undefined)?.grantId ??
         oidc.session?.grantIdFor(clientId);
-      const existing = grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
-      if (policyOf(clientId)?.skipConsent !== true) return existing;
-      // First-party client: grant what it asked for, without a consent page.
-      const grant = existing ?? new oidc.provider.Grant({ accountId, clientId });
+      if (policyOf(clientId)?.skipConsent !== true) {
+        return grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
+      }
+      // First-party client: grant what it asked for, without a consent page, and a grant of
+      // its own for every authorization: each login (each laptop, each kubeconfig) is its
+      // own refresh-token family, so revoking one after a reuse never logs out the others.
+      const grant = new oidc.provider.Grant({ accountId, clientId });
       const scope = typeof oidc.params?.['scope'] === 'string' ? oidc.params['scope'] : 'openid';
       grant.addOIDCScope(scope);
       const requestedClaims = oidc.requestParamClaims;

@@ -51,6 +51,13 @@ export interface AdapterOptions {
    * answers 500). For logging and metrics; ids and payloads are deliberately not passed.
    */
   readonly onError?: (err: unknown, where: { readonly model: string; readonly op: string }) => void;
+  /**
+   * Per model, how long after it was consumed a row still reads as unconsumed (ms). For
+   * RefreshToken this is the reuse grace window: a client that retries a refresh whose answer
+   * it lost gets tokens again instead of tripping oidc-provider's reuse detection, which
+   * revokes the whole grant.
+   */
+  readonly reuseGraceMs?: Readonly<Partial<Record<string, number>>>;
 }
 
 /** sha256(id), base64url: the stored id of a credential-bearing model. */
@@ -58,7 +65,10 @@ export function hashId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('base64url');
 }
 
-export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name: string) => Adapter {
+export function createAdapterClass(
+  db: Db,
+  opts: AdapterOptions = {},
+): new (name: string) => Adapter {
   return class SigilAdapter implements Adapter {
     readonly #model: string;
     readonly #hashed: boolean;
@@ -73,7 +83,8 @@ export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name
       checkPayload(payload);
       const stored: Record<string, unknown> = { ...payload };
       if (this.#hashed && !KEEP_JTI.has(this.#model)) delete stored['jti'];
-      const grantId = GRANTABLE.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null;
+      const grantId =
+        GRANTABLE.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null;
       const consumed: unknown = payload.consumed;
       const isConsumed = consumed !== undefined && consumed !== null && consumed !== false;
       await this.#run(
@@ -121,8 +132,8 @@ export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name
       await this.#run(
         'consume',
         `UPDATE oidc_payload
-            SET consumed_at = now(),
-                payload = payload || jsonb_build_object('consumed', floor(extract(epoch FROM now()))::bigint)
+            SET consumed_at = COALESCE(consumed_at, now()),
+                payload = payload || jsonb_build_object('consumed', floor(extract(epoch FROM COALESCE(consumed_at, now())))::bigint)
           WHERE kind = $1 AND id = $2`,
         [this.#model, this.#key(id)],
       );
@@ -130,7 +141,10 @@ export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name
 
     async destroy(id: string): Promise<void> {
       checkText(id);
-      await this.#run('destroy', 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [this.#model, this.#key(id)]);
+      await this.#run('destroy', 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [
+        this.#model,
+        this.#key(id),
+      ]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
@@ -142,16 +156,26 @@ export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name
       return this.#hashed ? hashId(id) : id;
     }
 
-    async #findOne(op: string, where: string, value: string, rawId: string | undefined): Promise<AdapterPayload | undefined> {
-      const { rows } = await this.#run<{ payload: AdapterPayload }>(
+    async #findOne(
+      op: string,
+      where: string,
+      value: string,
+      rawId: string | undefined,
+    ): Promise<AdapterPayload | undefined> {
+      const graceMs = opts.reuseGraceMs?.[this.#model] ?? 0;
+      const { rows } = await this.#run<{ payload: AdapterPayload; in_grace: boolean }>(
         op,
-        `SELECT payload FROM oidc_payload
+        `SELECT payload,
+                (consumed_at IS NOT NULL AND consumed_at > now() - $3::double precision * interval '1 millisecond') AS in_grace
+           FROM oidc_payload
           WHERE kind = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())
           LIMIT 1`,
-        [this.#model, value],
+        [this.#model, value, graceMs],
       );
-      const payload = rows[0]?.payload;
-      if (payload === undefined) return undefined;
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      const payload = row.payload;
+      if (row.in_grace) delete payload.consumed;
       if (rawId !== undefined && this.#hashed && payload.jti === undefined) payload.jti = rawId;
       return payload;
     }
@@ -171,7 +195,9 @@ export function createAdapterClass(db: Db, opts: AdapterOptions = {}): new (name
 }
 
 function invalidInput(): Error {
-  return new errors.InvalidRequest('request contains characters that cannot be processed (NUL or invalid Unicode)');
+  return new errors.InvalidRequest(
+    'request contains characters that cannot be processed (NUL or invalid Unicode)',
+  );
 }
 
 function checkText(value: unknown): void {

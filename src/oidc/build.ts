@@ -1,0 +1,59 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from '../log.js';
+import { scopesFrom, type AuthenticateResult } from './accounts.js';
+import { buildConfiguration, type ProviderDeps } from './configuration.js';
+import { enforceDevicePolling } from './device.js';
+import { registerPasswordGrant } from './password-grant.js';
+import { createProvider, type Provider } from './provider.js';
+import { ms } from '../config/resolve.js';
+
+export interface BuildProviderDeps extends ProviderDeps {
+  log: Logger;
+  /**
+   * Checks a password for the password grant. Defaults to AccountService.authenticate; the
+   * server passes the throttled and audited path the login page uses.
+   */
+  authenticate?: (
+    ctx: KoaContextWithOIDC,
+    connectorId: string,
+    username: string,
+    password: string,
+    scope: string,
+  ) => Promise<AuthenticateResult>;
+}
+
+/**
+ * Builds a complete oidc-provider instance: configuration, the password grant, device-flow
+ * polling rules. Called at start and again whenever the key set changes (the keys are fixed
+ * at construction), so everything a Provider needs is set up here and nowhere else.
+ */
+export function buildProvider(deps: BuildProviderDeps): Provider {
+  const { configuration, policies } = buildConfiguration(deps);
+  const provider = createProvider({
+    issuer: deps.config.issuer,
+    configuration,
+    proxy: deps.config.web.proxy,
+    log: deps.log,
+  });
+  const { accounts, config } = deps;
+  const authenticate =
+    deps.authenticate ??
+    ((_ctx, connectorId, username, password, scope) =>
+      accounts.authenticate(connectorId, username, password, scopesFrom(scope, false)));
+  registerPasswordGrant(provider, {
+    connector: () =>
+      config.oauth2.passwordConnector === undefined
+        ? accounts.connectors[0]
+        : accounts.connector(config.oauth2.passwordConnector),
+    authenticate,
+    policyOf: (id) => policies.get(id),
+    findAccount: accounts.findAccount,
+    log: deps.log,
+  });
+  enforceDevicePolling(
+    provider,
+    new deps.adapter('DevicePoll'),
+    Math.round(ms(config.expiry.deviceRequests) / 1000),
+  );
+  return provider;
+}

@@ -1,0 +1,137 @@
+import type { FindAccount, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { PasswordConnector } from '../connectors/connector.js';
+import { isAppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { DirectoryUnavailable, scopesFrom, type AuthenticateResult } from './accounts.js';
+import type { ClientPolicy } from './clients.js';
+
+export const PASSWORD_GRANT = 'password';
+
+export interface PasswordGrantDeps {
+  /** The connector the password grant checks passwords with (oauth2.passwordConnector, else the first). */
+  connector: () => PasswordConnector | undefined;
+  /** Checks a password; the same path (throttling, audit) as the login page. */
+  authenticate: (
+    ctx: KoaContextWithOIDC,
+    connectorId: string,
+    username: string,
+    password: string,
+    scope: string,
+  ) => Promise<AuthenticateResult>;
+  policyOf: (clientId: string) => ClientPolicy | undefined;
+  findAccount: FindAccount;
+  log: Logger;
+}
+
+function param(ctx: KoaContextWithOIDC, name: string): string | undefined {
+  const v = (ctx.oidc.params as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The resource owner password grant (RFC 6749 §4.3), for CI jobs and
+ * `kubelogin --grant-type=password`. Off unless a client opts in (`passwordGrant: true`,
+ * which puts `password` in its grant_types: oidc-provider answers unauthorized_client for
+ * everyone else before this runs). Registered through oidc-provider's registerGrantType; the
+ * tokens are oidc-provider's own models, so refresh, revocation and introspection treat them
+ * like any other.
+ */
+export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDeps): void {
+  provider.registerGrantType(
+    PASSWORD_GRANT,
+    async (ctx) => {
+      const client = ctx.oidc.client;
+      if (client === undefined) throw new errors.InvalidClient('client authentication failed');
+      const username = param(ctx, 'username') ?? '';
+      const password = param(ctx, 'password') ?? '';
+      if (username === '' || password === '')
+        throw new errors.InvalidRequest('username and password are required');
+      const requested = [
+        ...new Set((param(ctx, 'scope') ?? 'openid').split(' ').filter((s) => s !== '')),
+      ];
+      const known = new Set(['openid', 'offline_access', 'profile', 'email', 'groups']);
+      const unknown = requested.filter((s) => !known.has(s));
+      if (unknown.length > 0)
+        throw new errors.InvalidScope('requested scope is not supported', unknown[0] ?? '');
+      const scope = requested.join(' ');
+
+      const connector = deps.connector();
+      if (connector === undefined)
+        throw new errors.UnauthorizedClient('no connector serves the password grant');
+      let result: AuthenticateResult;
+      try {
+        result = await deps.authenticate(ctx, connector.id, username, password, scope);
+      } catch (err) {
+        if (isAppError(err, 'CONNECTOR_UNAVAILABLE')) throw new DirectoryUnavailable();
+        throw err;
+      }
+      if (!result.ok) throw new errors.InvalidGrant('invalid username or password');
+      const accountId = result.sub;
+
+      const grant = new provider.Grant({ accountId, clientId: client.clientId });
+      grant.addOIDCScope(scope);
+      const grantId = await grant.save();
+      ctx.oidc.entity('Grant', grant);
+
+      const account = await deps.findAccount(ctx, accountId);
+      if (account === undefined) throw new errors.InvalidGrant('account not found');
+      ctx.oidc.entity('Account', account);
+
+      const at = new provider.AccessToken({
+        accountId,
+        client,
+        grantId,
+        gty: PASSWORD_GRANT,
+        scope,
+      });
+      ctx.oidc.entity('AccessToken', at);
+      const accessToken = await at.save();
+
+      let refreshToken: string | undefined;
+      const wantsRefresh =
+        requested.includes('offline_access') ||
+        deps.policyOf(client.clientId)?.refreshTokens === true;
+      if (wantsRefresh && client.grantTypeAllowed('refresh_token')) {
+        const now = Math.floor(Date.now() / 1000);
+        const rt = new provider.RefreshToken({
+          accountId,
+          client,
+          grantId,
+          gty: PASSWORD_GRANT,
+          scope,
+          rotations: 0,
+          iiat: now,
+          authTime: now,
+          amr: ['pwd'],
+        });
+        ctx.oidc.entity('RefreshToken', rt);
+        refreshToken = await rt.save();
+      }
+
+      let idToken: string | undefined;
+      if (requested.includes('openid')) {
+        const claims = await account.claims('id_token', scope, {}, []);
+        const token = new provider.IdToken(
+          { ...claims, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) },
+          { ctx },
+        );
+        // The claims mask reads the granted scope from the token (as oidc-provider's own grants set it).
+        Object.assign(token, { scope });
+        idToken = (await token.issue({ use: 'idtoken' })) as string;
+      }
+
+      ctx.body = {
+        access_token: accessToken,
+        expires_in: at.expiration,
+        token_type: 'Bearer',
+        scope,
+        ...(idToken === undefined ? {} : { id_token: idToken }),
+        ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+      };
+    },
+    ['username', 'password', 'scope'],
+  );
+}
+
+export { scopesFrom };
