@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * The Kubernetes clusters that trust sigil (`clusters:` in the config). sigil generates each
+ * cluster's kube-apiserver wiring (`sigil kube apiserver-config`) and its users' kubeconfigs
+ * (`sigil kube kubeconfig`, the /home page) from these entries.
+ */
+
+/** Claim names: JWT claim keys as kube-apiserver reads them (no spaces or quotes). */
+const claimName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/, 'a claim name: letters, digits, _ . : / -');
+
+/** Prefixes end up in shell lines and YAML: no whitespace, quotes or backslashes. */
+const prefix = z
+  .string()
+  .max(64)
+  .regex(/^[^\s'"\\]*$/, 'no whitespace, quotes or backslashes');
+
+function isBase64Pem(value: string): boolean {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(value)) return false;
+  return Buffer.from(value, 'base64').toString('utf8').includes('-----BEGIN CERTIFICATE-----');
+}
+
+export const clusterSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/,
+        'lower-case letters, digits, . and - (a DNS label or name, at most 63 characters)',
+      )
+      .meta({
+        description:
+          'Cluster name: the kubeconfig cluster and context name, and `--cluster` of `sigil kube`.',
+      }),
+    server: z
+      .url()
+      .refine((v) => v.startsWith('https://'), { error: 'must be an https URL' })
+      .meta({ description: "The API server's URL (`https://api.example.com:6443`)." }),
+    certificateAuthorityData: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || isBase64Pem(v), {
+        error: 'expected base64 of a PEM certificate bundle (as in a kubeconfig)',
+      })
+      .meta({
+        description:
+          "Base64 of the PEM CA bundle of the API server's certificate, as in a kubeconfig's `certificate-authority-data`. Leave out when the API server's certificate is publicly trusted.",
+      }),
+    clientID: z.string().min(1).max(200).meta({
+      description:
+        "The audience this cluster's API server expects (`--oidc-client-id`). Names a public `staticClients` id: kubelogin logs in with it.",
+    }),
+    usernameClaim: claimName.default('email').meta({
+      description:
+        'Claim the API server takes the username from (`--oidc-username-claim`). Use a claim that does not change: `email`, or `sub` (the stable directory id).',
+    }),
+    usernamePrefix: prefix.default('oidc:').meta({
+      description:
+        'Prefix added to every username (`--oidc-username-prefix`), so directory users cannot collide with other users. Empty for none.',
+    }),
+    groupsClaim: claimName.default('groups').meta({
+      description: 'Claim the API server takes the groups from (`--oidc-groups-claim`).',
+    }),
+    groupsPrefix: prefix.default('oidc:').meta({
+      description:
+        'Prefix added to every group (`--oidc-groups-prefix`); RBAC bindings name groups with it. Empty for none.',
+    }),
+  })
+  .strict();
+
+export type ClusterConfig = z.output<typeof clusterSchema>;
+
+/** The client id sigil uses for its own web pages (a relying party of itself); reserved. */
+export const WEB_CLIENT_ID = 'sigil-web';
+
+interface ClusterRuleInput {
+  readonly clusters: readonly ClusterConfig[];
+  readonly staticClients: readonly { readonly id: string; readonly public: boolean }[];
+}
+
+/** Cross-field rules of `clusters` (one row each, as in the config's superRefine table). */
+export function clusterIssues(
+  c: ClusterRuleInput,
+): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const clients = new Map(c.staticClients.map((x) => [x.id, x]));
+  const seen = new Set<string>();
+  c.clusters.forEach((cl, i) => {
+    if (seen.has(cl.name))
+      out.push({ path: ['clusters', i, 'name'], message: 'duplicate cluster name' });
+    seen.add(cl.name);
+    const client = clients.get(cl.clientID);
+    if (client === undefined)
+      out.push({ path: ['clusters', i, 'clientID'], message: 'names no staticClients id' });
+    else if (!client.public)
+      out.push({
+        path: ['clusters', i, 'clientID'],
+        message:
+          'names a confidential client; kubelogin has no secret: use a client with public: true',
+      });
+  });
+  c.staticClients.forEach((cl, i) => {
+    if (cl.id === WEB_CLIENT_ID)
+      out.push({
+        path: ['staticClients', i, 'id'],
+        message: `${WEB_CLIENT_ID} is reserved for sigil's own web pages`,
+      });
+  });
+  return out;
+}

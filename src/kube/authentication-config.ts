@@ -1,0 +1,92 @@
+import { stringify } from 'yaml';
+import type { ClusterConfig } from '../config/schema.js';
+
+export type AuthenticationConfigVersion = 'v1beta1' | 'v1';
+
+/** kube-apiserver's AuthenticationConfiguration (k8s.io/apiserver, apiserver.config.k8s.io). */
+export interface AuthenticationConfiguration {
+  apiVersion: `apiserver.config.k8s.io/${AuthenticationConfigVersion}`;
+  kind: 'AuthenticationConfiguration';
+  jwt: JwtAuthenticator[];
+}
+
+export interface JwtAuthenticator {
+  issuer: {
+    url: string;
+    certificateAuthority?: string;
+    audiences: string[];
+    audienceMatchPolicy?: 'MatchAny';
+  };
+  claimValidationRules?: { expression: string; message: string }[];
+  claimMappings: {
+    username: { claim: string; prefix: string };
+    groups: { claim: string; prefix: string };
+    uid: { claim: string };
+  };
+  userValidationRules: { expression: string; message: string }[];
+}
+
+export interface AuthenticationConfigInput {
+  /** sigil's issuer, exactly as configured. */
+  readonly issuer: string;
+  readonly cluster: ClusterConfig;
+  /** PEM of the CA of sigil's serving certificate; none means system roots. */
+  readonly caPem?: string | undefined;
+  readonly apiVersion?: AuthenticationConfigVersion;
+}
+
+/** The rules that keep directory users out of Kubernetes' reserved `system:` names. */
+export const USER_VALIDATION_RULES = [
+  {
+    expression: "!user.username.startsWith('system:')",
+    message: "username cannot use the reserved 'system:' prefix",
+  },
+  {
+    expression: "user.groups.all(group, !group.startsWith('system:'))",
+    message: "groups cannot use the reserved 'system:' prefix",
+  },
+] as const;
+
+/** What kube-apiserver applies by itself when username.claim is `email`, written out. */
+export const EMAIL_VERIFIED_RULE = {
+  expression: 'claims.?email_verified.orValue(true) == true',
+  message: 'the email address is not verified',
+} as const;
+
+/**
+ * The AuthenticationConfiguration (`--authentication-config`) for one cluster:
+ * `apiserver.config.k8s.io/v1beta1` by default (kube-apiserver 1.30+), `v1` on request
+ * (1.34+). Prefixes are explicit (the structured config has no defaults for them), `uid` is
+ * `sub` (sigil's stable directory id), and userValidationRules refuse `system:` names.
+ */
+export function buildAuthenticationConfiguration(
+  input: AuthenticationConfigInput,
+): AuthenticationConfiguration {
+  const { cluster } = input;
+  const jwt: JwtAuthenticator = {
+    issuer: {
+      url: input.issuer,
+      ...(input.caPem === undefined ? {} : { certificateAuthority: input.caPem }),
+      audiences: [cluster.clientID],
+    },
+    ...(cluster.usernameClaim === 'email'
+      ? { claimValidationRules: [{ ...EMAIL_VERIFIED_RULE }] }
+      : {}),
+    claimMappings: {
+      username: { claim: cluster.usernameClaim, prefix: cluster.usernamePrefix },
+      groups: { claim: cluster.groupsClaim, prefix: cluster.groupsPrefix },
+      uid: { claim: 'sub' },
+    },
+    userValidationRules: USER_VALIDATION_RULES.map((r) => ({ ...r })),
+  };
+  return {
+    apiVersion: `apiserver.config.k8s.io/${input.apiVersion ?? 'v1beta1'}`,
+    kind: 'AuthenticationConfiguration',
+    jwt: [jwt],
+  };
+}
+
+/** The same as YAML, ready for the file `--authentication-config` names. */
+export function renderAuthenticationConfiguration(input: AuthenticationConfigInput): string {
+  return stringify(buildAuthenticationConfiguration(input), { lineWidth: 0 });
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema, type ConfigInput } from '../../src/config/schema.js';
+
+const base: ConfigInput = {
+  issuer: 'https://sigil.example.com',
+  web: { http: '0.0.0.0:5556', proxy: true },
+  enablePasswordDB: true,
+  staticPasswords: [{ email: 'a@example.com', hash: '$2b$10$x', username: 'a', userID: '1' }],
+  staticClients: [
+    { id: 'kubernetes', public: true },
+    { id: 'app', secret: 's3cret', redirectURIs: ['https://app.example.com/cb'] },
+  ],
+};
+
+function problems(clusters: unknown[], extra: Partial<ConfigInput> = {}): string[] {
+  const r = configSchema.safeParse({ ...base, ...extra, clusters });
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+const prod = { name: 'prod', server: 'https://api.example.com:6443', clientID: 'kubernetes' };
+
+describe('config: clusters', () => {
+  it('accepts a cluster and fills the claim mapping defaults', () => {
+    const c = configSchema.parse({ ...base, clusters: [prod] });
+    expect(c.clusters).toEqual([
+      {
+        ...prod,
+        usernameClaim: 'email',
+        usernamePrefix: 'oidc:',
+        groupsClaim: 'groups',
+        groupsPrefix: 'oidc:',
+      },
+    ]);
+    expect(configSchema.parse(base).clusters).toEqual([]);
+  });
+
+  it.each<[string, unknown[], Partial<ConfigInput>, string]>([
+    [
+      'clientID naming no client',
+      [{ ...prod, clientID: 'nope' }],
+      {},
+      'clusters.0.clientID: names no staticClients id',
+    ],
+    [
+      'clientID naming a confidential client',
+      [{ ...prod, clientID: 'app' }],
+      {},
+      'clusters.0.clientID: names a confidential client',
+    ],
+    ['duplicate names', [prod, { ...prod }], {}, 'clusters.1.name: duplicate cluster name'],
+    [
+      'an http server',
+      [{ ...prod, server: 'http://api:6443' }],
+      {},
+      'clusters.0.server: must be an https URL',
+    ],
+    ['a name with capitals', [{ ...prod, name: 'Prod' }], {}, 'clusters.0.name: lower-case'],
+    [
+      'CA data that is not base64 PEM',
+      [{ ...prod, certificateAuthorityData: 'bm90IGEgY2VydA==' }],
+      {},
+      'clusters.0.certificateAuthorityData: expected base64',
+    ],
+    [
+      'a prefix with a space',
+      [{ ...prod, usernamePrefix: 'a b' }],
+      {},
+      'clusters.0.usernamePrefix: no whitespace',
+    ],
+    [
+      'a claim name with a quote',
+      [{ ...prod, groupsClaim: "g'" }],
+      {},
+      'clusters.0.groupsClaim: a claim name',
+    ],
+    ['an unknown key', [{ ...prod, audience: 'x' }], {}, 'clusters.0'],
+    [
+      'a static client named sigil-web',
+      [],
+      { staticClients: [...(base.staticClients ?? []), { id: 'sigil-web', public: true }] },
+      "staticClients.2.id: sigil-web is reserved for sigil's own web pages",
+    ],
+  ])('refuses %s', (_name, clusters, extra, want) => {
+    const got = problems(clusters, extra);
+    expect(
+      got.some((p) => p.startsWith(want)),
+      got.join('\n'),
+    ).toBe(true);
+  });
+
+  it('accepts base64 PEM CA data', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(
+      problems([{ ...prod, certificateAuthorityData: Buffer.from(pem).toString('base64') }]),
+    ).toEqual([]);
+  });
+});
