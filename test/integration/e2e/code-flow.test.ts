@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
-import { authorize, follow } from '../../support/oidc-flow.js';
+import { authorize, follow, pkce } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type Backend, type TestSigil } from '../../support/sigil.js';
 
 const WEB = {
@@ -283,6 +283,39 @@ describe.each<Backend>(['pglite', 'postgres'])(
         expect(ref.status, ref.text).toBe(200);
         expect(ref.json<Tokens>().id_token).toBeTruthy();
       }
+    });
+
+    it('logs out with RP-initiated logout: a confirmation page, then the session is gone', async () => {
+      const c = s.client();
+      await authorize(c, {
+        clientId: 'kubectl',
+        redirectUri: 'http://localhost:8000',
+        scope: 'openid',
+        username: ALICE.username,
+        password: ALICE.password,
+      });
+      const page = await c.get('/session/end');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Sign out?');
+      const form = /<form[^>]*action="([^"]+)"[^>]*>[\s\S]*?name="xsrf" value="([^"]+)"/.exec(
+        page.text,
+      );
+      expect(form).not.toBeNull();
+      const done = await follow(
+        c,
+        await c.post(new URL(form![1]!, s.issuer).pathname, { xsrf: form![2]!, logout: 'yes' }),
+      );
+      expect(done.status).toBe(200);
+      expect(done.text).toContain('Signed out');
+      // The session is gone: a new authorization shows the login form again.
+      const { challenge } = pkce();
+      const again = await follow(
+        c,
+        await c.get(
+          `/auth?${new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:8000', code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
+        ),
+      );
+      expect(again.text).toContain('name="password"');
     });
 
     it('requires PKCE from public clients', async () => {
