@@ -1,10 +1,14 @@
 import Koa from 'koa';
 import type { Logger } from '../log.js';
+import type { Metrics, RequestScopes } from '../metrics/index.js';
 import type { AccountService, Provider } from '../oidc/index.js';
 import type { SigilState } from './context.js';
 import type { Csrf } from './csrf.js';
+import { assets } from './assets.js';
+import type { Asset } from './brand.js';
 import { errorHandler } from './error-handler.js';
 import { health, type ReadinessCheck } from './health.js';
+import { httpMetrics } from './http-metrics.js';
 import { interactionRoutes } from './interactions.js';
 import { requestLog } from './request-log.js';
 import { bodyLimit, securityHeaders } from './security.js';
@@ -22,6 +26,10 @@ export interface HttpDeps {
   proxy: boolean;
   hsts: boolean;
   maxBodyBytes: number;
+  /** Request metrics; with `serve`, /metrics answers here too (no telemetry listener). */
+  metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
+  /** The configured logo, served at /assets/logo. */
+  logo?: Asset | undefined;
 }
 
 /** Hands a request to the current provider (itself a Koa app) on the same req/res. */
@@ -58,18 +66,17 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
     maxBodyBytes: deps.maxBodyBytes,
   });
 
+  if (deps.metrics !== undefined) {
+    const m = deps.metrics;
+    app.use(httpMetrics(m.metrics, m.scopes, m.serve));
+  }
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.views));
   app.use(securityHeaders({ hsts: deps.hsts }));
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
+  app.use(assets({ css: deps.views.css, logo: deps.logo }));
   app.use(async (ctx, next) => {
-    if (ctx.path === '/assets/sigil.css' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      ctx.type = 'text/css';
-      ctx.set('Cache-Control', 'public, max-age=3600');
-      ctx.body = deps.views.css;
-      return;
-    }
     if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       ctx.type = 'html';
       ctx.body = deps.views.page('home', 'Home', { issuer: deps.issuer });

@@ -3,4 +3,6 @@ export { createCsrf, type Csrf } from './csrf.js';
 export { providerPages } from './pages.js';
 export { loadViews, type Views, type Brand } from './views.js';
 export type { ReadinessCheck } from './health.js';
+export { loadBrand, type Asset, type BrandAssets, type FrontendConfig } from './brand.js';
+export { createTelemetryApp } from './telemetry.js';
 export { LOGIN_FAILED } from './interactions.js';

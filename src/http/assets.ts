@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { LOGO_PATH, type Asset } from './brand.js';
+
+/**
+ * sigil's few static files, served from memory: the stylesheet (with the configured colour)
+ * and the configured logo. Nothing is loaded from elsewhere. The logo gets a CSP of its own
+ * so that an SVG opened directly cannot run anything.
+ */
+export function assets(opts: { css: string; logo?: Asset | undefined }): Middleware {
+  const files = new Map<string, Asset>([
+    ['/assets/sigil.css', { body: Buffer.from(opts.css, 'utf8'), type: 'text/css; charset=utf-8' }],
+  ]);
+  if (opts.logo !== undefined) files.set(LOGO_PATH, opts.logo);
+  const etags = new Map(
+    [...files].map(([path, f]) => [
+      path,
+      `"${createHash('sha256').update(f.body).digest('base64url').slice(0, 22)}"`,
+    ]),
+  );
+  return async (ctx, next) => {
+    const file = files.get(ctx.path);
+    if (file === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
+      await next();
+      return;
+    }
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.set('ETag', etags.get(ctx.path) ?? '');
+    if (ctx.path === LOGO_PATH)
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = file.type;
+    ctx.body = file.body;
+  };
+}

@@ -1,0 +1,142 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** How a password login ended, as counted in `sigil_logins_total`. */
+export type LoginOutcome = 'success' | 'failure' | 'unavailable' | 'error';
+/** How a refresh grant ended, as counted in `sigil_refresh_total`. */
+export type RefreshOutcome = 'success' | 'denied' | 'unavailable' | 'error';
+/** What a throttled attempt was throttled by. */
+export type ThrottleScope = 'username' | 'ip';
+export type LdapOperation = 'bind' | 'search';
+
+/**
+ * The counters sigil's parts report to. One object per server, created in server.ts and
+ * handed to whoever counts something; nothing here is a module-level singleton, so several
+ * servers in one process (the tests) keep separate numbers.
+ */
+export interface Metrics {
+  /** The Prometheus text exposition of every metric (sigil_* and the process defaults). */
+  render(): Promise<string>;
+  readonly contentType: string;
+  login(connector: string, outcome: LoginOutcome): void;
+  tokenIssued(grant: string, client: string): void;
+  refresh(outcome: RefreshOutcome, reason: string): void;
+  ldapOperation(op: LdapOperation, host: string, seconds: number): void;
+  ldapFailover(connector: string): void;
+  /** A login (page, device flow or password grant) refused by the throttle before any check. */
+  throttled(scope: ThrottleScope): void;
+  /** `route` must be a low-cardinality label (see routeLabel), never a raw path. */
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+}
+
+export interface MetricsOptions {
+  /** Connector ids: their login series start at zero. */
+  connectors: readonly { id: string; type: string }[];
+  /** Clients and the grants they may use: their token series start at zero. */
+  clients: readonly { id: string; grants: readonly string[] }[];
+  /** When the signing key in service was activated (undefined when unknown). */
+  signingKeyActivatedAt?: () => Promise<Date | undefined>;
+  /** Process and Node.js metrics (default true). */
+  processMetrics?: boolean;
+}
+
+const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'unavailable', 'error'];
+const THROTTLE_SCOPES: readonly ThrottleScope[] = ['username', 'ip'];
+
+/** Short, bounded grant labels: `urn:ietf:params:oauth:grant-type:device_code` → `device_code`. */
+export function grantLabel(grantType: string): string {
+  const short = grantType.startsWith('urn:')
+    ? grantType.slice(grantType.lastIndexOf(':') + 1)
+    : grantType;
+  return /^[a-z_]{1,40}$/.test(short) ? short : 'other';
+}
+
+export function createMetrics(opts: MetricsOptions): Metrics {
+  const registry = new Registry();
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const logins = new Counter({
+    name: 'sigil_logins_total',
+    help: 'Password logins by connector and outcome (failure: refused credentials; unavailable: directory unreachable).',
+    labelNames: ['connector', 'outcome'] as const,
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'sigil_tokens_issued_total',
+    help: 'Successful token endpoint answers by grant type and client.',
+    labelNames: ['grant', 'client'] as const,
+    registers,
+  });
+  const refreshes = new Counter({
+    name: 'sigil_refresh_total',
+    help: 'Refresh grants by outcome and reason (the directory refusal or the OAuth error).',
+    labelNames: ['outcome', 'reason'] as const,
+    registers,
+  });
+  const ldapLatency = new Histogram({
+    name: 'sigil_ldap_operation_duration_seconds',
+    help: 'LDAP bind and search latency per directory host (failed operations included).',
+    labelNames: ['op', 'host'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const failovers = new Counter({
+    name: 'sigil_ldap_failovers_total',
+    help: 'Operations that had to move on from an unreachable LDAP host to the next one.',
+    labelNames: ['connector'] as const,
+    registers,
+  });
+  const throttled = new Counter({
+    name: 'sigil_throttled_total',
+    help: 'Login attempts refused by the brute-force throttle, by what was throttled.',
+    labelNames: ['scope'] as const,
+    registers,
+  });
+  const http = new Histogram({
+    name: 'sigil_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const keyAge = opts.signingKeyActivatedAt;
+  new Gauge({
+    name: 'sigil_signing_key_age_seconds',
+    help: 'Seconds since the signing key in service was activated.',
+    registers,
+    async collect() {
+      if (keyAge === undefined) return;
+      try {
+        const at = await keyAge();
+        if (at !== undefined) this.set(Math.max(0, (Date.now() - at.getTime()) / 1000));
+      } catch {
+        // The database is down: /readyz says so; the last value stays.
+      }
+    },
+  });
+
+  // Series that must exist before the first event (library-notes: prom-client).
+  for (const c of opts.connectors) {
+    for (const outcome of LOGIN_OUTCOMES) logins.labels(c.id, outcome).inc(0);
+    if (c.type === 'ldap') failovers.labels(c.id).inc(0);
+  }
+  for (const c of opts.clients) for (const g of c.grants) tokens.labels(grantLabel(g), c.id).inc(0);
+  refreshes.labels('success', 'ok').inc(0);
+  for (const s of THROTTLE_SCOPES) throttled.labels(s).inc(0);
+
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    login: (connector, outcome) => logins.labels(connector, outcome).inc(),
+    tokenIssued: (grant, client) => tokens.labels(grantLabel(grant), client).inc(),
+    refresh: (outcome, reason) => refreshes.labels(outcome, reason).inc(),
+    ldapOperation: (op, host, seconds) => {
+      ldapLatency.labels(op, host).observe(seconds);
+    },
+    ldapFailover: (connector) => failovers.labels(connector).inc(),
+    throttled: (scope) => throttled.labels(scope).inc(),
+    httpRequest: (route, method, status, seconds) => {
+      http.labels(route, method, String(status)).observe(seconds);
+    },
+  };
+}
