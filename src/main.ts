@@ -11,6 +11,7 @@ import { configSchema, type Config } from './config/schema.js';
 import { runLdapCheck } from './connectors/ldap/index.js';
 import { hashPassword } from './connectors/static/index.js';
 import { readSecret } from './cli/prompt.js';
+import { apiServerConfigOutput, kubeconfigOutput } from './cli/kube.js';
 import { AppError, errorMessage } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { packageRoot } from './paths.js';
@@ -142,6 +143,24 @@ const handlers: CliHandlers = {
 
   version() {
     process.stdout.write(`sigil ${version()}\n`);
+    return Promise.resolve();
+  },
+
+  kubeApiserverConfig(o) {
+    const file = configFile(o.config);
+    if (file === undefined)
+      throw new AppError('CLI_USAGE', 'sigil kube apiserver-config needs --config (or SIGIL_CONFIG)');
+    const out = apiServerConfigOutput(loadConfig(file), file, o);
+    for (const note of out.notes) process.stderr.write(`sigil: ${note}\n`);
+    process.stdout.write(out.stdout);
+    return Promise.resolve();
+  },
+
+  kubeKubeconfig(o) {
+    const file = configFile(o.config);
+    if (file === undefined)
+      throw new AppError('CLI_USAGE', 'sigil kube kubeconfig needs --config (or SIGIL_CONFIG)');
+    process.stdout.write(kubeconfigOutput(loadConfig(file), file, o.cluster));
     return Promise.resolve();
   },
 

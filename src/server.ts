@@ -9,6 +9,7 @@ import { createStaticConnector } from './connectors/static/index.js';
 import {
   createApp,
   createCsrf,
+  createWebPages,
   createTelemetryApp,
   loadBrand,
   loadViews,
@@ -145,8 +146,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
       reuseGraceMs: { RefreshToken: ms(config.expiry.refreshTokens.reuseInterval) },
     });
-    const provider = buildProvider({
+    // sigil's own pages sign people in through the built-in `sigil-web` client.
+    const web = createWebPages({
       config,
+      views,
+      viewsDir: join(packageRoot(), 'views'),
+      adapter,
+      provider: () => provider,
+      clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
+      cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
+    });
+    const provider = buildProvider({
+      config: web.providerConfig,
       adapter,
       accounts,
       keys,
@@ -169,6 +180,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       accounts,
       csrf,
       provider: () => provider,
+      home: web.routes,
       readiness,
       proxy: config.web.proxy,
       hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),

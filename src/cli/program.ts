@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { addKubeCommands, type KubeCliHandlers } from './kube.js';
 
 /** What each command does; main.ts supplies them (the composition root owns the wiring). */
-export interface CliHandlers {
+export interface CliHandlers extends KubeCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<void>;
   migrate(opts: { config?: string | undefined }): Promise<void>;
   configCheck(file: string): Promise<void>;
@@ -60,6 +61,8 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     .action((o: { config?: string; connector?: string; user?: string; password?: boolean }) =>
       h.ldapCheck(o),
     );
+
+  addKubeCommands(program, h, configOption);
 
   program
     .command('version')

@@ -11,6 +11,7 @@ import { health, type ReadinessCheck } from './health.js';
 import { httpMetrics } from './http-metrics.js';
 import { interactionRoutes } from './interactions.js';
 import { requestLog } from './request-log.js';
+import type { WebPages } from './web-pages.js';
 import { bodyLimit, securityHeaders } from './security.js';
 import type { Views } from './views.js';
 
@@ -26,6 +27,8 @@ export interface HttpDeps {
   proxy: boolean;
   hsts: boolean;
   maxBodyBytes: number;
+  /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): web-pages.ts. */
+  home?: WebPages['routes'];
   /** Request metrics; with `serve`, /metrics answers here too (no telemetry listener). */
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
   /** The configured logo, served at /assets/logo. */
@@ -84,6 +87,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
     }
     await next();
   });
+  if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(mountProvider(deps.provider));

@@ -25,6 +25,7 @@ export const TEMPLATES = [
   'device-input',
   'device-confirm',
   'device-success',
+  'kubeconfig',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 

@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { ClusterConfig, Config } from '../config/schema.js';
+import { AppError, errorMessage } from '../errors.js';
+import {
+  renderApiServerFlags,
+  renderAuthenticationConfiguration,
+  renderKubeconfig,
+  resolveIssuerCa,
+  type AuthenticationConfigVersion,
+  type IssuerCa,
+} from '../kube/index.js';
+
+/** `sigil kube …`: cluster wiring generated from the config's `clusters`. */
+export interface KubeCliHandlers {
+  kubeApiserverConfig(opts: ApiServerConfigOptions): Promise<void>;
+  kubeKubeconfig(opts: { config?: string | undefined; cluster: string }): Promise<void>;
+}
+
+export const API_SERVER_FORMATS = ['flags', 'authentication-config', 'ca'] as const;
+export type ApiServerFormat = (typeof API_SERVER_FORMATS)[number];
+
+export interface ApiServerConfigOptions {
+  config?: string | undefined;
+  cluster?: string | undefined;
+  format: ApiServerFormat;
+  apiVersion: AuthenticationConfigVersion;
+  caFile?: string | undefined;
+}
+
+/** Where `--oidc-ca-file` points when web.tlsCA is not set: kubeadm's PKI directory. */
+export const DEFAULT_CA_PATH = '/etc/kubernetes/pki/sigil-ca.crt';
+
+export function addKubeCommands(
+  program: Command,
+  h: KubeCliHandlers,
+  configOption: readonly [string, string],
+): void {
+  const kube = program.command('kube').description('Kubernetes wiring for the configured clusters');
+  kube
+    .command('apiserver-config')
+    .description(
+      "print kube-apiserver's OIDC wiring for a cluster: --oidc-* flags, an AuthenticationConfiguration, or the CA",
+    )
+    .option(...configOption)
+    .option('--cluster <name>', 'cluster name (default: the only cluster)')
+    .addOption(
+      new Option('--format <format>', 'flags | authentication-config | ca')
+        .choices(API_SERVER_FORMATS)
+        .default('flags'),
+    )
+    .addOption(
+      new Option(
+        '--api-version <version>',
+        'AuthenticationConfiguration version: v1beta1 (1.30+) or v1 (1.34+)',
+      )
+        .choices(['v1beta1', 'v1'])
+        .default('v1beta1'),
+    )
+    .option(
+      '--ca-file <path>',
+      `the file kube-apiserver reads sigil's CA from (default: web.tlsCA, else ${DEFAULT_CA_PATH})`,
+    )
+    .action((o: ApiServerConfigOptions) => h.kubeApiserverConfig(o));
+  kube
+    .command('kubeconfig')
+    .description(
+      'print a kubeconfig for a cluster that logs in with kubelogin (kubectl oidc-login)',
+    )
+    .option(...configOption)
+    .requiredOption('--cluster <name>', 'cluster name')
+    .action((o: { config?: string; cluster: string }) => h.kubeKubeconfig(o));
+}
+
+export function pickCluster(
+  config: Config,
+  source: string,
+  name: string | undefined,
+): ClusterConfig {
+  const names = config.clusters.map((c) => c.name);
+  if (config.clusters.length === 0)
+    throw new AppError('CLUSTER_NOT_FOUND', `${source} has no clusters: add one under clusters`);
+  if (name === undefined) {
+    const only = config.clusters[0];
+    if (config.clusters.length === 1 && only !== undefined) return only;
+    throw new AppError(
+      'CLI_USAGE',
+      `${source} has ${config.clusters.length} clusters (${names.join(', ')}): pick one with --cluster`,
+    );
+  }
+  const found = config.clusters.find((c) => c.name === name);
+  if (found === undefined)
+    throw new AppError(
+      'CLUSTER_NOT_FOUND',
+      `no cluster ${name} in ${source} (clusters: ${names.join(', ')})`,
+    );
+  return found;
+}
+
+function readIssuerCa(config: Config): IssuerCa | undefined {
+  return resolveIssuerCa(config.web, (file) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AppError('TLS_INVALID', `cannot read ${file}: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
+  });
+}
+
+/** `--oidc-signing-algs`: the configured key algorithm, plus RS256 for keys made before a switch. */
+export function signingAlgs(config: Config): string[] {
+  const alg = config.keys.algorithm;
+  return alg === 'RS256' ? ['RS256'] : [alg, 'RS256'];
+}
+
+export interface CommandOutput {
+  readonly stdout: string;
+  /** One-line notes for stderr (stdout stays ready to paste). */
+  readonly notes: readonly string[];
+}
+
+export function apiServerConfigOutput(
+  config: Config,
+  source: string,
+  o: ApiServerConfigOptions,
+): CommandOutput {
+  const cluster = pickCluster(config, source, o.cluster);
+  const ca = readIssuerCa(config);
+  const notes: string[] = [];
+  switch (o.format) {
+    case 'ca':
+      if (ca === undefined)
+        throw new AppError(
+          'TLS_INVALID',
+          'sigil serves no TLS itself (no web.tlsCert or web.tlsCA): there is no CA to print',
+        );
+      return { stdout: ca.pem, notes };
+    case 'authentication-config':
+      if (ca === undefined)
+        notes.push(
+          'no web.tlsCA or web.tlsCert: certificateAuthority left out, kube-apiserver uses its system roots',
+        );
+      return {
+        stdout: renderAuthenticationConfiguration({
+          issuer: config.issuer,
+          cluster,
+          caPem: ca?.pem,
+          apiVersion: o.apiVersion,
+        }),
+        notes,
+      };
+    case 'flags': {
+      let caFile = o.caFile;
+      if (caFile === undefined && ca !== undefined) {
+        caFile = ca.file ?? DEFAULT_CA_PATH;
+        if (ca.file === undefined)
+          notes.push(
+            `--oidc-ca-file names ${DEFAULT_CA_PATH}: put the CA there on every control-plane node (print it with --format ca), or name another path with --ca-file`,
+          );
+      }
+      if (ca === undefined && o.caFile === undefined)
+        notes.push(
+          'no web.tlsCA or web.tlsCert: --oidc-ca-file left out, kube-apiserver uses its system roots',
+        );
+      return {
+        stdout: renderApiServerFlags({
+          issuer: config.issuer,
+          cluster,
+          caFile,
+          signingAlgs: signingAlgs(config),
+        }),
+        notes,
+      };
+    }
+  }
+}
+
+export function kubeconfigOutput(config: Config, source: string, clusterName: string): string {
+  const cluster = pickCluster(config, source, clusterName);
+  const ca = readIssuerCa(config);
+  return renderKubeconfig({
+    issuer: config.issuer,
+    cluster,
+    issuerCaPem: ca?.private === true ? ca.pem : undefined,
+  });
+}

@@ -1,0 +1,128 @@
+import Router from '@koa/router';
+import type { ClusterConfig } from '../config/schema.js';
+import { clusterUser, kubeconfigFileName, renderKubeconfig } from '../kube/index.js';
+import type { SigilState } from './context.js';
+import { renderErrorPage } from './error-handler.js';
+import { CALLBACK_PATH, type SelfLogin } from './self-login.js';
+import type { Views } from './views.js';
+
+export interface HomeDeps {
+  readonly issuer: string;
+  readonly views: Views;
+  readonly login: SelfLogin;
+  readonly clusters: readonly ClusterConfig[];
+  /** PEM of sigil's CA when kubelogin must be told to trust it (a private CA), else undefined. */
+  readonly issuerCaPem: () => string | undefined;
+  /** views/assets/copy.js: the copy-to-clipboard script of the page. */
+  readonly copyScript: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function groupsOf(claims: Readonly<Record<string, unknown>>): string[] {
+  const g = claims['groups'];
+  if (Array.isArray(g)) return g.filter((x): x is string => typeof x === 'string');
+  return typeof g === 'string' ? [g] : [];
+}
+
+/**
+ * The signed-in pages: /home lists the person's identity and groups and, per cluster, the
+ * username and groups the API server will derive and a kubeconfig to copy or download.
+ * People sign in through sigil itself (self-login.ts); /callback finishes that sign-in.
+ */
+export function homeRoutes(deps: HomeDeps): Router<SigilState> {
+  const router = new Router<SigilState>();
+  const byName = new Map(deps.clusters.map((c) => [c.name, c]));
+  const kubeconfigOf = (cluster: ClusterConfig) =>
+    renderKubeconfig({ issuer: deps.issuer, cluster, issuerCaPem: deps.issuerCaPem() });
+
+  router.get('/assets/sigil-copy.js', (ctx) => {
+    ctx.type = 'text/javascript';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = deps.copyScript;
+  });
+
+  router.get(CALLBACK_PATH, async (ctx) => {
+    const result = await deps.login.finish(ctx);
+    if (!result.ok) {
+      renderErrorPage(
+        ctx,
+        deps.views,
+        result.status,
+        'Sign-in not completed',
+        result.reason,
+        result.code,
+      );
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(result.returnTo);
+  });
+
+  router.get('/home', async (ctx) => {
+    const session = await deps.login.session(ctx);
+    if (session === undefined) {
+      deps.login.start(ctx, '/home');
+      return;
+    }
+    const claims = session.claims;
+    const username =
+      str(claims['preferred_username']) ?? str(claims['email']) ?? String(claims['sub']);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.views.page('kubeconfig', 'Kubernetes access', {
+      issuer: deps.issuer,
+      user: {
+        name: str(claims['name']) ?? username,
+        username,
+        email: str(claims['email']),
+        sub: String(claims['sub']),
+        groups: groupsOf(claims),
+      },
+      clusters: deps.clusters.map((c) => ({
+        name: c.name,
+        server: c.server,
+        kubeconfig: kubeconfigOf(c),
+        fileName: kubeconfigFileName(c),
+        downloadUrl: `/home/kubeconfig/${encodeURIComponent(c.name)}`,
+        who: clusterUser(claims, c),
+      })),
+    });
+  });
+
+  router.get('/home/kubeconfig/:cluster', async (ctx) => {
+    const cluster = byName.get(ctx.params['cluster'] ?? '');
+    if (cluster === undefined) {
+      renderErrorPage(
+        ctx,
+        deps.views,
+        404,
+        'No such cluster',
+        'No cluster has that name.',
+        'cluster_not_found',
+      );
+      return;
+    }
+    if ((await deps.login.session(ctx)) === undefined) {
+      deps.login.start(ctx, ctx.path);
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `attachment; filename="${kubeconfigFileName(cluster)}"`);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.type = 'application/yaml; charset=utf-8';
+    ctx.body = kubeconfigOf(cluster);
+  });
+
+  router.get('/home/logout', async (ctx) => {
+    await deps.login.logout(ctx);
+    const q = new URLSearchParams({
+      client_id: deps.login.clientId,
+      post_logout_redirect_uri: `${deps.issuer}/`,
+    });
+    ctx.status = 303;
+    ctx.redirect(`/session/end?${q.toString()}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Router from '@koa/router';
+import type { Adapter } from 'oidc-provider';
+import { WEB_CLIENT_ID } from '../config/clusters.js';
+import { ms } from '../config/resolve.js';
+import { configSchema, type Config, type StaticClientConfig } from '../config/schema.js';
+import { resolveIssuerCa } from '../kube/index.js';
+import type { Provider } from '../oidc/index.js';
+import type { SigilState } from './context.js';
+import { homeRoutes } from './home.js';
+import { CALLBACK_PATH, SelfLogin } from './self-login.js';
+import type { Views } from './views.js';
+import { createWebSessionStore } from './web-session.js';
+
+export interface WebPagesDeps {
+  readonly config: Config;
+  readonly views: Views;
+  readonly viewsDir: string;
+  readonly adapter: new (name: string) => Adapter;
+  readonly provider: () => Provider;
+  /** Secret of the built-in `sigil-web` client (shared by every replica). */
+  readonly clientSecret: string;
+  /** HMAC key of the sign-in flow cookie (shared by every replica). */
+  readonly cookieSecret: string;
+}
+
+export interface WebPages {
+  /** The config to build the provider from: the static clients plus `sigil-web`. */
+  readonly providerConfig: Config;
+  readonly routes: ReturnType<Router<SigilState>['routes']>;
+}
+
+/** The built-in confidential client of sigil's own pages, as a `staticClients` entry. */
+export function webClient(config: Config, secret: string): StaticClientConfig {
+  return configSchema.shape.staticClients.unwrap().element.parse({
+    id: WEB_CLIENT_ID,
+    secret,
+    name: config.frontend.issuer,
+    redirectURIs: [`${config.issuer}${CALLBACK_PATH}`],
+    postLogoutRedirectURIs: [`${config.issuer}/`],
+    skipApprovalScreen: true,
+    refreshTokens: false,
+  });
+}
+
+/**
+ * sigil's signed-in web pages (/home, /callback, kubeconfig downloads) and the client they
+ * sign in with. The server builds the provider from `providerConfig` and mounts `routes`.
+ */
+export function createWebPages(deps: WebPagesDeps): WebPages {
+  const { config } = deps;
+  const client = webClient(config, deps.clientSecret);
+  const login = new SelfLogin({
+    issuer: config.issuer,
+    clientId: client.id,
+    clientSecret: deps.clientSecret,
+    provider: deps.provider,
+    sessions: createWebSessionStore(deps.adapter),
+    cookieSecret: deps.cookieSecret,
+    flowTtlSec: Math.round(ms(config.expiry.authRequests) / 1000),
+  });
+  const routes = homeRoutes({
+    issuer: config.issuer,
+    views: deps.views,
+    login,
+    clusters: config.clusters,
+    issuerCaPem: () => {
+      try {
+        const ca = resolveIssuerCa(config.web, (f) => readFileSync(f, 'utf8'));
+        return ca?.private === true ? ca.pem : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
+  });
+  return {
+    providerConfig: { ...config, staticClients: [...config.staticClients, client] },
+    routes: routes.routes(),
+  };
+}
