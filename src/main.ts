@@ -12,6 +12,7 @@ import { runLdapCheck } from './connectors/ldap/index.js';
 import { hashPassword } from './connectors/static/index.js';
 import { readSecret } from './cli/prompt.js';
 import { apiServerConfigOutput, kubeconfigOutput } from './cli/kube.js';
+import { runKeysCommand } from './cli/keys-command.js';
 import { AppError, errorMessage } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { packageRoot } from './paths.js';
@@ -201,6 +202,16 @@ const handlers: CliHandlers = {
       },
     );
     if (outcome.refused) process.exitCode = 2;
+  },
+
+  async keys(o, cmd) {
+    const file = configFile(o.config);
+    if (file === undefined) {
+      throw new AppError('CLI_USAGE', `sigil keys ${cmd.action} needs --config (or SIGIL_CONFIG)`);
+    }
+    await runKeysCommand(loadConfig(file), cmd, {
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
   },
 };
 

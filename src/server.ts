@@ -11,12 +11,20 @@ import {
   createCsrf,
   createWebPages,
   createTelemetryApp,
+  jwksCacheControl,
   loadBrand,
   loadViews,
   providerPages,
   type ReadinessCheck,
 } from './http/index.js';
-import { ensureKeys, loadKeySet, PLAINTEXT_SEALER } from './keys/index.js';
+import {
+  keyPolicyFromConfig,
+  prepareKeys,
+  sealerFor,
+  startKeyWatcher,
+  type KeyEventListener,
+  type KeySet,
+} from './keys/index.js';
 import type { Logger } from './log.js';
 import {
   instrumentConnector,
@@ -121,9 +129,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const { applied } = await migrate(db);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
 
-    const sealer = PLAINTEXT_SEALER;
-    await ensureKeys(db, 'RS256', sealer);
-    const keys = await loadKeySet(db, sealer);
+    const keyPolicy = keyPolicyFromConfig(config);
+    const sealer = sealerFor(config.keys.encryptionSecret);
+    // Key lifecycle events (rotation, revocation): the call point for the audit trail.
+    const onKeyEvent: KeyEventListener = (e) => {
+      log.info({ keyEvent: e }, `signing key event: ${e.type}`);
+    };
+    const keys = await prepareKeys({
+      db,
+      sealer,
+      policy: keyPolicy,
+      warnPlaintext: !config.dev,
+      log,
+      onEvent: onKeyEvent,
+    });
 
     const metrics = metricsForConfig(config, db);
     const scopes = new RequestScopes();
@@ -156,16 +175,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
       cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
     });
-    const provider = buildProvider({
-      config: web.providerConfig,
-      adapter,
-      accounts,
-      keys,
-      cookieKeys,
-      pages: providerPages(views),
+    // oidc-provider takes its keys at construction: a new key set means a new instance,
+    // swapped in between requests (in-flight requests finish on the instance they started on).
+    const providerFor = (set: KeySet): Provider => {
+      const p = buildProvider({
+        config: web.providerConfig,
+        adapter,
+        accounts,
+        keys: set,
+        cookieKeys,
+        pages: providerPages(views),
+        log,
+      });
+      instrumentProvider(p, metrics, scopes);
+      p.use(jwksCacheControl(keyPolicy.jwksMaxAgeSec));
+      return p;
+    };
+    let provider = providerFor(keys);
+    const keyWatcher = startKeyWatcher({
+      db,
+      sealer,
+      policy: keyPolicy,
+      version: keys.version,
       log,
+      onEvent: onKeyEvent,
+      onKeySet: (set) => {
+        provider = providerFor(set);
+      },
     });
-    instrumentProvider(provider, metrics, scopes);
+    closers.push(() => keyWatcher.stop());
 
     const readiness: ReadinessCheck[] = [{ name: 'database', check: (t) => db.ping(t) }];
     for (const c of connectors) {

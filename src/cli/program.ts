@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
+import type { KeysCommand } from './keys-command.js';
 
 /** What each command does; main.ts supplies them (the composition root owns the wiring). */
 export interface CliHandlers extends KubeCliHandlers {
@@ -14,6 +15,7 @@ export interface CliHandlers extends KubeCliHandlers {
     user?: string | undefined;
     password?: boolean | undefined;
   }): Promise<void>;
+  keys(opts: { config?: string | undefined }, cmd: KeysCommand): Promise<void>;
 }
 
 const configOption = [
@@ -60,6 +62,41 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     .option('--password', 'prompt for the user password and test a real login')
     .action((o: { config?: string; connector?: string; user?: string; password?: boolean }) =>
       h.ldapCheck(o),
+    );
+
+  const keys = program
+    .command('keys')
+    .description('signing keys: list, rotate, revoke, re-encrypt');
+  keys
+    .command('list')
+    .description('print every signing key: kid, algorithm, state, created, activated, retired')
+    .option(...configOption)
+    .action((o: { config?: string }) => h.keys(o, { action: 'list' }));
+  keys
+    .command('rotate')
+    .description('rotate when due (rotation period and lead time passed)')
+    .option(...configOption)
+    .option('--now', 'promote the published next key at once')
+    .action((o: { config?: string; now?: boolean }) =>
+      h.keys(o, { action: 'rotate', now: o.now === true }),
+    );
+  keys
+    .command('revoke <kid>')
+    .description(
+      'emergency for a leaked key: unpublish it, sign with another, make refresh tokens it covered log in again',
+    )
+    .option(...configOption)
+    .option('--no-wait', 'skip the second sweep after replicas have caught up')
+    .action((kid: string, o: { config?: string; wait: boolean }) =>
+      h.keys(o, { action: 'revoke', kid, wait: o.wait }),
+    );
+  keys
+    .command('reencrypt')
+    .description('re-encrypt the private keys under the configured keys.encryptionSecret')
+    .option(...configOption)
+    .option('--old-secret-file <file>', 'file holding the previous key-encryption secret')
+    .action((o: { config?: string; oldSecretFile?: string }) =>
+      h.keys(o, { action: 'reencrypt', oldSecretFile: o.oldSecretFile }),
     );
 
   addKubeCommands(program, h, configOption);

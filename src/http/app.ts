@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { Logger } from '../log.js';
 import type { Metrics, RequestScopes } from '../metrics/index.js';
 import type { AccountService, Provider } from '../oidc/index.js';
+import type { GuardedAuthenticate } from '../security/index.js';
 import type { SigilState } from './context.js';
 import type { Csrf } from './csrf.js';
 import { assets } from './assets.js';
@@ -20,11 +21,15 @@ export interface HttpDeps {
   log: Logger;
   views: Views;
   accounts: AccountService;
+  /** The guarded password check (throttle, access policy, audit) behind the login form. */
+  login: GuardedAuthenticate;
   csrf: Csrf;
   /** The provider currently in service; it may be swapped when keys rotate. */
   provider: () => Provider;
   readiness: readonly ReadinessCheck[];
   proxy: boolean;
+  /** With `proxy`: proxies that append to X-Forwarded-For (ctx.ip is that many entries from the right). */
+  proxyHops?: number;
   hsts: boolean;
   maxBodyBytes: number;
   /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): web-pages.ts. */
@@ -56,7 +61,7 @@ function mountProvider(current: () => Provider): Koa.Middleware {
  * /token, /me, /token/revocation, /token/introspection, /session/end).
  */
 export function createApp(deps: HttpDeps): Koa<SigilState> {
-  const app = new Koa<SigilState>({ proxy: deps.proxy });
+  const app = new Koa<SigilState>({ proxy: deps.proxy, maxIpsCount: deps.proxyHops ?? 1 });
   app.silent = true;
   app.on('error', (err: unknown) => {
     deps.log.error({ err }, 'unhandled http error');
@@ -64,6 +69,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   const interactions = interactionRoutes({
     provider: deps.provider,
     accounts: deps.accounts,
+    login: deps.login,
     views: deps.views,
     csrf: deps.csrf,
     maxBodyBytes: deps.maxBodyBytes,

@@ -7,3 +7,4 @@ export type { ReadinessCheck } from './health.js';
 export { loadBrand, type Asset, type BrandAssets, type FrontendConfig } from './brand.js';
 export { createTelemetryApp } from './telemetry.js';
 export { LOGIN_FAILED } from './interactions.js';
+export { jwksCacheControl } from './jwks-cache.js';

@@ -26,6 +26,7 @@ export const TEMPLATES = [
   'device-confirm',
   'device-success',
   'kubeconfig',
+  'access-denied',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 

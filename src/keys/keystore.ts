@@ -30,11 +30,14 @@ export interface KeySet {
   readonly version: string;
 }
 
-/** Seals private keys at rest (AES-GCM when a key-encryption secret is configured). */
+/**
+ * Seals private keys at rest (AES-GCM when a key-encryption secret is configured, sealer.ts).
+ * `context` is the key id: bound to the sealed value, which then opens only for that key.
+ */
 export interface KeySealer {
   readonly enabled: boolean;
-  seal(plaintext: string): string;
-  open(sealed: string): string;
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
 }
 
 export const PLAINTEXT_SEALER: KeySealer = {
@@ -56,7 +59,9 @@ interface KeyRow {
   remove_after: Date | null;
 }
 
-export async function generateSigningKey(alg: SigningAlg): Promise<{ kid: string; publicJwk: JWK; privateJwk: JWK }> {
+export async function generateSigningKey(
+  alg: SigningAlg,
+): Promise<{ kid: string; publicJwk: JWK; privateJwk: JWK }> {
   const { publicKey, privateKey } = await generateKeyPair(alg, {
     extractable: true,
     ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
@@ -65,26 +70,64 @@ export async function generateSigningKey(alg: SigningAlg): Promise<{ kid: string
   const pub = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(pub);
   const meta = { kid, alg, use: 'sig' };
-  return { kid, publicJwk: { ...pub, ...meta }, privateJwk: { ...(await exportJWK(privateKey)), ...meta } };
+  return {
+    kid,
+    publicJwk: { ...pub, ...meta },
+    privateJwk: { ...(await exportJWK(privateKey)), ...meta },
+  };
 }
 
-export async function insertKey(q: Queryable, sealer: KeySealer, alg: SigningAlg, state: 'next' | 'active'): Promise<string> {
-  const k = await generateSigningKey(alg);
+export type GeneratedKey = Awaited<ReturnType<typeof generateSigningKey>>;
+
+export async function insertKey(
+  q: Queryable,
+  sealer: KeySealer,
+  alg: SigningAlg,
+  state: 'next' | 'active',
+  pregenerated?: GeneratedKey,
+): Promise<string> {
+  const k = pregenerated?.publicJwk.alg === alg ? pregenerated : await generateSigningKey(alg);
   await q.query(
     `INSERT INTO signing_keys (kid, alg, state, public_jwk, private_jwk, encrypted, activated_at)
      VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $3 = 'active' THEN now() END)`,
-    [k.kid, alg, state, k.publicJwk, sealer.seal(JSON.stringify(k.privateJwk)), sealer.enabled],
+    [
+      k.kid,
+      alg,
+      state,
+      k.publicJwk,
+      sealer.seal(JSON.stringify(k.privateJwk), k.kid),
+      sealer.enabled,
+    ],
   );
   return k.kid;
 }
 
-function toKey(row: KeyRow, sealer: KeySealer): SigningKey {
-  let privateJwk: JWK;
-  try {
-    privateJwk = JSON.parse(row.encrypted ? sealer.open(row.private_jwk) : row.private_jwk) as JWK;
-  } catch (cause) {
-    throw new AppError('KEYS_UNAVAILABLE', `signing key ${row.kid} cannot be decrypted: check the key-encryption secret`, { cause });
+/** The private JWK of a row, decrypted when it is sealed. */
+export function openPrivateJwk(
+  row: { kid: string; private_jwk: string; encrypted: boolean },
+  sealer: KeySealer,
+): JWK {
+  if (row.encrypted && !sealer.enabled) {
+    throw new AppError(
+      'KEYS_UNAVAILABLE',
+      `signing key ${row.kid} is encrypted but no key-encryption secret is configured (keys.encryptionSecret)`,
+    );
   }
+  try {
+    return JSON.parse(
+      row.encrypted ? sealer.open(row.private_jwk, row.kid) : row.private_jwk,
+    ) as JWK;
+  } catch (cause) {
+    throw new AppError(
+      'KEYS_UNAVAILABLE',
+      `signing key ${row.kid} cannot be decrypted: check the key-encryption secret`,
+      { cause },
+    );
+  }
+}
+
+function toKey(row: KeyRow, sealer: KeySealer): SigningKey {
+  const privateJwk = openPrivateJwk(row, sealer);
   return {
     kid: row.kid,
     alg: row.alg as SigningAlg,
@@ -100,15 +143,54 @@ function toKey(row: KeyRow, sealer: KeySealer): SigningKey {
 
 /**
  * Makes sure an active and a next key exist. Runs under the keys advisory lock so that
- * replicas starting at once create one key set, not one each.
+ * replicas starting at once create one key set, not one each. The very first key signs at
+ * once (nothing can have cached a JWKS yet); later, a missing active key is replaced by the
+ * published next key, never by an unpublished one. Returns the kids it created.
  */
-export async function ensureKeys(db: Db, alg: SigningAlg, sealer: KeySealer): Promise<void> {
-  await db.withAdvisoryLock(LOCKS.keys, async (conn) => {
-    const { rows } = await conn.query<{ state: string }>(`SELECT state FROM signing_keys WHERE state IN ('active', 'next')`);
-    const states = new Set(rows.map((r) => r.state));
-    if (!states.has('active')) await insertKey(conn, sealer, alg, 'active');
-    if (!states.has('next')) await insertKey(conn, sealer, alg, 'next');
-  });
+export async function ensureKeys(
+  db: Db,
+  alg: SigningAlg,
+  sealer: KeySealer,
+): Promise<{ created: string[]; activated: string[] }> {
+  const out = { created: [] as string[], activated: [] as string[] };
+  await db.withAdvisoryLock(LOCKS.keys, () =>
+    db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ kid: string; state: string }>(
+        `SELECT kid, state FROM signing_keys WHERE state IN ('active', 'next') FOR UPDATE`,
+      );
+      const next = rows.find((r) => r.state === 'next');
+      if (!rows.some((r) => r.state === 'active')) {
+        if (next === undefined) {
+          out.created.push(await insertKey(tx, sealer, alg, 'active'));
+          out.activated.push(out.created[0] ?? '');
+        } else {
+          await tx.query(
+            `UPDATE signing_keys SET state = 'active', activated_at = now() WHERE kid = $1`,
+            [next.kid],
+          );
+          out.activated.push(next.kid);
+        }
+      }
+      if (next === undefined || out.activated.includes(next.kid))
+        out.created.push(await insertKey(tx, sealer, alg, 'next'));
+    }),
+  );
+  return out;
+}
+
+/** The keys that are served in the JWKS (SQL condition on signing_keys). */
+export const PUBLISHED = `(state IN ('active', 'next') OR (state = 'retired' AND (remove_after IS NULL OR remove_after > now())))`;
+
+/**
+ * A short string that changes whenever the published key set or the active key changes:
+ * what replicas poll to notice a rotation made elsewhere. Same format as KeySet.version.
+ */
+export async function keySetVersion(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ v: string | null }>(
+    `SELECT string_agg(kid || ':' || state, ',' ORDER BY kid COLLATE "C") AS v
+       FROM signing_keys WHERE ${PUBLISHED}`,
+  );
+  return rows[0]?.v ?? '';
 }
 
 /** Loads the published key set: the active key first (it signs), then next, then retired keys still needed. */
@@ -116,13 +198,18 @@ export async function loadKeySet(db: Queryable, sealer: KeySealer): Promise<KeyS
   const { rows } = await db.query<KeyRow>(
     `SELECT kid, alg, state, public_jwk, private_jwk, encrypted, created_at, activated_at, retired_at, remove_after
        FROM signing_keys
-      WHERE state IN ('active', 'next') OR (state = 'retired' AND (remove_after IS NULL OR remove_after > now()))
+      WHERE ${PUBLISHED}
       ORDER BY CASE state WHEN 'active' THEN 0 WHEN 'next' THEN 1 ELSE 2 END, created_at DESC`,
   );
   const keys = rows.map((r) => toKey(r, sealer));
   const active = keys.find((k) => k.state === 'active');
-  if (active === undefined) throw new AppError('KEYS_UNAVAILABLE', 'no active signing key in the database');
-  return { active, published: keys, version: keys.map((k) => `${k.kid}:${k.state}`).join(',') };
+  if (active === undefined)
+    throw new AppError('KEYS_UNAVAILABLE', 'no active signing key in the database');
+  const version = keys
+    .map((k) => `${k.kid}:${k.state}`)
+    .sort()
+    .join(',');
+  return { active, published: keys, version };
 }
 
 /** Public keys as served at the JWKS endpoint. */

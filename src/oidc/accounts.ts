@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Account, AccountClaims, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type {
@@ -8,6 +9,7 @@ import type {
 } from '../connectors/connector.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { AccessPolicy, Audit } from '../security/index.js';
 import type { Queryable } from '../storage/db.js';
 import { findIdentity, saveIdentity } from '../storage/identities.js';
 
@@ -18,6 +20,10 @@ export interface AccountServiceDeps {
   db: Queryable;
   connectors: readonly PasswordConnector[];
   log: Logger;
+  /** Per-client access policy and groups claim (allowedGroups, groupFilter, maxGroups, reserved prefixes). */
+  access?: AccessPolicy;
+  /** Where refresh refusals and policy denials are recorded. */
+  audit?: Audit;
 }
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
@@ -38,9 +44,22 @@ export function identityClaims(sub: string, identity: Identity): AccountClaims {
   };
 }
 
-function toAccount(sub: string, identity: Identity): Account {
+function toAccount(
+  sub: string,
+  identity: Identity,
+  access?: AccessPolicy,
+  clientId?: string,
+): Account {
   const claims = identityClaims(sub, identity);
-  return { accountId: sub, claims: () => claims };
+  if (access !== undefined) claims['groups'] = access.groupsClaim(clientId, identity.groups);
+  return {
+    accountId: sub,
+    // Not a claim: read by the audit trail (src/oidc/audit-events.ts) to name the user.
+    username: identity.username,
+    // Every id_token gets its own `jti` (mapped under the openid scope), so an entry in the
+    // Kubernetes audit log can be traced back to the sigil event that issued the token.
+    claims: (use) => (use === 'id_token' ? { ...claims, jti: randomUUID() } : claims),
+  };
 }
 
 /** A connector outage during a token request: a clear, retryable OAuth answer, not a 500. */
@@ -97,8 +116,13 @@ export class AccountService {
   readonly findAccount: FindAccount = async (ctx: KoaContextWithOIDC, sub: string, token) => {
     const stored = await findIdentity(this.#deps.db, sub);
     if (stored === undefined) return undefined;
-    const isRefresh = token?.kind === 'RefreshToken' && ctx.oidc.route === 'token';
-    if (!isRefresh) return toAccount(sub, stored.identity);
+    const clientId = ctx.oidc.client?.clientId;
+    const onToken = ctx.oidc.route === 'token';
+    const isRefresh = token?.kind === 'RefreshToken' && onToken;
+    if (!isRefresh) {
+      if (onToken) await this.#enforce(ctx, sub, stored.identity, false);
+      return toAccount(sub, stored.identity, this.#deps.access, clientId);
+    }
 
     const connector = this.#byId.get(stored.connectorId);
     if (connector === undefined) {
@@ -111,9 +135,12 @@ export class AccountService {
         },
         'refresh denied: connector no longer configured',
       );
+      await this.#refused(ctx, sub, stored.identity.username, 'connector_removed');
       return undefined;
     }
-    const scopes = scopesFrom(token.scope, true);
+    const base = scopesFrom(token.scope, true);
+    const scopes =
+      this.#deps.access?.needsGroups(clientId) === true ? { ...base, groups: true } : base;
     let result;
     try {
       result = await connector.refresh(scopes, stored.identity);
@@ -123,6 +150,7 @@ export class AccountService {
           { event: 'refresh.unavailable', sub, connector: connector.id, err },
           'refresh failed: directory unreachable',
         );
+        await this.#refused(ctx, sub, stored.identity.username, 'directory_down', 'failure');
         throw new DirectoryUnavailable();
       }
       throw err;
@@ -132,9 +160,64 @@ export class AccountService {
         { event: 'refresh.denied', sub, connector: connector.id, reason: result.reason },
         'refresh denied by the directory',
       );
+      await this.#refused(ctx, sub, stored.identity.username, result.reason);
       return undefined;
     }
     await saveIdentity(this.#deps.db, connector.id, result.identity);
-    return toAccount(sub, result.identity);
+    await this.#enforce(ctx, sub, result.identity, true);
+    return toAccount(sub, result.identity, this.#deps.access, clientId);
   };
+
+  /** Records a refused refresh once (the generic grant.error handler then skips it). */
+  async #refused(
+    ctx: KoaContextWithOIDC,
+    sub: string,
+    username: string,
+    reason: string,
+    outcome: 'denied' | 'failure' = 'denied',
+  ): Promise<void> {
+    const audit = this.#deps.audit;
+    if (audit === undefined) return;
+    audit.markRecorded(ctx);
+    await audit.record({
+      event: 'token.refresh_denied',
+      outcome,
+      reason,
+      sub,
+      username,
+      clientId: ctx.oidc.client?.clientId,
+      ip: ctx.ip,
+    });
+  }
+
+  /**
+   * The client's access policy at the token endpoint (every grant, every refresh): a user who
+   * left the allowed groups, or whose groups claim grew past the cap, gets invalid_grant with
+   * a description saying why.
+   */
+  async #enforce(
+    ctx: KoaContextWithOIDC,
+    sub: string,
+    identity: Identity,
+    refresh: boolean,
+  ): Promise<void> {
+    const access = this.#deps.access;
+    if (access === undefined) return;
+    const decision = access.decide(ctx.oidc.client?.clientId, identity.groups);
+    if (decision.allowed) return;
+    const audit = this.#deps.audit;
+    if (audit !== undefined) {
+      audit.markRecorded(ctx);
+      await audit.record({
+        event: refresh ? 'token.refresh_denied' : 'token.denied',
+        outcome: 'denied',
+        reason: decision.reason,
+        sub,
+        username: identity.username,
+        clientId: ctx.oidc.client?.clientId,
+        ip: ctx.ip,
+      });
+    }
+    throw new errors.CustomOIDCProviderError('invalid_grant', decision.description);
+  }
 }

@@ -19,7 +19,8 @@ export interface ProviderDeps {
 }
 
 export const SCOPE_CLAIMS = {
-  openid: ['sub'],
+  // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail.
+  openid: ['sub', 'jti'],
   profile: ['name', 'preferred_username'],
   email: ['email', 'email_verified'],
   groups: ['groups'],

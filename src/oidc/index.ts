@@ -6,3 +6,5 @@ export type { ProviderPages } from './pages.js';
 export { buildProvider, type BuildProviderDeps } from './build.js';
 export { DEVICE_GRANT, DEVICE_POLL_INTERVAL } from './device.js';
 export { PASSWORD_GRANT } from './password-grant.js';
+export { auditProviderEvents, type AuditEventsDeps } from './audit-events.js';
+export { grantAuthenticator } from './guarded.js';

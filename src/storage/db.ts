@@ -23,7 +23,11 @@ export interface Db extends Queryable {
    * only one replica does it at a time. With `wait: false` it returns `undefined` at once when
    * another holder has the lock.
    */
-  withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>, opts?: { wait?: boolean }): Promise<T | undefined>;
+  withAdvisoryLock<T>(
+    key: number,
+    fn: (conn: Queryable) => Promise<T>,
+    opts?: { wait?: boolean },
+  ): Promise<T | undefined>;
   /** Cheap liveness probe (SELECT 1) bounded by `timeoutMs`. */
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -34,4 +38,6 @@ export const LOCKS = {
   migrate: 0x5161_0001,
   gc: 0x5161_0002,
   keys: 0x5161_0003,
+  /** Audit retention and login-throttle pruning (src/storage/audit-store.ts). */
+  auditPrune: 0x5161_0010,
 } as const;

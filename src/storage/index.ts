@@ -1,12 +1,43 @@
 export { LOCKS, type Db, type Queryable, type SqlValue } from './db.js';
-export { isConnectionError, isInvalidInputError, isUnstorableText, toStorageError } from './db-errors.js';
+export {
+  isConnectionError,
+  isInvalidInputError,
+  isUnstorableText,
+  toStorageError,
+} from './db-errors.js';
 export { createPgDb, type PgDbOptions, type PgSslOptions } from './pg.js';
 export { pgOptionsFromConfig, type PostgresStorageConfig } from './pg-config.js';
 export { openPgliteDb, type PgliteDbOptions } from './pglite.js';
 export { acquireDirLock, LOCK_FILE, type DirLock, type LockOwner } from './dir-lock.js';
 export { migrate, migrationsDir, listMigrations, type Migration } from './migrate.js';
 export { createAdapterClass, hashId, HASHED_MODELS, type AdapterOptions } from './adapter.js';
-export { garbageCollect, startGcTimer, type GcOptions, type GcResult, type GcLogger } from './gc.js';
+export {
+  garbageCollect,
+  startGcTimer,
+  type GcOptions,
+  type GcResult,
+  type GcLogger,
+} from './gc.js';
 export { openDb, type OpenDbHooks } from './open.js';
 export { saveIdentity, findIdentity, type StoredIdentity } from './identities.js';
 export { sharedSecret } from './secrets.js';
+export {
+  readThrottle,
+  addThrottleFailure,
+  clearThrottle,
+  pruneThrottle,
+  type ThrottleScope,
+  type ThrottleState,
+  type FailureRule,
+} from './throttle-store.js';
+export {
+  insertAuditEvent,
+  queryAuditEvents,
+  pruneAuditEvents,
+  AUDIT_OUTCOMES,
+  type AuditOutcome,
+  type AuditQuery,
+  type AuditRecord,
+  type NewAuditEvent,
+  type PruneResult,
+} from './audit-store.js';

@@ -13,7 +13,12 @@ import { Client } from './http-client.js';
 import { createTestDatabase, freePort } from './postgres.js';
 import './services.js';
 
-export const ALICE = { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple', userID: 'b9d6f7a4-5b8e-4c1e-9d0f-1a2b3c4d5e6f' };
+export const ALICE = {
+  username: 'alice',
+  email: 'alice@example.com',
+  password: 'correct horse battery staple',
+  userID: 'b9d6f7a4-5b8e-4c1e-9d0f-1a2b3c4d5e6f',
+};
 
 export interface TestSigil {
   server: RunningServer;
@@ -33,14 +38,31 @@ export type Backend = 'pglite' | 'postgres';
  * Starts a real sigil in this process: real TLS (a generated CA), real storage (a fresh
  * PostgreSQL database or a fresh PGlite directory), static users and the given extras.
  */
-export async function startTestSigil(backend: Backend, extra: Partial<ConfigInput> = {}): Promise<TestSigil> {
+export interface TestSigilOptions {
+  /**
+   * Use this PostgreSQL database instead of a fresh one (backend `postgres`), e.g. to run two
+   * replicas on one database. It is not dropped on close.
+   */
+  databaseUrl?: string;
+}
+
+/** Secrets of the fixtures that must never appear in a log line; close() checks. */
+export const FIXTURE_SECRETS = ['correct horse battery staple', 'web-secret-value-123'] as const;
+
+export async function startTestSigil(
+  backend: Backend,
+  extra: Partial<ConfigInput> = {},
+  opts: TestSigilOptions = {},
+): Promise<TestSigil> {
   const dir = mkdtempSync(join(tmpdir(), 'sigil-test-'));
   const tls = await ensureDevTls(dir);
   const port = await freePort();
   const issuer = `https://localhost:${port}`;
   let drop = async () => {};
   let storage: ConfigInput['storage'];
-  if (backend === 'postgres') {
+  if (backend === 'postgres' && opts.databaseUrl !== undefined) {
+    storage = { type: 'postgres', config: { url: opts.databaseUrl } };
+  } else if (backend === 'postgres') {
     const db = await createTestDatabase(inject('pgUrl'));
     drop = db.drop;
     storage = { type: 'postgres', config: { url: db.url } };
@@ -50,15 +72,33 @@ export async function startTestSigil(backend: Backend, extra: Partial<ConfigInpu
   const input: ConfigInput = {
     issuer,
     storage,
-    web: { https: `127.0.0.1:${port}`, tlsCert: tls.certFile, tlsKey: tls.keyFile, tlsCA: tls.caFile },
+    web: {
+      https: `127.0.0.1:${port}`,
+      tlsCert: tls.certFile,
+      tlsKey: tls.keyFile,
+      tlsCA: tls.caFile,
+    },
     logger: { level: 'debug', format: 'json' },
     enablePasswordDB: true,
     staticPasswords: [
-      { email: ALICE.email, hash: await hashPassword(ALICE.password), username: ALICE.username, userID: ALICE.userID, name: 'Alice Liddell', groups: ['developers', 'viewers'] },
+      {
+        email: ALICE.email,
+        hash: await hashPassword(ALICE.password),
+        username: ALICE.username,
+        userID: ALICE.userID,
+        name: 'Alice Liddell',
+        groups: ['developers', 'viewers'],
+      },
     ],
     staticClients: [
       { id: 'kubectl', public: true, name: 'kubectl' },
-      { id: 'web', secret: 'web-secret-value-123', name: 'Web App', redirectURIs: ['https://app.example.com/callback'], skipApprovalScreen: false },
+      {
+        id: 'web',
+        secret: 'web-secret-value-123',
+        name: 'Web App',
+        redirectURIs: ['https://app.example.com/callback'],
+        skipApprovalScreen: false,
+      },
     ],
     ...extra,
   };
@@ -85,8 +125,11 @@ export async function startTestSigil(backend: Backend, extra: Partial<ConfigInpu
     client: () => new Client(issuer, { ca }),
     async close() {
       await server.close();
+      const leaked = FIXTURE_SECRETS.filter((secret) => rawLogs().includes(secret));
       await drop();
       rmSync(dir, { recursive: true, force: true });
+      if (leaked.length > 0)
+        throw new Error(`a log line of this sigil contains a fixture secret (${leaked.length})`);
     },
   };
 }

@@ -1,0 +1,67 @@
+import { AppError } from '../errors.js';
+import { LOCKS, type Db } from '../storage/db.js';
+import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
+import { openPrivateJwk, type KeySealer } from './keystore.js';
+
+/**
+ * `sigil keys reencrypt`: seals every stored private key under the configured secret
+ * (`target`), opening each with the target itself, the previous secret, or as plaintext.
+ * With no secret configured (`target` is the plaintext sealer) it decrypts them. All or
+ * nothing: one transaction, under the keys lock so no rotation runs meanwhile.
+ */
+export interface ReencryptResult {
+  readonly reencrypted: readonly string[];
+  /** Keys that were plaintext before. */
+  readonly wasPlaintext: readonly string[];
+}
+
+export async function reencryptKeys(
+  db: Db,
+  target: KeySealer,
+  previous: KeySealer | undefined,
+  opts: { onEvent?: KeyEventListener } = {},
+): Promise<ReencryptResult> {
+  const events: KeyEvent[] = [];
+  const result = await db.withAdvisoryLock(LOCKS.keys, () =>
+    db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ kid: string; private_jwk: string; encrypted: boolean }>(
+        `SELECT kid, private_jwk, encrypted FROM signing_keys
+          WHERE state <> 'revoked' ORDER BY created_at FOR UPDATE`,
+      );
+      const out = { reencrypted: [] as string[], wasPlaintext: [] as string[] };
+      for (const row of rows) {
+        const candidates = row.encrypted
+          ? [target, previous].filter((s): s is KeySealer => s?.enabled === true)
+          : [target];
+        let jwk: unknown;
+        for (const sealer of candidates) {
+          try {
+            jwk = openPrivateJwk(row, sealer);
+            break;
+          } catch {
+            // try the next candidate
+          }
+        }
+        if (jwk === undefined) {
+          throw new AppError(
+            'KEYS_UNAVAILABLE',
+            `signing key ${row.kid} opens with neither the configured nor the old secret: nothing was changed`,
+          );
+        }
+        const plaintext = JSON.stringify(jwk);
+        await tx.query('UPDATE signing_keys SET private_jwk = $2, encrypted = $3 WHERE kid = $1', [
+          row.kid,
+          target.seal(plaintext, row.kid),
+          target.enabled,
+        ]);
+        out.reencrypted.push(row.kid);
+        if (!row.encrypted) out.wasPlaintext.push(row.kid);
+        events.push({ type: 'key.reencrypted', kid: row.kid, reason: 'manual' });
+      }
+      return out;
+    }),
+  );
+  if (result === undefined) throw new AppError('KEYS_UNAVAILABLE', 'the keys lock was not taken');
+  emitAll(opts.onEvent, events);
+  return result;
+}

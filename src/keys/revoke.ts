@@ -1,0 +1,148 @@
+import { AppError } from '../errors.js';
+import { LOCKS, type Db, type Queryable } from '../storage/db.js';
+import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
+import { generateSigningKey, insertKey, type KeySealer } from './keystore.js';
+import type { KeyPolicy } from './policy.js';
+
+/**
+ * The emergency path for a leaked key (`sigil keys revoke KID`):
+ *
+ * 1. The key leaves the JWKS at once: it becomes `revoked` (its private key is wiped) and
+ *    every replica drops it at its next poll; verifiers drop it when their cached JWKS
+ *    expires (Cache-Control max-age, at most the lead time).
+ * 2. If it was the active key, the published next key signs from now on (a verifier that
+ *    cached the JWKS already knows it); with no next key a fresh one is created. A new next
+ *    key is created in any case.
+ * 3. Every refresh token whose tokens it may have signed has to re-authenticate through the
+ *    connector. The rule (no per-token bookkeeping needed): a grant is ended when its live
+ *    refresh token was issued before the key stopped signing (plus the propagation time of a
+ *    lagging replica). Such a grant's latest id_token may carry the key's signature; a grant
+ *    refreshed since then got tokens from a newer key and is untouched. Ended grants lose all
+ *    their tokens, and the accounts they belong to lose their sessions at sigil, so the next
+ *    login asks for the password again instead of silently reusing a session. Revoking an
+ *    active key therefore logs everybody out; revoking a `next` key ends nothing (it never
+ *    signed).
+ */
+export interface RevokeResult {
+  readonly kid: string;
+  /** The state before revocation; `revoked` when it already was (nothing more was done). */
+  readonly previousState: string;
+  readonly activated: string | undefined;
+  readonly created: readonly string[];
+  /** Grants ending before this instant were ended (undefined: none had to be). */
+  readonly cutoff: Date | undefined;
+  readonly grantsRevoked: number;
+  readonly sessionsEnded: number;
+}
+
+export async function revokeKey(
+  db: Db,
+  sealer: KeySealer,
+  policy: KeyPolicy,
+  kid: string,
+  opts: { onEvent?: KeyEventListener } = {},
+): Promise<RevokeResult> {
+  const fresh = await generateSigningKey(policy.alg);
+  const events: KeyEvent[] = [];
+  const result = await db.withAdvisoryLock(LOCKS.keys, () =>
+    db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ state: string; cutoff: Date | null }>(
+        `SELECT state,
+                CASE state
+                  WHEN 'active' THEN now()
+                  WHEN 'retired' THEN retired_at
+                END + $2::double precision * interval '1 millisecond' AS cutoff
+           FROM signing_keys WHERE kid = $1 FOR UPDATE`,
+        [kid, policy.propagationMs],
+      );
+      const row = rows[0];
+      if (row === undefined) throw new AppError('KEY_NOT_FOUND', `no signing key ${kid}`);
+      const base = { kid, previousState: row.state, activated: undefined, created: [] };
+      if (row.state === 'revoked')
+        return { ...base, cutoff: undefined, grantsRevoked: 0, sessionsEnded: 0 };
+
+      await tx.query(
+        `UPDATE signing_keys
+            SET state = 'revoked', retired_at = COALESCE(retired_at, now()), remove_after = now(),
+                private_jwk = '', encrypted = false
+          WHERE kid = $1`,
+        [kid],
+      );
+      const created: string[] = [];
+      let activated: string | undefined;
+      if (row.state === 'active') {
+        const next = await tx.query<{ kid: string }>(
+          `UPDATE signing_keys SET state = 'active', activated_at = now()
+            WHERE state = 'next' RETURNING kid`,
+        );
+        activated = next.rows[0]?.kid;
+        if (activated === undefined) {
+          activated = await insertKey(tx, sealer, policy.alg, 'active');
+          created.push(activated);
+        }
+      }
+      if (row.state === 'active' || row.state === 'next')
+        created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
+      const cutoff = row.cutoff === null ? undefined : new Date(row.cutoff);
+      const ended =
+        cutoff === undefined ? { grants: 0, sessions: 0 } : await endGrantsBefore(tx, cutoff);
+      events.push({
+        type: 'key.revoked',
+        kid,
+        reason: 'manual',
+        grantsRevoked: ended.grants,
+        sessionsEnded: ended.sessions,
+      });
+      if (activated !== undefined)
+        events.push({ type: 'key.activated', kid: activated, reason: 'revocation' });
+      for (const c of created)
+        if (c !== activated) events.push({ type: 'key.created', kid: c, reason: 'revocation' });
+      return {
+        ...base,
+        activated,
+        created,
+        cutoff,
+        grantsRevoked: ended.grants,
+        sessionsEnded: ended.sessions,
+      };
+    }),
+  );
+  if (result === undefined) throw new AppError('KEYS_UNAVAILABLE', 'the keys lock was not taken');
+  emitAll(opts.onEvent, events);
+  return result;
+}
+
+/**
+ * Ends every grant whose live (unconsumed, unexpired) refresh token was issued before
+ * `cutoff`: all of the grant's rows go, and the sessions of the accounts they belong to.
+ * Idempotent; `sigil keys revoke` runs it again once lagging replicas have caught up.
+ */
+export async function endGrantsBefore(
+  q: Queryable,
+  cutoff: Date,
+): Promise<{ grants: number; sessions: number }> {
+  const { rows } = await q.query<{ grants: number; sessions: number }>(
+    `WITH affected AS (
+       SELECT DISTINCT grant_id, payload->>'accountId' AS account_id
+         FROM oidc_payload
+        WHERE kind = 'RefreshToken' AND grant_id IS NOT NULL AND consumed_at IS NULL
+          AND (expires_at IS NULL OR expires_at > now())
+          AND to_timestamp((payload->>'iat')::double precision) < $1
+     ), tokens AS (
+       DELETE FROM oidc_payload
+        WHERE grant_id IN (SELECT grant_id FROM affected)
+           OR (kind = 'Grant' AND id IN (SELECT grant_id FROM affected))
+       RETURNING kind
+     ), sessions AS (
+       DELETE FROM oidc_payload
+        WHERE kind = 'Session'
+          AND payload->>'accountId' IN (SELECT account_id FROM affected WHERE account_id IS NOT NULL)
+       RETURNING 1
+     )
+     SELECT (SELECT count(DISTINCT grant_id) FROM affected)::int AS grants,
+            (SELECT count(*) FROM sessions)::int AS sessions,
+            (SELECT count(*) FROM tokens)::int AS _tokens`,
+    [cutoff],
+  );
+  return { grants: rows[0]?.grants ?? 0, sessions: rows[0]?.sessions ?? 0 };
+}

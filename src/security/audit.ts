@@ -1,0 +1,142 @@
+import type { Logger } from '../log.js';
+import {
+  insertAuditEvent,
+  type AuditOutcome,
+  type NewAuditEvent,
+  type Queryable,
+} from '../storage/index.js';
+import { clientAddress } from './client-ip.js';
+
+/**
+ * The audit trail: every event becomes a row in audit_events and one JSON log line
+ * (`"msg":"audit"`, the event under `audit`). What is recorded is scrubbed here, whoever
+ * calls: no passwords, secrets, codes or whole tokens (JWT-shaped strings are cut down to
+ * their first characters), no control characters, bounded lengths.
+ */
+export type { AuditOutcome };
+
+export interface AuditEvent {
+  /** `login`, `token.issued`, `token.refreshed`, `token.refresh_denied`, `token.revoked`, `logout`, `key.rotated`, `admin.<action>`, ... */
+  readonly event: string;
+  readonly outcome: AuditOutcome;
+  readonly username?: string | undefined;
+  readonly sub?: string | undefined;
+  readonly clientId?: string | undefined;
+  readonly ip?: string | undefined;
+  /** Machine-readable why: `bad_password`, `unknown_user`, `locked`, `disabled`, `directory_down`, ... */
+  readonly reason?: string | undefined;
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface Audit {
+  /**
+   * Records one event. Never throws: when the database refuses the row, the failure is
+   * logged and the event still has its log line.
+   */
+  record(e: AuditEvent): Promise<void>;
+  /** Marks a request whose outcome was already recorded (so a generic handler skips it). */
+  markRecorded(request: object): void;
+  wasRecorded(request: object): boolean;
+}
+
+/** Keys never written to the trail, whatever a caller passes in `details`. */
+const FORBIDDEN_KEYS = new Set([
+  'password',
+  'passwd',
+  'secret',
+  'client_secret',
+  'clientsecret',
+  'code',
+  'code_verifier',
+  'token',
+  'access_token',
+  'accesstoken',
+  'refresh_token',
+  'refreshtoken',
+  'id_token',
+  'idtoken',
+  'authorization',
+  'cookie',
+  'bindpw',
+  'private_jwk',
+  'privatejwk',
+  'd',
+]);
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const JWT_SHAPED = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+
+/** A text field as stored: no control characters, no JWTs, at most `max` characters. */
+export function cleanText(value: string, max = 256): string {
+  const clean = value.replace(CONTROL, '').replace(JWT_SHAPED, '[jwt]');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+function cleanOptional(value: string | undefined, max: number): string | undefined {
+  if (value === undefined) return undefined;
+  const c = cleanText(value, max);
+  return c === '' ? undefined : c;
+}
+
+/** Deep copy of `details` without forbidden keys, with every string cleaned, bounded in size. */
+export function scrubDetails(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return cleanText(value, 512);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
+  if (value instanceof Date) return value.toISOString();
+  if (depth >= 4) return '[nested]';
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 1000).map((v) => scrubDetails(v, depth + 1));
+    return value.length > 1000 ? [...items, `[+${value.length - 1000} more]`] : items;
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || FORBIDDEN_KEYS.has(k.toLowerCase())) continue;
+      out[cleanText(k, 64)] = scrubDetails(v, depth + 1);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** The event as it is stored and logged. */
+export function scrubEvent(e: AuditEvent): NewAuditEvent {
+  const details = scrubDetails(e.details ?? {});
+  return {
+    event: cleanText(e.event, 64),
+    outcome: e.outcome,
+    username: cleanOptional(e.username, 256),
+    sub: cleanOptional(e.sub, 256),
+    clientId: cleanOptional(e.clientId, 200),
+    ip: e.ip === undefined ? undefined : cleanOptional(clientAddress(e.ip), 64),
+    reason: cleanOptional(e.reason, 200),
+    details:
+      typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {},
+  };
+}
+
+export function createAudit(db: Queryable, log: Logger): Audit {
+  const auditLog = log.child({ component: 'audit' });
+  const recorded = new WeakSet<object>();
+  return {
+    async record(e) {
+      const row = scrubEvent(e);
+      auditLog.info({ audit: row }, 'audit');
+      try {
+        await insertAuditEvent(db, row);
+      } catch (err) {
+        auditLog.error(
+          { err, auditEvent: row.event, outcome: row.outcome },
+          'audit event not stored',
+        );
+      }
+    },
+    markRecorded(request) {
+      recorded.add(request);
+    },
+    wasRecorded(request) {
+      return recorded.has(request);
+    },
+  };
+}

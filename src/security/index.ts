@@ -1,0 +1,45 @@
+export {
+  createAudit,
+  cleanText,
+  scrubDetails,
+  scrubEvent,
+  type Audit,
+  type AuditEvent,
+  type AuditOutcome,
+} from './audit.js';
+export { clientAddress, throttleIpKey } from './client-ip.js';
+export {
+  createAccessPolicy,
+  type AccessDecision,
+  type AccessDenialReason,
+  type AccessPolicy,
+} from './client-access.js';
+export {
+  compileGroupPattern,
+  isValidGroupPattern,
+  anyOf,
+  type GroupMatcher,
+} from './group-pattern.js';
+export {
+  createGuardedAuthenticate,
+  type Authenticator,
+  type GuardedAuthenticate,
+  type GuardedLoginDeps,
+  type GuardedLoginResult,
+  type LoginAttempt,
+  type LoginChannel,
+  type LoginRefusal,
+} from './guarded-login.js';
+export { pruneOnce, startRetentionTimer, type RetentionOptions } from './retention.js';
+export {
+  backoffMs,
+  createLoginThrottle,
+  decide,
+  normaliseUsername,
+  throttleSettings,
+  type LoginThrottle,
+  type ThrottleDecision,
+  type ThrottleKey,
+  type ThrottleReason,
+  type ThrottleSettings,
+} from './throttle.js';

@@ -1,0 +1,157 @@
+import { LOCKS, type Db, type Queryable } from './db.js';
+
+/**
+ * The audit_events table: append-only (an UPDATE trigger refuses changes), pruned by age in
+ * bounded batches. What goes in is decided by src/security/audit.ts, which also scrubs it;
+ * this file only moves rows.
+ */
+export type AuditOutcome = 'success' | 'failure' | 'locked' | 'denied';
+
+export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'locked', 'denied'];
+
+export interface NewAuditEvent {
+  readonly event: string;
+  readonly outcome: AuditOutcome;
+  readonly username?: string | undefined;
+  readonly sub?: string | undefined;
+  readonly clientId?: string | undefined;
+  readonly ip?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface AuditRecord {
+  readonly id: string;
+  readonly at: Date;
+  readonly event: string;
+  readonly outcome: AuditOutcome;
+  readonly username: string | undefined;
+  readonly sub: string | undefined;
+  readonly clientId: string | undefined;
+  readonly ip: string | undefined;
+  readonly reason: string | undefined;
+  readonly details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  /** Case-insensitive username. */
+  readonly username?: string | undefined;
+  readonly sub?: string | undefined;
+  readonly clientId?: string | undefined;
+  /** Event name, or a prefix ending in `.` or `*` (`token.*`). */
+  readonly event?: string | undefined;
+  readonly outcome?: AuditOutcome | undefined;
+  readonly since?: Date | undefined;
+  readonly until?: Date | undefined;
+  /** The newest `limit` matching events are returned, oldest first. */
+  readonly limit: number;
+}
+
+interface Row {
+  id: string | number;
+  at: Date | string;
+  event: string;
+  outcome: AuditOutcome;
+  username: string | null;
+  sub: string | null;
+  client_id: string | null;
+  ip: string | null;
+  reason: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export async function insertAuditEvent(db: Queryable, e: NewAuditEvent): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_events (event, outcome, username, sub, client_id, ip, reason, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      e.event,
+      e.outcome,
+      e.username ?? null,
+      e.sub ?? null,
+      e.clientId ?? null,
+      e.ip ?? null,
+      e.reason ?? null,
+      e.details ?? {},
+    ],
+  );
+}
+
+export async function queryAuditEvents(db: Queryable, q: AuditQuery): Promise<AuditRecord[]> {
+  const where: string[] = [];
+  const params: (string | Date | number)[] = [];
+  const add = (sql: (p: string) => string, value: string | Date) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (q.username !== undefined) add((p) => `lower(username) = lower(${p})`, q.username);
+  if (q.sub !== undefined) add((p) => `sub = ${p}`, q.sub);
+  if (q.clientId !== undefined) add((p) => `client_id = ${p}`, q.clientId);
+  if (q.outcome !== undefined) add((p) => `outcome = ${p}`, q.outcome);
+  if (q.event !== undefined) {
+    const prefix = q.event.endsWith('*') ? q.event.slice(0, -1) : q.event;
+    if (q.event.endsWith('*') || q.event.endsWith('.'))
+      add((p) => `starts_with(event, ${p})`, prefix);
+    else add((p) => `event = ${p}`, q.event);
+  }
+  if (q.since !== undefined) add((p) => `at >= ${p}`, q.since);
+  if (q.until !== undefined) add((p) => `at < ${p}`, q.until);
+  params.push(q.limit);
+  const { rows } = await db.query<Row>(
+    `SELECT id, at, event, outcome, username, sub, client_id, ip, reason, details
+       FROM audit_events
+      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+      ORDER BY at DESC, id DESC
+      LIMIT $${params.length}`,
+    params,
+  );
+  return rows.reverse().map((r) => ({
+    id: String(r.id),
+    at: new Date(r.at),
+    event: r.event,
+    outcome: r.outcome,
+    username: r.username ?? undefined,
+    sub: r.sub ?? undefined,
+    clientId: r.client_id ?? undefined,
+    ip: r.ip ?? undefined,
+    reason: r.reason ?? undefined,
+    details: r.details ?? {},
+  }));
+}
+
+export interface PruneResult {
+  readonly deleted: number;
+  /** Another replica was pruning: nothing was done. */
+  readonly skipped: boolean;
+}
+
+/**
+ * Deletes audit events older than `before` in batches of `batchSize` (at most `maxBatches`
+ * per call; the next call continues), one replica at a time, like the oidc_payload GC.
+ */
+export async function pruneAuditEvents(
+  db: Db,
+  before: Date,
+  opts: { batchSize?: number; maxBatches?: number } = {},
+): Promise<PruneResult> {
+  const batchSize = opts.batchSize ?? 1000;
+  const maxBatches = opts.maxBatches ?? 100;
+  const deleted = await db.withAdvisoryLock(
+    LOCKS.auditPrune,
+    async (conn) => {
+      let total = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const { rowCount } = await conn.query(
+          `DELETE FROM audit_events WHERE id IN (
+             SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)`,
+          [before, batchSize],
+        );
+        total += rowCount;
+        if (rowCount < batchSize) break;
+      }
+      return total;
+    },
+    { wait: false },
+  );
+  return deleted === undefined ? { deleted: 0, skipped: true } : { deleted, skipped: false };
+}

@@ -1,0 +1,134 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  loadKeySet,
+  PLAINTEXT_SEALER,
+  revokeKey,
+  keyPolicyFromConfig,
+} from '../../../src/keys/index.js';
+import { authorize } from '../../support/oidc-flow.js';
+import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+
+/**
+ * One real sigil (in process, PostgreSQL): the JWKS carries a Cache-Control no longer than the
+ * lead time, the provider is rebuilt with the new key set when keys rotate (no restart), and
+ * revocation unpublishes the key and makes the refresh tokens it covered fail.
+ */
+const LOOPBACK = 'http://127.0.0.1:8000';
+
+interface Tokens {
+  id_token: string;
+  refresh_token?: string;
+}
+
+const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
+
+async function login(s: TestSigil): Promise<Tokens> {
+  const c = s.client();
+  const a = await authorize(c, {
+    clientId: 'kubectl',
+    redirectUri: LOOPBACK,
+    scope: 'openid email groups',
+    username: ALICE.username,
+    password: ALICE.password,
+  });
+  const tok = await c.post('/token', {
+    grant_type: 'authorization_code',
+    code: a.code,
+    redirect_uri: LOOPBACK,
+    code_verifier: a.verifier,
+    client_id: 'kubectl',
+  });
+  expect(tok.status, tok.text).toBe(200);
+  return tok.json<Tokens>();
+}
+
+async function refresh(s: TestSigil, rt: string) {
+  return s.client().post('/token', {
+    grant_type: 'refresh_token',
+    refresh_token: rt,
+    client_id: 'kubectl',
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('key rotation inside one running sigil', () => {
+  let s: TestSigil;
+  beforeAll(async () => {
+    s = await startTestSigil('postgres', {
+      keys: { rotationPeriod: '2s', leadTime: '2s' },
+    });
+  });
+  afterAll(async () => {
+    if (process.env['DUMP'] === '1') console.log(s.logs.filter((l) => Number(l['level']) >= 40));
+    await s.close();
+  });
+
+  it('serves the JWKS with max-age no longer than the lead time, active and next keys, no private parts', async () => {
+    const res = await s.client().get('/jwks');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=2');
+    const { keys } = res.json<JSONWebKeySet>();
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const k of keys) expect(k).not.toHaveProperty('d');
+    // Other provider answers keep their own caching rules.
+    const disco = await s.client().get('/.well-known/openid-configuration');
+    expect(disco.headers['cache-control']).not.toBe('public, max-age=2');
+  });
+
+  it('picks up rotations without a restart: new tokens carry the new kid, old kids stay published', async () => {
+    const first = await login(s);
+    const firstKid = kidOf(first.id_token);
+    let rt = first.refresh_token!;
+    const kids = new Set([firstKid]);
+    const provider0 = s.server.provider();
+    await waitFor('two rotations', async () => {
+      const r = await refresh(s, rt);
+      expect(r.status, r.text).toBe(200);
+      const t = r.json<Tokens>();
+      rt = t.refresh_token!;
+      // Verified against the JWKS as served right now: the signing key is always in it.
+      const jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());
+      await jwtVerify(t.id_token, jwks, { issuer: s.issuer, audience: 'kubectl' });
+      kids.add(kidOf(t.id_token));
+      return kids.size >= 3 ? true : undefined;
+    });
+    expect(s.server.provider()).not.toBe(provider0);
+    const published = (await s.client().get('/jwks')).json<JSONWebKeySet>().keys.map((k) => k.kid);
+    for (const kid of kids) expect(published).toContain(kid); // retired, still published
+    expect(s.logs.some((l) => l['msg'] === 'signing key event: key.activated')).toBe(true);
+  });
+
+  it('revocation: the key leaves the JWKS, refresh tokens it covered fail, a new login works with the next key', async () => {
+    const t = await login(s);
+    const db = s.server.db;
+    const set = await loadKeySet(db, PLAINTEXT_SEALER);
+    const revoked = set.active.kid;
+    const next = set.published.find((k) => k.state === 'next')!.kid;
+    const r = await revokeKey(db, PLAINTEXT_SEALER, keyPolicyFromConfig(s.config), revoked);
+    expect(r.grantsRevoked).toBeGreaterThanOrEqual(1);
+
+    const bad = await refresh(s, t.refresh_token!);
+    expect(bad.status).toBe(400);
+    expect(bad.json()['error']).toBe('invalid_grant');
+
+    await waitFor('the revoked key to leave the JWKS', async () => {
+      const keys = (await s.client().get('/jwks')).json<JSONWebKeySet>().keys.map((k) => k.kid);
+      return keys.includes(revoked) ? undefined : true;
+    });
+    const again = await login(s);
+    expect(kidOf(again.id_token)).not.toBe(revoked);
+    expect([next, (await loadKeySet(db, PLAINTEXT_SEALER)).active.kid]).toContain(
+      kidOf(again.id_token),
+    );
+  });
+});

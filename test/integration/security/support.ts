@@ -1,0 +1,124 @@
+import { expect } from 'vitest';
+import { hashPassword } from '../../../src/connectors/static/index.js';
+import type { ConfigInput } from '../../../src/config/schema.js';
+import type { Queryable } from '../../../src/storage/index.js';
+import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
+import { follow, pkce } from '../../support/oidc-flow.js';
+import { ALICE } from '../../support/sigil.js';
+
+export const BOB = {
+  username: 'bob',
+  email: 'bob@example.com',
+  password: 'bob has another password 42',
+  userID: '0f6c2d1e-3b4a-4c5d-8e9f-a0b1c2d3e4f5',
+};
+
+export const LOOPBACK = 'http://127.0.0.1:8000';
+
+/** Static users alice (developers, viewers) and bob (ops, system:masters), plus extras. */
+export async function users(
+  extra: NonNullable<ConfigInput['staticPasswords']> = [],
+): Promise<NonNullable<ConfigInput['staticPasswords']>> {
+  return [
+    {
+      email: ALICE.email,
+      hash: await hashPassword(ALICE.password),
+      username: ALICE.username,
+      userID: ALICE.userID,
+      name: 'Alice Liddell',
+      groups: ['developers', 'viewers'],
+    },
+    {
+      email: BOB.email,
+      hash: await hashPassword(BOB.password),
+      username: BOB.username,
+      userID: BOB.userID,
+      name: 'Bob',
+      groups: ['ops', 'system:masters', 'viewers'],
+    },
+    ...extra,
+  ];
+}
+
+export interface LoginForm {
+  action: string;
+  csrf: string;
+  connector: string;
+  page: Res;
+}
+
+/** Starts an authorization request for `clientId` and returns its login form. */
+export async function openLogin(
+  c: Client,
+  clientId = 'kubectl',
+  redirectUri = LOOPBACK,
+  scope = 'openid email profile groups',
+): Promise<LoginForm> {
+  const { challenge } = pkce();
+  const q = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope,
+    redirect_uri: redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'st',
+    nonce: 'nn',
+  });
+  const page = await follow(c, await c.get(`/auth?${q.toString()}`));
+  expect(page.status, page.text.slice(0, 300)).toBe(200);
+  const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
+  if (action === undefined) throw new Error('no login form');
+  return {
+    action,
+    csrf: hiddenInput(page.text, 'csrf'),
+    connector: hiddenInput(page.text, 'connector'),
+    page,
+  };
+}
+
+export function submit(
+  c: Client,
+  f: LoginForm,
+  username: string,
+  password: string,
+  headers?: Record<string, string>,
+): Promise<Res> {
+  return c.post(f.action, { csrf: f.csrf, connector: f.connector, username, password }, headers);
+}
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  event: string;
+  outcome: string;
+  username: string | null;
+  sub: string | null;
+  client_id: string | null;
+  ip: string | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+export async function auditRows(db: Queryable, where = 'true', params: string[] = []) {
+  const { rows } = await db.query<AuditRow>(
+    `SELECT id::text, at, event, outcome, username, sub, client_id, ip, reason, details
+       FROM audit_events WHERE ${where} ORDER BY audit_events.id`,
+    params,
+  );
+  return rows;
+}
+
+/** Audit rows are written right after the response for provider events: wait for them. */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() - started > timeoutMs) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
