@@ -9,6 +9,9 @@ REQUIRED=(
   "slapd:/usr/sbin/slapd"
   "ldap-utils:/usr/bin/ldapsearch"
   "openssl:/usr/bin/openssl"
+  "golang-go:/usr/bin/go"
+  "golang-github-coreos-go-oidc-dev:/usr/share/gocode/src/github.com/coreos/go-oidc"
+  "oidc-agent-cli:/usr/bin/oidc-gen"
 )
 
 pg_reachable() {
