@@ -255,6 +255,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         `https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
       );
     }
+      publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     if (config.web.http !== undefined) {
       const server = http.createServer(handler);
       const addr = await listen(server, config.web.http);

@@ -11,6 +11,7 @@ import { errorHandler } from './error-handler.js';
 import { health, type ReadinessCheck } from './health.js';
 import { httpMetrics } from './http-metrics.js';
 import { interactionRoutes } from './interactions.js';
+import { publicClientBasicAuth } from './public-client-basic.js';
 import { requestLog } from './request-log.js';
 import type { WebPages } from './web-pages.js';
 import { bodyLimit, securityHeaders } from './security.js';
@@ -32,6 +33,8 @@ export interface HttpDeps {
   proxyHops?: number;
   hsts: boolean;
   maxBodyBytes: number;
+  /** Public client ids: their `Basic client_id:` (empty secret) header is accepted as client_id. */
+  publicClients?: ReadonlySet<string>;
   /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): web-pages.ts. */
   home?: WebPages['routes'];
   /** Request metrics; with `serve`, /metrics answers here too (no telemetry listener). */
@@ -96,6 +99,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(publicClientBasicAuth(deps.publicClients ?? new Set(), deps.maxBodyBytes));
   app.use(mountProvider(deps.provider));
   return app;
 }

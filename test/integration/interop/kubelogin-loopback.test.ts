@@ -276,7 +276,7 @@ describe('kubelogin-equivalent: loopback redirect, PKCE S256, nonce, refresh', (
   // be provided in the Authorization header"; kubelogin then retries with client_id in the
   // body (two requests per token call), oidc-agent gives up. Dex accepts the empty password for
   // public clients. Flip to `it` when sigil does too.
-  it.fails('a public client may authenticate with HTTP Basic and an empty secret', async () => {
+  it('a public client may authenticate with HTTP Basic and an empty secret', async () => {
     const r = await s
       .client()
       .post(
