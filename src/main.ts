@@ -13,6 +13,8 @@ import { hashPassword } from './connectors/static/index.js';
 import { readSecret } from './cli/prompt.js';
 import { apiServerConfigOutput, kubeconfigOutput } from './cli/kube.js';
 import { runKeysCommand } from './cli/keys-command.js';
+import { recordAdminAction, runAudit } from './cli/audit.js';
+import type { AuditEvent } from './security/index.js';
 import { AppError, errorMessage } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { packageRoot } from './paths.js';
@@ -209,9 +211,26 @@ const handlers: CliHandlers = {
     if (file === undefined) {
       throw new AppError('CLI_USAGE', `sigil keys ${cmd.action} needs --config (or SIGIL_CONFIG)`);
     }
-    await runKeysCommand(loadConfig(file), cmd, {
+    const config = loadConfig(file);
+    const caused: AuditEvent[] = [];
+    await runKeysCommand(config, cmd, {
       write: (line) => process.stdout.write(`${line}\n`),
+      onEvent: (e) => {
+        caused.push({ event: e.type, outcome: 'success', reason: e.reason, details: { ...e } });
+      },
     });
+    if (cmd.action !== 'list') {
+      const quiet = createLogger({ level: 'silent', format: 'json' });
+      await recordAdminAction(config, quiet, `keys.${cmd.action}`, caused, { ...cmd });
+    }
+  },
+
+  async audit(o) {
+    const file = configFile(o.config);
+    if (file === undefined) {
+      throw new AppError('CLI_USAGE', 'sigil audit needs --config (or SIGIL_CONFIG)');
+    }
+    await runAudit(loadConfig(file), o, (line) => process.stdout.write(`${line}\n`));
   },
 };
 

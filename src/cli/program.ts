@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { addAuditCommand, type AuditCliHandlers } from './audit.js';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
 import type { KeysCommand } from './keys-command.js';
 
 /** What each command does; main.ts supplies them (the composition root owns the wiring). */
-export interface CliHandlers extends KubeCliHandlers {
+export interface CliHandlers extends KubeCliHandlers, AuditCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<void>;
   migrate(opts: { config?: string | undefined }): Promise<void>;
   configCheck(file: string): Promise<void>;
@@ -100,6 +101,7 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     );
 
   addKubeCommands(program, h, configOption);
+  addAuditCommand(program, h, configOption);
 
   program
     .command('version')
