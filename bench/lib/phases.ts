@@ -1,0 +1,238 @@
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { worker } from './children.js';
+import { cannonRun, flowRun, prepareChains, type Target } from './load.js';
+import { summarize, type RunResult, type Summary, type Watch } from './measure.js';
+import type { Settings } from './settings.js';
+import { median, repeated, type Repeated } from './stats.js';
+
+/** The measurements, each a function of what is running; run.ts puts them in order. */
+
+export type Outcome = Summary | { error: string } | { skipped: string };
+
+export interface Context {
+  s: Settings;
+  caFile: string;
+  work: string;
+  progress: (msg: string) => void;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Runs each named run `repeats` times, interleaved (A, B, A, B, ...) so that both peers see the
+ * same machine state, and summarizes each. A run that throws is reported, not fatal.
+ */
+export async function interleaved(
+  c: Context,
+  label: string,
+  runs: Record<string, () => Promise<Watch<RunResult>>>,
+): Promise<Record<string, Outcome>> {
+  const done: Record<string, Watch<RunResult>[]> = {};
+  const failed: Record<string, string> = {};
+  for (let rep = 0; rep < c.s.repeats; rep++) {
+    for (const [name, run] of Object.entries(runs)) {
+      if (failed[name] !== undefined) continue;
+      c.progress(`${label}: ${name} run ${String(rep + 1)}/${String(c.s.repeats)}`);
+      try {
+        (done[name] ??= []).push(await run());
+      } catch (err) {
+        failed[name] = message(err);
+        c.progress(`${label}: ${name} failed: ${failed[name]}`);
+      }
+    }
+  }
+  const out: Record<string, Outcome> = {};
+  for (const name of Object.keys(runs)) {
+    const ok = done[name] ?? [];
+    const error = failed[name];
+    out[name] = ok.length > 0 ? summarize(ok) : { error: error ?? 'no run completed' };
+  }
+  return out;
+}
+
+export type Limit = Repeated & {
+  /** CPU ms per operation of the measuring process (median over the runs). */
+  cpuPerOpMs?: number;
+  groups?: number[];
+  errors?: number;
+  firstError?: string;
+};
+
+export interface Limits {
+  jwt: Record<string, Limit | { error: string }>;
+  postgres: Limit | { error: string };
+  ldap: Record<string, Limit | { error: string }>;
+}
+
+interface LimitResult {
+  rate: number;
+  cpuPerOpMs?: number;
+  errors?: number;
+  firstError?: string;
+  groups?: number[];
+}
+
+function limitOf(runs: readonly LimitResult[]): Limit {
+  const cpu = runs.map((r) => r.cpuPerOpMs).filter((x) => x !== undefined);
+  return {
+    ...repeated(runs.map((r) => r.rate)),
+    ...(cpu.length === 0 ? {} : { cpuPerOpMs: median(cpu) }),
+  };
+}
+
+async function repeatWorker(
+  c: Context,
+  label: string,
+  script: string,
+  params: Record<string, unknown>,
+  durationMs: number,
+): Promise<LimitResult[]> {
+  const out: LimitResult[] = [];
+  for (let rep = 0; rep < c.s.repeats; rep++) {
+    c.progress(`limits: ${label} run ${String(rep + 1)}/${String(c.s.repeats)}`);
+    out.push(await worker<LimitResult>(script, params, { timeoutMs: durationMs + 60_000 }));
+  }
+  return out;
+}
+
+export async function limitsPhase(
+  c: Context,
+  o: { modulusBits: number; pgUrl: string; ldapsUrl: string; connectorConfig: object },
+): Promise<Limits> {
+  const limits: Limits = { jwt: {}, postgres: { error: 'not run' }, ldap: {} };
+  for (const alg of ['RS256', 'ES256', 'EdDSA']) {
+    try {
+      const runs = await repeatWorker(
+        c,
+        `jwt ${alg}`,
+        'workers/jwt.ts',
+        { alg, modulusBits: o.modulusBits, durationMs: c.s.jwtMs },
+        c.s.jwtMs,
+      );
+      limits.jwt[alg] = limitOf(runs);
+    } catch (err) {
+      limits.jwt[alg] = { error: message(err) };
+    }
+  }
+  try {
+    const runs = await repeatWorker(
+      c,
+      'postgres insert+select',
+      'workers/pg.ts',
+      { url: o.pgUrl, poolSize: 10, concurrency: 32, durationMs: c.s.limitMs },
+      c.s.limitMs,
+    );
+    limits.postgres = limitOf(runs);
+  } catch (err) {
+    limits.postgres = { error: message(err) };
+  }
+  for (const kind of ['raw-login', 'sigil-login', 'raw-refresh', 'sigil-refresh']) {
+    try {
+      const runs = await repeatWorker(
+        c,
+        `ldap ${kind}`,
+        'workers/ldap.ts',
+        {
+          kind,
+          ldapsUrl: o.ldapsUrl,
+          caFile: c.caFile,
+          connectorConfig: o.connectorConfig,
+          users: c.s.users,
+          concurrency: c.s.ldapConcurrency,
+          poolSize: 4,
+          durationMs: c.s.limitMs,
+        },
+        c.s.limitMs,
+      );
+      const errors = runs.reduce((sum, r) => sum + (r.errors ?? 0), 0);
+      const firstError = runs.find((r) => r.firstError !== undefined)?.firstError;
+      limits.ldap[kind] = {
+        ...limitOf(runs),
+        groups: [...new Set(runs.flatMap((r) => r.groups ?? []))],
+        errors,
+        ...(firstError === undefined ? {} : { firstError }),
+      };
+    } catch (err) {
+      limits.ldap[kind] = { error: message(err) };
+    }
+  }
+  return limits;
+}
+
+/** Refresh-token chains for a target, in a file the refresh runs read and write back. */
+export async function chainsFor(c: Context, t: Target, name: string): Promise<string> {
+  const file = join(c.work, `chains-${name}.json`);
+  c.progress(`${t.name}: ${String(c.s.chains)} logins for refresh tokens (warm-up)`);
+  await prepareChains(t, c.caFile, c.s.chains, file, 1);
+  return file;
+}
+
+/** Peak rates of the flows and endpoints, the two peers side by side. */
+export async function peakPhase(
+  c: Context,
+  targets: Record<string, Target>,
+  chains: Record<string, string>,
+  paths: Record<string, { jwks: string }>,
+): Promise<Record<string, Record<string, Outcome>>> {
+  const loginUsers = { firstUser: c.s.chains + 1, users: c.s.users - c.s.chains };
+  const each = (f: (name: string, t: Target) => () => Promise<Watch<RunResult>>) =>
+    Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, f(name, t)]));
+  const out: Record<string, Record<string, Outcome>> = {};
+  out['login'] = await interleaved(
+    c,
+    'login',
+    each(
+      (_, t) => () =>
+        flowRun(t, c.caFile, 'login', {
+          concurrency: c.s.loginConcurrency,
+          durationMs: c.s.flowMs,
+          ...loginUsers,
+        }),
+    ),
+  );
+  out['refresh'] = await interleaved(
+    c,
+    'refresh',
+    each(
+      (name, t) => () =>
+        flowRun(t, c.caFile, 'refresh', {
+          concurrency: c.s.refreshConcurrency,
+          durationMs: c.s.flowMs,
+          firstUser: 1,
+          users: c.s.chains,
+          chainsFile: chains[name] ?? '',
+        }),
+    ),
+  );
+  out['discovery'] = await interleaved(
+    c,
+    'discovery',
+    each(
+      (_, t) => () =>
+        cannonRun(t, c.caFile, '/.well-known/openid-configuration', {
+          connections: c.s.connections,
+          durationSec: c.s.endpointSec,
+        }),
+    ),
+  );
+  out['jwks'] = await interleaved(
+    c,
+    'jwks',
+    each(
+      (name, t) => () =>
+        cannonRun(t, c.caFile, paths[name]?.jwks ?? '/jwks', {
+          connections: c.s.connections,
+          durationSec: c.s.endpointSec,
+        }),
+    ),
+  );
+  return out;
+}
+
+/** Copies a CPU profile next to the results (named .cpuprofile.json: git ignores it). */
+export function keepProfile(from: string, to: string): string | undefined {
+  if (!existsSync(from)) return undefined;
+  copyFileSync(from, to);
+  return to;
+}

@@ -1,0 +1,319 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Summary } from './measure.js';
+import type { Limit, Limits, Outcome } from './phases.js';
+import type { ProfileSummary } from './profile.js';
+import type { Settings } from './settings.js';
+import type { ColdStart } from './sigil-phases.js';
+import { round } from './stats.js';
+
+/** Everything one run measured; phases left out by BENCH_PHASES are absent. */
+export interface Results {
+  date: string;
+  settings: Settings;
+  /** % of the CPU other processes used in the second before the bench started. */
+  busyBeforePct: number;
+  limits?: Limits;
+  /** peak[scenario][peer] */
+  peak?: Record<string, Record<string, Outcome>>;
+  device?: Outcome;
+  halfPeak?: Record<string, Outcome>;
+  halfPeakRates?: Record<string, number | undefined>;
+  twoProcesses?: { login: Outcome; refresh: Outcome };
+  memory: { atStartMb: number; idleMb: number };
+  coldStart: ColdStart;
+  modulusBits: number;
+  profile?: Record<string, ProfileSummary | { error: string }>;
+  elapsedSec: number;
+}
+
+export interface Goal {
+  goal: string;
+  value: string;
+  holds: boolean | undefined;
+}
+
+const ok = (o: Outcome | undefined): o is Summary => o !== undefined && 'rate' in o;
+const okLimit = (x: Limit | { error: string } | undefined): x is Limit =>
+  x !== undefined && 'median' in x;
+const rateOf = (o: Outcome | undefined) => (ok(o) ? o.rate.median : undefined);
+const limitRate = (x: Limit | { error: string } | undefined) => (okLimit(x) ? x.median : undefined);
+const pct = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b === 0 ? undefined : round((a / b) * 100, 0);
+const show = (x: number | undefined, unit = '') =>
+  x === undefined ? 'n/a' : `${String(x)}${unit}`;
+
+const HEADER = [
+  'scenario',
+  'peer',
+  'median/s',
+  'min/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU ms/op',
+  'busy elsewhere %',
+  'errors',
+];
+
+function outcomeCells(o: Outcome | undefined): string[] {
+  const blank = ['', '', '', '', ''];
+  if (o === undefined) return ['not run', '', ...blank];
+  if ('error' in o) return ['failed', '', ...blank.slice(1), o.error.slice(0, 70)];
+  if ('skipped' in o) return ['skipped', '', ...blank.slice(1), o.skipped.slice(0, 70)];
+  const both = (a: number, b: number | undefined) =>
+    b === undefined ? String(a) : `${String(a)} (${String(b)})`;
+  return [
+    String(o.rate.median),
+    String(o.rate.min),
+    both(o.p50, o.requestP50),
+    both(o.p99, o.requestP99),
+    String(o.cpuPerOpMs['server'] ?? ''),
+    String(o.foreignCpuPct),
+    o.errors === 0 ? '0' : `${String(o.errors)}: ${o.firstErrors[0]?.slice(0, 60) ?? ''}`,
+  ];
+}
+
+function limitCells(x: Limit | { error: string }): string[] {
+  if (!okLimit(x)) return ['failed', '', '', '', '', '', x.error.slice(0, 70)];
+  return [
+    String(x.median),
+    String(x.min),
+    '',
+    '',
+    x.cpuPerOpMs === undefined ? '' : String(x.cpuPerOpMs),
+    '',
+    x.errors === undefined || x.errors === 0 ? '0' : `${String(x.errors)}: ${x.firstError ?? ''}`,
+  ];
+}
+
+export function table(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [
+    line(rows[0]!),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
+
+const LDAP_NAMES: Record<string, string> = {
+  'raw-login': 'LDAP raw ldapts: search+bind+groups',
+  'sigil-login': 'LDAP sigil connector login()',
+  'raw-refresh': 'LDAP raw ldapts: search+groups',
+  'sigil-refresh': 'LDAP sigil connector refresh()',
+};
+const NAMES: Record<string, string> = {
+  refresh: 'refresh grant',
+  login: 'login flow',
+  discovery: 'discovery',
+  jwks: 'JWKS',
+};
+
+function rows(r: Results): string[][] {
+  const out: string[][] = [HEADER];
+  if (r.limits !== undefined) {
+    for (const [alg, v] of Object.entries(r.limits.jwt))
+      out.push([
+        `JWT sign ${alg}${alg === 'RS256' ? `-${String(r.modulusBits)}` : ''}, 1 core`,
+        'limit',
+        ...limitCells(v),
+      ]);
+    out.push(['PostgreSQL insert+select, pool 10', 'limit', ...limitCells(r.limits.postgres)]);
+    for (const [k, v] of Object.entries(r.limits.ldap))
+      out.push([LDAP_NAMES[k] ?? k, 'limit', ...limitCells(v)]);
+  }
+  for (const [scenario, peers] of Object.entries(r.peak ?? {}))
+    for (const [peer, o] of Object.entries(peers))
+      out.push([NAMES[scenario] ?? scenario, peer, ...outcomeCells(o)]);
+  if (r.device !== undefined) out.push(['device flow', 'sigil', ...outcomeCells(r.device)]);
+  for (const [scenario, o] of Object.entries(r.halfPeak ?? {}))
+    out.push([
+      `${NAMES[scenario] ?? scenario} at ${show(r.halfPeakRates?.[scenario])}/s (half of peak)`,
+      'sigil',
+      ...outcomeCells(o),
+    ]);
+  if (r.twoProcesses !== undefined) {
+    out.push(['login flow', 'sigil x2', ...outcomeCells(r.twoProcesses.login)]);
+    out.push(['refresh grant', 'sigil x2', ...outcomeCells(r.twoProcesses.refresh)]);
+  }
+  return out;
+}
+
+/** Highest RSS of the single sigil process during its load runs. */
+export function loadRss(r: Results): number | undefined {
+  const all = [
+    ...Object.values(r.peak ?? {}).map((p) => p['sigil']),
+    ...Object.values(r.halfPeak ?? {}),
+    r.device,
+  ].filter(ok);
+  const values = all.map((o) => o.rssMaxMb['server'] ?? 0);
+  return values.length === 0 ? undefined : round(Math.max(...values), 0);
+}
+
+export function goals(r: Results): Goal[] {
+  const p = r.peak ?? {};
+  const out: Goal[] = [];
+  const add = (goal: string, value: string, holds: boolean | undefined) =>
+    out.push({ goal, value, holds });
+  const at = (x: number | undefined, test: (v: number) => boolean) =>
+    x === undefined ? undefined : test(x);
+
+  const refresh = pct(rateOf(p['refresh']?.['sigil']), rateOf(p['refresh']?.['bare']));
+  add(
+    'refresh >= 70% of bare oidc-provider',
+    show(refresh, '%'),
+    at(refresh, (v) => v >= 70),
+  );
+  const s = p['refresh']?.['sigil'];
+  const perCpu = ok(s) ? s.perCpuSecond['server'] : undefined;
+  add(
+    'refresh >= 360/s per vCPU (3x Keycloak)',
+    `${show(perCpu)} refreshes per sigil CPU-second`,
+    at(perCpu, (v) => v >= 360),
+  );
+  const login = pct(rateOf(p['login']?.['sigil']), rateOf(p['login']?.['bare']));
+  add(
+    'login >= 70% of bare oidc-provider',
+    show(login, '%'),
+    at(login, (v) => v >= 70),
+  );
+  const raw = limitRate(r.limits?.ldap['raw-login']);
+  const conn = limitRate(r.limits?.ldap['sigil-login']);
+  const cost =
+    raw === undefined || conn === undefined || conn === 0 ? undefined : round(raw / conn, 2);
+  add(
+    'LDAP part <= 1.5x raw ldapts',
+    `${show(cost, 'x')} (raw rate / sigil connector rate)`,
+    at(cost, (v) => v <= 1.5),
+  );
+  for (const what of ['discovery', 'jwks']) {
+    const x = pct(rateOf(p[what]?.['sigil']), rateOf(p[what]?.['bare']));
+    add(
+      `${what} >= bare oidc-provider`,
+      show(x, '%'),
+      at(x, (v) => v >= 100),
+    );
+  }
+  for (const [what, o] of Object.entries(r.halfPeak ?? {})) {
+    const p99 = ok(o) ? (o.requestP99 ?? o.p99) : undefined;
+    add(
+      `p99 < 50 ms at half of peak (${what}, per request)`,
+      show(p99, ' ms'),
+      at(p99, (v) => v < 50),
+    );
+  }
+  const rss = loadRss(r);
+  add(
+    'RSS < 200 MB under load',
+    show(rss, ' MB'),
+    at(rss, (v) => v < 200),
+  );
+  const cold = r.coldStart.existingDatabase.median;
+  add(
+    'cold start < 1.5 s (existing database)',
+    `${String(cold)} ms (fresh database: ${String(r.coldStart.freshDatabase.median)} ms)`,
+    cold < 1500,
+  );
+  return out;
+}
+
+export function finalLines(r: Results): string[] {
+  const p = r.peak ?? {};
+  const refresh = rateOf(p['refresh']?.['sigil']);
+  const login = rateOf(p['login']?.['sigil']);
+  const rs256 = limitRate(r.limits?.jwt['RS256']);
+  const raw = limitRate(r.limits?.ldap['raw-login']);
+  return [
+    `refresh: ${show(refresh)}/s = ${show(pct(refresh, rateOf(p['refresh']?.['bare'])), '%')} of bare oidc-provider, ${show(pct(refresh, rs256), '%')} of the RS256 limit`,
+    `login: ${show(login)}/s = ${show(pct(login, rateOf(p['login']?.['bare'])), '%')} of bare oidc-provider, ${show(pct(login, raw), '%')} of raw LDAP`,
+    `memory: idle ${String(round(r.memory.idleMb, 0))} MB, load ${show(loadRss(r))} MB`,
+  ];
+}
+
+export function machine(): Record<string, string | number> {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    kernel: release(),
+  };
+}
+
+/** What one sigil operation costs its peers: SQL statements and directory operations. */
+function counterLines(r: Results): string[] {
+  const out: string[] = [];
+  const line = (label: string, o: Outcome | undefined) => {
+    if (!ok(o)) return;
+    const c = o.countersPerOp;
+    if (c['sql statements'] === undefined) return;
+    const top = Object.entries(c)
+      .filter(([k]) => k.startsWith('sql: '))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([k, v]) => `${String(v)}x ${k.slice(5, 60)}`);
+    out.push(
+      `  ${label}: ${String(c['sql statements'])} SQL statements, ${show(c['ldap searches'])} LDAP searches, ${show(c['ldap binds'])} binds, ${show(c['ldap connections'])} new LDAP connections`,
+      `    most frequent SQL: ${top.join('; ')}`,
+    );
+  };
+  for (const [scenario, peers] of Object.entries(r.peak ?? {}))
+    line(NAMES[scenario] ?? scenario, peers['sigil']);
+  line('device flow', r.device);
+  return out.length === 0 ? [] : ['per sigil operation (whole flow):', ...out];
+}
+
+function profileLines(r: Results): string[] {
+  const out: string[] = [];
+  for (const [what, prof] of Object.entries(r.profile ?? {})) {
+    if ('error' in prof) {
+      out.push(`profile ${what}: failed: ${prof.error}`);
+      continue;
+    }
+    const top = (m: Record<string, number>) =>
+      Object.entries(m)
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${String(v)}%`)
+        .join(', ');
+    out.push(
+      `profile ${what} (${String(prof.totalMs)} ms of CPU sampled, ${prof.file ?? ''}):`,
+      `  charged to the nearest package: ${top(prof.byNearestOwner)}`,
+      `  self: ${top(prof.selfByOwner)}`,
+    );
+  }
+  return out;
+}
+
+export function writeReport(r: Results, dir: string): void {
+  const g = goals(r);
+  const lines = finalLines(r);
+  const m = machine();
+  const file = join(dir, `${r.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ machine: m, ...r, goals: g, lines }, null, 2)}\n`);
+  const out = [
+    '',
+    `sigil bench ${r.date}: ${String(m['cpus'])} CPUs (${String(m['cpuModel'])}), ${String(m['memoryGb'])} GB, Node ${String(m['node'])}; ${String(r.settings.repeats)} runs each (median, min); flows ${String(r.settings.flowMs / 1000)} s, endpoints ${String(r.settings.endpointSec)} s; busy elsewhere before start: ${String(r.busyBeforePct)}%`,
+    'p50/p99: whole flow (single requests in parentheses). CPU ms/op: the server process (limits: the measuring process).',
+    'busy elsewhere: CPU share (all cores) used by processes outside the bench during the runs.',
+    '',
+    table(rows(r)),
+    '',
+    `cold start to first discovery answer: existing database ${String(r.coldStart.existingDatabase.median)} ms (min ${String(r.coldStart.existingDatabase.min)}), fresh database ${String(r.coldStart.freshDatabase.median)} ms`,
+    ...counterLines(r),
+    ...profileLines(r),
+    '',
+    'goals:',
+    ...g.map(
+      (x) =>
+        `  ${x.holds === undefined ? '?   ' : x.holds ? 'ok  ' : 'MISS'} ${x.goal}: ${x.value}`,
+    ),
+    '',
+    `results: ${file} (whole run ${String(r.elapsedSec)} s)`,
+    '',
+    ...lines,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}

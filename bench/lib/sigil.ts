@@ -1,0 +1,125 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
+import { exited, spawnNode, stopChild } from './children.js';
+import { DIRECTORY } from './ldif.js';
+import { waitFor } from './net.js';
+import type { BenchTls } from './tls.js';
+
+/** Starting sigil from the built dist/ as a child process with a config file. */
+
+export interface SigilSetup {
+  dir: string;
+  tls: BenchTls;
+  issuerPort: number;
+  databaseUrl: string;
+  ldapsUrl: string;
+}
+
+/** The LDAP connector block: ldaps with the CA, service account, nested groups by DN. */
+export function connectorConfig(s: Pick<SigilSetup, 'tls' | 'ldapsUrl'>): Record<string, unknown> {
+  return {
+    host: new URL(s.ldapsUrl).host,
+    rootCA: s.tls.caFile,
+    bindDN: DIRECTORY.serviceDN,
+    bindPW: DIRECTORY.servicePassword,
+    userSearch: {
+      baseDN: DIRECTORY.peopleDN,
+      filter: '(objectClass=inetOrgPerson)',
+      username: 'uid',
+    },
+    groupSearch: {
+      baseDN: DIRECTORY.groupsDN,
+      filter: '(objectClass=groupOfNames)',
+      userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'DN' }],
+      nameAttr: 'cn',
+    },
+  };
+}
+
+/** Writes a config for one sigil process listening on `port` (issuer port shared by replicas). */
+export function writeSigilConfig(s: SigilSetup, port: number, name: string): string {
+  const config = {
+    issuer: `https://127.0.0.1:${String(s.issuerPort)}`,
+    storage: { type: 'postgres', config: { url: s.databaseUrl } },
+    web: {
+      https: `127.0.0.1:${String(port)}`,
+      tlsCert: s.tls.certFile,
+      tlsKey: s.tls.keyFile,
+      tlsCA: s.tls.caFile,
+    },
+    logger: { level: 'info', format: 'json' },
+    staticClients: [{ id: 'kubectl', name: 'kubectl', public: true }],
+    connectors: [{ type: 'ldap', id: 'ldap', name: 'Directory', config: connectorConfig(s) }],
+  };
+  const file = join(s.dir, `${name}.yaml`);
+  // JSON is YAML.
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+export interface RunningSigil {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** ms from spawn to the first discovery answer. */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+export function getJson(url: string, ca: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        } catch {
+          resolve({ status: res.statusCode ?? 0, body: text });
+        }
+      });
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+export async function startSigil(opts: {
+  configFile: string;
+  port: number;
+  ca: string;
+  logFile: string;
+  nodeArgs?: readonly string[];
+}): Promise<RunningSigil> {
+  const url = `https://127.0.0.1:${String(opts.port)}`;
+  const log = openSync(opts.logFile, 'a');
+  const started = performance.now();
+  const child = spawnNode(
+    [...(opts.nodeArgs ?? []), 'dist/main.js', 'serve', '--config', opts.configFile],
+    { stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  try {
+    await waitFor(
+      async () =>
+        (await getJson(`${url}/.well-known/openid-configuration`, opts.ca)).status === 200,
+      30_000,
+      `sigil (log: ${opts.logFile})`,
+      10,
+      () => (exited(child) ? `exited with ${String(child.exitCode)}` : undefined),
+    );
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return {
+    url,
+    pid: child.pid ?? 0,
+    child,
+    startMs: Math.round(performance.now() - started),
+    stop: () => stopChild(child, 15_000),
+  };
+}
