@@ -11,8 +11,6 @@ REQUIRED=(
   "openssl:/usr/bin/openssl"
   "golang-go:/usr/bin/go"
   "golang-github-coreos-go-oidc-dev:/usr/share/gocode/src/github.com/coreos/go-oidc"
-  "golang-go:/usr/bin/go"
-  "golang-github-coreos-go-oidc-dev:/usr/share/gocode/src/github.com/coreos/go-oidc"
   "oidc-agent-cli:/usr/bin/oidc-gen"
 )
 
