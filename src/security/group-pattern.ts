@@ -7,10 +7,11 @@ export type GroupMatcher = (group: string) => boolean;
 
 const REGEX_LITERAL = /^\/(.+)\/$/s;
 
+/** Escapes only what is special outside a character class (`\-` is invalid with the `u` flag). */
 function globToRegExp(glob: string): RegExp {
-  const body = [...glob]
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}/-]/g, '\\$&')))
-    .join('');
+  const body = glob.replace(/[\\^$.|+()[\]{}*?]/g, (ch) =>
+    ch === '*' ? '.*' : ch === '?' ? '.' : `\\${ch}`,
+  );
   return new RegExp(`^${body}$`, 'su');
 }
 

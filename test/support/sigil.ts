@@ -44,6 +44,8 @@ export interface TestSigilOptions {
    * replicas on one database. It is not dropped on close.
    */
   databaseUrl?: string;
+  /** Merged into `web` (which `extra.web` would replace whole), e.g. `{ proxy: true }`. */
+  web?: Partial<NonNullable<ConfigInput['web']>>;
 }
 
 /** Secrets of the fixtures that must never appear in a log line; close() checks. */
@@ -77,6 +79,7 @@ export async function startTestSigil(
       tlsCert: tls.certFile,
       tlsKey: tls.keyFile,
       tlsCA: tls.caFile,
+      ...opts.web,
     },
     logger: { level: 'debug', format: 'json' },
     enablePasswordDB: true,
