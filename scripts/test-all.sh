@@ -12,6 +12,8 @@ REQUIRED=(
   "golang-go:/usr/bin/go"
   "golang-github-coreos-go-oidc-dev:/usr/share/gocode/src/github.com/coreos/go-oidc"
   "oidc-agent-cli:/usr/bin/oidc-gen"
+  "chromium:/usr/bin/chromium"
+  "docker-compose:/usr/bin/docker-compose"
 )
 
 pg_reachable() {

@@ -127,14 +127,24 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),
-    login: (connector, outcome) => logins.labels(connector, outcome).inc(),
-    tokenIssued: (grant, client) => tokens.labels(grantLabel(grant), client).inc(),
-    refresh: (outcome, reason) => refreshes.labels(outcome, reason).inc(),
+    login: (connector, outcome) => {
+      logins.labels(connector, outcome).inc();
+    },
+    tokenIssued: (grant, client) => {
+      tokens.labels(grantLabel(grant), client).inc();
+    },
+    refresh: (outcome, reason) => {
+      refreshes.labels(outcome, reason).inc();
+    },
     ldapOperation: (op, host, seconds) => {
       ldapLatency.labels(op, host).observe(seconds);
     },
-    ldapFailover: (connector) => failovers.labels(connector).inc(),
-    throttled: (scope) => throttled.labels(scope).inc(),
+    ldapFailover: (connector) => {
+      failovers.labels(connector).inc();
+    },
+    throttled: (scope) => {
+      throttled.labels(scope).inc();
+    },
     httpRequest: (route, method, status, seconds) => {
       http.labels(route, method, String(status)).observe(seconds);
     },
