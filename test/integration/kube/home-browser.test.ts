@@ -90,7 +90,7 @@ describe('/home in chromium: sign-in, copy under a strict CSP, download, accessi
       page.getByRole('link', { name: 'Download kubeconfig-prod.yaml' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('kubeconfig-prod.yaml');
-    expect(readFileSync((await download.path())!, 'utf8')).toBe(expected);
+    expect(readFileSync(await download.path(), 'utf8')).toBe(expected);
 
     const axe = await new AxeBuilder({ page }).analyze();
     const bad = axe.violations
