@@ -1,0 +1,155 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOwnPostgres, type OwnPostgres } from '../../support/postgres.js';
+import { login, refresh, sleep, startCluster, type Cluster } from './cluster.js';
+import { failures, startLoad } from './load.js';
+
+/**
+ * Faults under load, two replicas behind the proxy on a PostgreSQL of the test's own (so it
+ * can be stopped): a database restart gives clean 503s and full recovery with no committed
+ * refresh token lost; kill -9 of one replica leaves the other serving; SIGTERM drains
+ * in-flight requests and exits in bounded time. Needs `npm run build`.
+ */
+describe('faults with two replicas', () => {
+  let pgsql: OwnPostgres;
+  let c: Cluster;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    const own = await startOwnPostgres();
+    if (own === undefined) throw new Error('postgresql binaries are not installed');
+    pgsql = own;
+    cleanup.push(() => {
+      own.stop();
+    });
+    c = await startCluster({ dbUrl: own.url });
+    cleanup.push(() => c.close());
+  }, 120_000);
+  afterAll(async () => {
+    for (const f of cleanup.reverse()) await f();
+  });
+
+  const ready = async (i: number) => (await c.direct(i).get('/readyz')).status;
+  const stillRefreshes = async (tokens: readonly string[]) => {
+    for (const rt of tokens) {
+      const r = await refresh(c.client(), rt);
+      expect(r.status, `a committed refresh token still works: ${r.text}`).toBe(200);
+    }
+  };
+
+  it('PostgreSQL restart mid-load: 503s during the outage, none after recovery, nothing committed lost', async () => {
+    const load = await startLoad(c, 4);
+    await sleep(2000);
+    expect(failures(load.events)).toEqual([]);
+
+    const haltedAt = Date.now();
+    pgsql.halt();
+    // Both replicas report not-ready while the database is unreachable.
+    for (const i of [0, 1]) {
+      let status = 0;
+      for (let n = 0; n < 20 && status !== 503; n++) {
+        status = await ready(i);
+        if (status !== 503) await sleep(250);
+      }
+      expect(status, `replica ${i} /readyz during the outage`).toBe(503);
+    }
+    await sleep(3000);
+    pgsql.restart();
+    const restartedAt = Date.now();
+
+    let recoveredAt = 0;
+    while (recoveredAt === 0 && Date.now() - restartedAt < 15_000) {
+      await sleep(100);
+      recoveredAt = load.events.find((e) => e.start > restartedAt && e.status === 200)?.end ?? 0;
+    }
+    expect(recoveredAt, 'recovers within seconds of the database coming back').toBeGreaterThan(0);
+    expect(recoveredAt - restartedAt).toBeLessThan(5000);
+    await sleep(5000);
+    await load.stop();
+
+    const during = failures(load.events.filter((e) => e.end >= haltedAt && e.start <= recoveredAt));
+    expect(during.length, 'the outage was seen by the load').toBeGreaterThan(0);
+    for (const e of during) {
+      expect(e.status, `a clean 503, not a crash or a proxy error: ${e.error ?? ''}`).toBe(503);
+      expect(e.end - e.start, 'no request hangs').toBeLessThan(12_000);
+    }
+    // Right after recovery a pooled connection may still be a dead one; after a second, nothing.
+    const after = failures(load.events.filter((e) => e.start > recoveredAt + 1000));
+    expect(after).toEqual([]);
+    expect(load.events.filter((e) => e.start > recoveredAt + 1000).length).toBeGreaterThan(20);
+    expect(load.events.some((e) => (e.error ?? '').includes('invalid_grant'))).toBe(false);
+    await stillRefreshes(load.tokens);
+    expect([await ready(0), await ready(1)]).toEqual([200, 200]);
+    expect(c.replicas.every((r) => r?.proc.exitCode === null)).toBe(true);
+  }, 90_000);
+
+  it('kill -9 of one replica mid-load: the other keeps serving, nothing committed is lost', async () => {
+    const load = await startLoad(c, 4);
+    await sleep(1500);
+    const victim = c.replicas[1]!;
+    victim.proc.kill('SIGKILL');
+    await victim.exited;
+    const killedAt = Date.now();
+    await sleep(4000);
+    await load.stop();
+
+    // Only requests that were in flight on the killed replica may fail (the proxy never
+    // replays a request that may have been processed); afterwards every request succeeds.
+    const bad = failures(load.events);
+    for (const e of bad) {
+      expect(e.status).toBe(502);
+      expect(e.start, 'sent before the replica was gone').toBeLessThanOrEqual(killedAt);
+    }
+    expect(bad.length).toBeLessThanOrEqual(4);
+    const afterKill = load.events.filter((e) => e.start > killedAt);
+    expect(afterKill.length).toBeGreaterThan(20);
+    expect(afterKill.every((e) => e.status === 200 && e.backend === '0')).toBe(true);
+    // A retried refresh whose first answer was lost with the replica still works (grace window).
+    await stillRefreshes(load.tokens);
+    const t = await login(c);
+    expect(t.refresh_token).toBeTruthy();
+
+    await c.start(1); // back to two replicas
+    expect(await ready(1)).toBe(200);
+  }, 90_000);
+
+  it('SIGTERM drains an in-flight request, refuses new ones (the proxy moves them), exits in bounded time', async () => {
+    const t = await login(c);
+    const load = await startLoad(c, 3);
+    await sleep(1000);
+    // A request already sent halfway to replica 0 when it is told to stop.
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: t.refresh_token!,
+      client_id: 'kubectl',
+    }).toString();
+    const sock = net.connect(c.ports[0]!, '127.0.0.1');
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    let answer = '';
+    sock.on('data', (b: Buffer) => (answer += b.toString('utf8')));
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    sock.write(
+      `POST /token HTTP/1.1\r\nHost: ${new URL(c.issuer).host}\r\nX-Forwarded-Proto: https\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n` +
+        body.slice(0, 20),
+    );
+    await sleep(200);
+    const replica = c.replicas[0]!;
+    const termAt = Date.now();
+    replica.proc.kill('SIGTERM');
+    await sleep(1500);
+    expect(replica.proc.exitCode, 'still draining the open request').toBeNull();
+    sock.write(body.slice(20)); // no half-close: Node aborts a request whose client sent FIN
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain('"id_token"');
+    const code = await replica.exited;
+    const stoppedIn = Date.now() - termAt;
+    expect(code).toBe(0);
+    expect(stoppedIn).toBeLessThan(5000);
+    await sleep(1000);
+    await load.stop();
+    expect(failures(load.events)).toEqual([]); // refused connections went to the other replica
+    expect(c.proxy.retried.count).toBeGreaterThan(0);
+    expect(replica.output()).toContain('shutting down: draining requests');
+  }, 60_000);
+});

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/**
+ * Long-running token verifiers as child processes that read one token per line and answer one
+ * line per token, in order: jose with a cached JWKS (jwks-verifier.js, trusting the test CA
+ * through NODE_EXTRA_CA_CERTS) and go-oidc as kube-apiserver uses it (go-stream-verifier).
+ */
+export interface LineVerifier {
+  /** The first line the verifier printed (it prints one when it is ready). */
+  readonly banner: string;
+  verify(token: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+function startLineProcess(proc: ChildProcessWithoutNullStreams): Promise<LineVerifier> {
+  const waiting: ((line: string) => void)[] = [];
+  let stderr = '';
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const lines = createInterface({ input: proc.stdout });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let banner: string | undefined;
+    lines.on('line', (line) => {
+      if (banner === undefined) {
+        banner = line;
+        resolve({
+          banner,
+          verify(token) {
+            return new Promise((res) => {
+              waiting.push(res);
+              proc.stdin.write(`${token}\n`);
+            });
+          },
+          async close() {
+            proc.stdin.end();
+            const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+            await exited;
+            clearTimeout(timer);
+          },
+        });
+        return;
+      }
+      waiting.shift()?.(line);
+    });
+    proc.on('exit', (code) => {
+      if (banner === undefined) reject(new Error(`verifier exited (${code}): ${stderr}`));
+      for (const w of waiting.splice(0)) w(`error verifier exited: ${stderr}`);
+    });
+  });
+}
+
+export function startJoseVerifier(issuer: string, caFile: string, audience: string) {
+  const proc = spawn(
+    process.execPath,
+    [join(import.meta.dirname, 'jwks-verifier.js'), issuer, audience],
+    {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+    },
+  );
+  return startLineProcess(proc);
+}
+
+const GOPATH_DEBIAN = '/usr/share/gocode';
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd, env });
+    let err = '';
+    p.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    p.on('error', reject);
+    p.on('close', (code) =>
+      code === 0 ? resolve('') : reject(new Error(`${cmd} failed: ${err}`)),
+    );
+  });
+}
+
+/** Builds go-stream-verifier offline (GOPATH mode, Debian's go-oidc) into a temp dir. */
+export async function buildGoStreamVerifier(): Promise<string> {
+  if (!existsSync('/usr/bin/go')) throw new Error('golang-go is not installed (/usr/bin/go)');
+  if (!existsSync(join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc')))
+    throw new Error('golang-github-coreos-go-oidc-dev is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'sigil-go-stream-'));
+  const out = join(dir, 'go-stream-verifier');
+  await run(
+    '/usr/bin/go',
+    ['build', '-o', out, '.'],
+    join(import.meta.dirname, 'go-stream-verifier'),
+    {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: dir,
+      GO111MODULE: 'off',
+      GOPATH: `${GOPATH_DEBIAN}:${join(dir, 'gopath')}`,
+      GOCACHE: join(dir, 'cache'),
+      GOFLAGS: '',
+      GOPROXY: 'off',
+      CGO_ENABLED: '0',
+    },
+  );
+  return out;
+}
+
+export async function startGoVerifier(
+  bin: string,
+  issuer: string,
+  caFile: string,
+  clientId: string,
+) {
+  const proc = spawn(bin, ['-issuer', issuer, '-ca', caFile, '-client-id', clientId], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+  });
+  return startLineProcess(proc);
+}
