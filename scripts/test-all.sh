@@ -16,10 +16,9 @@ REQUIRED=(
   "docker-compose:/usr/bin/docker-compose"
 )
 
-pg_reachable() {
-  (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
-}
-if ! pg_reachable && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# The PostgreSQL server binaries (initdb, pg_ctl) are needed even when a server answers on
+# 5432: the outage and HA fault tests start, stop and restart a cluster of their own.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   REQUIRED+=("postgresql:/usr/lib/postgresql")
 fi
 
