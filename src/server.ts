@@ -223,6 +223,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       proxy: config.web.proxy,
       hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),
       maxBodyBytes: config.web.maxRequestBytes,
+      publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
       metrics: { metrics, scopes, serve: config.telemetry.http === undefined },
       logo: brand.logo,
     });
@@ -255,7 +256,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         `https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
       );
     }
-      publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     if (config.web.http !== undefined) {
       const server = http.createServer(handler);
       const addr = await listen(server, config.web.http);
