@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics, RequestScopes } from '../metrics/index.js';
 import type { AccountService, Provider } from '../oidc/index.js';
@@ -43,6 +44,23 @@ export interface HttpDeps {
   logo?: Asset | undefined;
 }
 
+const CLIENT_FAULT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'HPE_INVALID_EOF_STATE',
+]);
+
+/** Aborted or truncated requests and exposed 4xx errors (Koa emits those on `error` too). */
+function isClientFault(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && CLIENT_FAULT_CODES.has(e.code)) return true;
+  if (e.expose === true && typeof e.status === 'number' && e.status < 500) return true;
+  return e.message === 'request aborted' || e.message === 'aborted';
+}
+
 /** Hands a request to the current provider (itself a Koa app) on the same req/res. */
 function mountProvider(current: () => Provider): Koa.Middleware {
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
@@ -67,6 +85,11 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   const app = new Koa<SigilState>({ proxy: deps.proxy, maxIpsCount: deps.proxyHops ?? 1 });
   app.silent = true;
   app.on('error', (err: unknown) => {
+    // A client that hangs up or sends a truncated request is not a server fault.
+    if (isClientFault(err)) {
+      deps.log.info({ err: errorMessage(err) }, 'request ended by the client');
+      return;
+    }
     deps.log.error({ err }, 'unhandled http error');
   });
   const interactions = interactionRoutes({

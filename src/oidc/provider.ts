@@ -53,7 +53,11 @@ export function createProvider(opts: ProviderOptions): Provider {
   const log = opts.log.child({ component: 'oidc' });
   const onError = (event: string) => (_ctx: unknown, err: unknown) => {
     const name = err instanceof errors.OIDCProviderError ? err.error : undefined;
-    if (name !== undefined && CLIENT_ERRORS.has(name)) log.info({ event, ...describe(err) }, event);
+    // Any exposed 4xx is the requester's fault (request_not_supported, invalid_request_object, ...).
+    const clientFault =
+      err instanceof errors.OIDCProviderError && err.status < 500 && event !== 'server_error';
+    if ((name !== undefined && CLIENT_ERRORS.has(name)) || clientFault)
+      log.info({ event, ...describe(err) }, event);
     else log.error({ event, ...describe(err) }, event);
   };
   for (const event of [

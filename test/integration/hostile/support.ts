@@ -1,0 +1,137 @@
+import { connect } from 'node:tls';
+import { expect } from 'vitest';
+import type { Client, Res } from '../../support/http-client.js';
+import { pkce } from '../../support/oidc-flow.js';
+import type { TestSigil } from '../../support/sigil.js';
+
+/**
+ * Hostile input, shared by every surface's test file: the payloads, the checks every answer
+ * must pass (a 4xx with a clear error, never a 500, nothing reflected unescaped, no injected
+ * header), and a raw TLS client for requests an HTTP library refuses to send.
+ */
+export const XSS = '<script>alert("sigil")</script>';
+export const XSS_ATTR = '"><img src=x onerror=alert(1)>';
+export const SQLI = "' OR '1'='1'; DROP TABLE audit_events; --";
+export const LDAPI = '*)(uid=*))(|(uid=*';
+export const CRLF = 'x\r\nSet-Cookie: injected=1\r\nX-Injected: 1';
+export const NUL = 'a\u0000b';
+export const TEMPLATE = '${7*7}{{7*7}}<%= 7*7 %>';
+export const LONG = 'A'.repeat(100 * 1024);
+
+/** Every injection payload; each must come back escaped or not at all. */
+export const INJECTIONS = [XSS, XSS_ATTR, SQLI, LDAPI, CRLF, NUL, TEMPLATE, '\uFFFE\uD800', '😀'];
+
+/** Raw substrings that must never appear in an HTML answer (they would be live markup). */
+const LIVE_MARKUP = ['<script>alert', '<img src=x onerror', 'onerror=alert(1)>'];
+
+function isHtml(r: Res): boolean {
+  return String(r.headers['content-type'] ?? '').includes('text/html');
+}
+
+/** Not a 5xx, no injected header, no live markup from the payloads. */
+export function expectSafe(r: Res, what = ''): void {
+  expect(r.status, `${what}: ${r.status} ${r.text.slice(0, 300)}`).toBeLessThan(500);
+  expect(r.headers['x-injected'], what).toBeUndefined();
+  for (const c of r.headers['set-cookie'] ?? []) expect(c, what).not.toMatch(/^injected=/);
+  if (isHtml(r)) for (const m of LIVE_MARKUP) expect(r.text, what).not.toContain(m);
+  // JSON answers must be JSON (never an HTML stack trace).
+  if (String(r.headers['content-type'] ?? '').includes('json'))
+    expect(() => r.json()).not.toThrow();
+}
+
+/** A 4xx that says what is wrong: an OAuth error object, an error page, or an empty 4xx from Node. */
+export function expectClientError(r: Res, what = ''): void {
+  expectSafe(r, what);
+  expect(r.status, `${what}: ${r.status} ${r.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+  if (String(r.headers['content-type'] ?? '').includes('json')) {
+    const body = r.json();
+    expect(typeof body['error'], what).toBe('string');
+  } else if (isHtml(r)) {
+    expect(r.text, what).toMatch(/role="alert"|<h1>/);
+  }
+}
+
+export interface RawRes {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/** Sends bytes as they are over TLS and reads the answer (for malformed requests). */
+export function rawRequest(
+  s: TestSigil,
+  bytes: Buffer | string,
+  timeoutMs = 10_000,
+): Promise<RawRes> {
+  const u = new URL(s.issuer);
+  return new Promise((resolve, reject) => {
+    const sock = connect({
+      host: '127.0.0.1',
+      port: Number(u.port),
+      ca: s.ca,
+      servername: 'localhost',
+    });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('raw request timed out'));
+    }, timeoutMs);
+    sock.on('secureConnect', () => {
+      sock.end(bytes);
+    });
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      // The server may close on us mid-upload after answering; keep what arrived.
+      if (chunks.length > 0) resolve(parse(Buffer.concat(chunks).toString('latin1')));
+      else reject(err);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(parse(Buffer.concat(chunks).toString('latin1')));
+    });
+  });
+}
+
+function parse(text: string): RawRes {
+  const end = text.indexOf('\r\n\r\n');
+  const head = end === -1 ? text : text.slice(0, end);
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+  return { status, head, body: end === -1 ? '' : text.slice(end + 4) };
+}
+
+/** A valid authorization request for the public kubectl client, with `over` replacing params. */
+export function authParams(over: Record<string, string> = {}): URLSearchParams {
+  const { challenge } = pkce();
+  return new URLSearchParams({
+    client_id: 'kubectl',
+    response_type: 'code',
+    scope: 'openid email groups',
+    redirect_uri: 'http://127.0.0.1:8000',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'state-1',
+    ...over,
+  });
+}
+
+/** Every log line at error level or above, and every request answered with a 5xx. */
+export function serverErrors(s: TestSigil): Record<string, unknown>[] {
+  return s.logs.filter(
+    (l) =>
+      (typeof l['level'] === 'number' && l['level'] >= 50) ||
+      (l['msg'] === 'request' && typeof l['status'] === 'number' && l['status'] >= 500),
+  );
+}
+
+export async function form(
+  c: Client,
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<Res> {
+  return c.request('POST', path, {
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  });
+}
