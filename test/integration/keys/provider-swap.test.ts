@@ -6,7 +6,7 @@ import {
   revokeKey,
   keyPolicyFromConfig,
 } from '../../../src/keys/index.js';
-import { authorize } from '../../support/oidc-flow.js';
+import { authorize, follow, pkce } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /**
@@ -23,8 +23,7 @@ interface Tokens {
 
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
-async function login(s: TestSigil): Promise<Tokens> {
-  const c = s.client();
+async function login(s: TestSigil, c = s.client()): Promise<Tokens> {
   const a = await authorize(c, {
     clientId: 'kubectl',
     redirectUri: LOOPBACK,
@@ -69,7 +68,6 @@ describe('key rotation inside one running sigil', () => {
     });
   });
   afterAll(async () => {
-    if (process.env['DUMP'] === '1') console.log(s.logs.filter((l) => Number(l['level']) >= 40));
     await s.close();
   });
 
@@ -86,7 +84,8 @@ describe('key rotation inside one running sigil', () => {
   });
 
   it('picks up rotations without a restart: new tokens carry the new kid, old kids stay published', async () => {
-    const first = await login(s);
+    const browser = s.client();
+    const first = await login(s, browser);
     const firstKid = kidOf(first.id_token);
     let rt = first.refresh_token!;
     const kids = new Set([firstKid]);
@@ -103,6 +102,15 @@ describe('key rotation inside one running sigil', () => {
       return kids.size >= 3 ? true : undefined;
     });
     expect(s.server.provider()).not.toBe(provider0);
+    // The browser session made on the first instance still holds on the rebuilt one: the
+    // cookie keys come from the database, so /auth answers with a code and no login form.
+    const { challenge } = pkce();
+    const sso = await browser.get(
+      `/auth?${new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: LOOPBACK, code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
+    );
+    const landed = await follow(browser, sso);
+    expect(landed.status, landed.text.slice(0, 200)).toBe(303);
+    expect(new URL(landed.location!).searchParams.get('code')).toBeTruthy();
     const published = (await s.client().get('/jwks')).json<JSONWebKeySet>().keys.map((k) => k.kid);
     for (const kid of kids) expect(published).toContain(kid); // retired, still published
     expect(s.logs.some((l) => l['msg'] === 'signing key event: key.activated')).toBe(true);
