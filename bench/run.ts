@@ -16,7 +16,7 @@ import {
   sigilTarget,
   startBare,
 } from './lib/setup.js';
-import { connectorConfig } from './lib/sigil.js';
+import { connectorConfig, heapProbe } from './lib/sigil.js';
 import { coldStartPhase, devicePhase, halfPeakPhase, twoProcessPhase } from './lib/sigil-phases.js';
 
 /**
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     sigil: await chainsFor(c, targets.sigil, 'sigil'),
   };
   results.memory.idleMb = rssMb(sigil.pid);
+  results.memory.idleHeap = await heapProbe(sigil.url, env.ca);
   if (phases.has('peak'))
     results.peak = await peakPhase(c, targets, chains, {
       bare: { jwks: bare.info.jwks },
@@ -106,11 +107,13 @@ async function main(): Promise<void> {
       chains.sigil,
     );
   }
+  results.memory.afterLoadHeap = await heapProbe(sigil.url, env.ca);
   if (phases.has('two'))
     results.twoProcesses = await twoProcessPhase(c, env, sigil, info, chains.sigil);
   if (phases.has('profile'))
     results.profile = await profilePhase(c, {
-      start: async (name, nodeArgs) => env.startSigil('sigil', await freePort(), name, nodeArgs),
+      start: async (name, nodeArgs) =>
+        env.startSigil('sigil', await freePort(), name, { nodeArgs }),
       target: targets.sigil,
       chainsFile: chains.sigil,
       resultsDir: join(BENCH_DIR, 'results'),

@@ -118,8 +118,16 @@ export class FlowError extends Error {
 }
 
 function oneLine(text: string): string {
-  const errorText = /<p[^>]*>([^<]{0,200})<\/p>/.exec(text)?.[1];
-  return (errorText ?? text).replace(/\s+/g, ' ').slice(0, 160);
+  const json = /"error":"([^"]*)"(?:,"error_description":"([^"]*)")?/.exec(text);
+  if (json !== null) return `${json[1] ?? ''}: ${json[2] ?? ''}`;
+  // oidc-provider's and sigil's HTML error pages: the body text without tags.
+  const body = /<body[^>]*>([\s\S]*)<\/body>/i.exec(text)?.[1] ?? text;
+  return body
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 export function formInputs(html: string, formHtml?: string): Record<string, string> {

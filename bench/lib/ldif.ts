@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
  *   staff ⊃ div-0..2 ⊃ dept-00..14 ⊃ team-00..99 ∋ user   (member: DN)
  *   projects ⊃ proj-000..199 ∋ user (each user in two projects)
  *
- * Every user ends up in 8 groups (team, 2 projects, dept, projects, div, staff) after 4
+ * Every user ends up in 7 groups (team, 2 projects, dept, projects, div, staff) after 4
  * levels of group searches plus one that finds nothing. Passwords are salted SHA-1 (`{SSHA}`),
  * as directories store them.
  */
@@ -17,7 +17,6 @@ export const DIRECTORY = {
   groupsDN: 'ou=Groups,dc=bench,dc=example',
   serviceDN: 'cn=sigil-svc,ou=Services,dc=bench,dc=example',
   servicePassword: 'svc-bench-secret',
-  groupsPerUser: 8,
 } as const;
 
 const TEAMS = 100;

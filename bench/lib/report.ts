@@ -6,6 +6,7 @@ import type { Limit, Limits, Outcome } from './phases.js';
 import type { ProfileSummary } from './profile.js';
 import type { Settings } from './settings.js';
 import type { ColdStart } from './sigil-phases.js';
+import type { HeapProbe } from './sigil.js';
 import { round } from './stats.js';
 
 /** Everything one run measured; phases left out by BENCH_PHASES are absent. */
@@ -20,8 +21,14 @@ export interface Results {
   device?: Outcome;
   halfPeak?: Record<string, Outcome>;
   halfPeakRates?: Record<string, number | undefined>;
-  twoProcesses?: { login: Outcome; refresh: Outcome };
-  memory: { atStartMb: number; idleMb: number };
+  twoProcesses?: { login?: Outcome; refresh: Outcome };
+  memory: {
+    atStartMb: number;
+    idleMb: number;
+    /** sigil's /metrics after start-up and 128 logins, and after the load phases. */
+    idleHeap?: HeapProbe | undefined;
+    afterLoadHeap?: HeapProbe | undefined;
+  };
   coldStart: ColdStart;
   modulusBits: number;
   profile?: Record<string, ProfileSummary | { error: string }>;
@@ -134,7 +141,8 @@ function rows(r: Results): string[][] {
       ...outcomeCells(o),
     ]);
   if (r.twoProcesses !== undefined) {
-    out.push(['login flow', 'sigil x2', ...outcomeCells(r.twoProcesses.login)]);
+    if (r.twoProcesses.login !== undefined)
+      out.push(['login flow', 'sigil x2', ...outcomeCells(r.twoProcesses.login)]);
     out.push(['refresh grant', 'sigil x2', ...outcomeCells(r.twoProcesses.refresh)]);
   }
   return out;
@@ -224,7 +232,13 @@ export function finalLines(r: Results): string[] {
   const login = rateOf(p['login']?.['sigil']);
   const rs256 = limitRate(r.limits?.jwt['RS256']);
   const raw = limitRate(r.limits?.ldap['raw-login']);
+  const two = rateOf(r.twoProcesses?.refresh);
   return [
+    ...(two === undefined
+      ? []
+      : [
+          `token endpoint (refresh) with 2 sigil processes: ${String(two)}/s vs ${show(refresh)}/s with 1 (${show(pct(two, refresh), '%')})`,
+        ]),
     `refresh: ${show(refresh)}/s = ${show(pct(refresh, rateOf(p['refresh']?.['bare'])), '%')} of bare oidc-provider, ${show(pct(refresh, rs256), '%')} of the RS256 limit`,
     `login: ${show(login)}/s = ${show(pct(login, rateOf(p['login']?.['bare'])), '%')} of bare oidc-provider, ${show(pct(login, raw), '%')} of raw LDAP`,
     `memory: idle ${String(round(r.memory.idleMb, 0))} MB, load ${show(loadRss(r))} MB`,
@@ -240,6 +254,26 @@ export function machine(): Record<string, string | number> {
     node: process.version,
     kernel: release(),
   };
+}
+
+/**
+ * CPU per operation, where a busy machine distorts least: sigil with its database and
+ * directory against the bare oidc-provider, and the rate ratio those costs imply.
+ */
+function costLines(r: Results): string[] {
+  const out: string[] = [];
+  for (const [scenario, peers] of Object.entries(r.peak ?? {})) {
+    const sg = peers['sigil'];
+    const bare = peers['bare'];
+    if (!ok(sg) || !ok(bare)) continue;
+    const c = sg.cpuPerOpMs;
+    const stack = (c['server'] ?? 0) + (c['postgres'] ?? 0) + (c['slapd'] ?? 0);
+    const b = bare.cpuPerOpMs['server'] ?? 0;
+    out.push(
+      `  ${NAMES[scenario] ?? scenario}: sigil ${String(c['server'])} + PostgreSQL ${String(c['postgres'])} + slapd ${String(c['slapd'])} = ${String(round(stack, 2))} ms vs bare ${String(b)} ms (load generator: ${String(c['load generator'])} vs ${String(bare.cpuPerOpMs['load generator'])} ms); same CPU would give sigil ${show(pct(b, stack), '%')} of the bare rate (${show(pct(b, c['server']), '%')} counting the sigil process alone)`,
+    );
+  }
+  return out.length === 0 ? [] : ['CPU ms per operation:', ...out];
 }
 
 /** What one sigil operation costs its peers: SQL statements and directory operations. */
@@ -263,6 +297,16 @@ function counterLines(r: Results): string[] {
     line(NAMES[scenario] ?? scenario, peers['sigil']);
   line('device flow', r.device);
   return out.length === 0 ? [] : ['per sigil operation (whole flow):', ...out];
+}
+
+function heapLines(r: Results): string[] {
+  const f = (h: HeapProbe | undefined) =>
+    h === undefined
+      ? 'n/a'
+      : `RSS ${String(h.rssMb)} MB, V8 heap ${String(h.heapUsedMb)} of ${String(h.heapTotalMb)} MB, external ${String(h.externalMb)} MB`;
+  return [
+    `sigil memory (its /metrics): idle ${f(r.memory.idleHeap)}; after the load runs ${f(r.memory.afterLoadHeap)}`,
+  ];
 }
 
 function profileLines(r: Results): string[] {
@@ -300,7 +344,9 @@ export function writeReport(r: Results, dir: string): void {
     '',
     table(rows(r)),
     '',
-    `cold start to first discovery answer: existing database ${String(r.coldStart.existingDatabase.median)} ms (min ${String(r.coldStart.existingDatabase.min)}), fresh database ${String(r.coldStart.freshDatabase.median)} ms`,
+    ...heapLines(r),
+    `cold start to first discovery answer: existing database ${String(r.coldStart.existingDatabase.median)} ms (min ${String(r.coldStart.existingDatabase.min)}), with a warm NODE_COMPILE_CACHE ${String(r.coldStart.existingDatabaseCompileCache.median)} ms, fresh database ${String(r.coldStart.freshDatabase.median)} ms`,
+    ...costLines(r),
     ...counterLines(r),
     ...profileLines(r),
     '',

@@ -20,7 +20,12 @@ export interface Environment {
   /** The issuer's port (the first sigil process listens on it). */
   issuerPort: number;
   /** Starts a sigil process on `db` listening on `port`; stopped at the end if still running. */
-  startSigil(db: string, port: number, name: string, nodeArgs?: string[]): Promise<RunningSigil>;
+  startSigil(
+    db: string,
+    port: number,
+    name: string,
+    opts?: { nodeArgs?: string[]; env?: Record<string, string> },
+  ): Promise<RunningSigil>;
   backends: Watched[];
   /** SQL statements in the sigil database and slapd's operations so far. */
   counters(): Promise<Record<string, number>>;
@@ -56,13 +61,13 @@ export async function environment(work: string, users: number): Promise<Environm
       { label: 'slapd', pids: () => [slapd.pid] },
       { label: 'postgres', pids: () => withChildren(pg.pid()) },
     ],
-    async startSigil(db, port, name, nodeArgs = []) {
+    async startSigil(db, port, name, opts = {}) {
       const configFile = writeSigilConfig(
         { dir: work, tls, issuerPort, databaseUrl: pg.databaseUrl(db), ldapsUrl: slapd.ldapsUrl },
         port,
         name,
       );
-      const sigil = await startSigil({ configFile, port, ca, logFile, nodeArgs });
+      const sigil = await startSigil({ configFile, port, ca, logFile, ...opts });
       onCleanup(() => sigil.stop());
       return sigil;
     },

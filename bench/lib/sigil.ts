@@ -93,13 +93,14 @@ export async function startSigil(opts: {
   ca: string;
   logFile: string;
   nodeArgs?: readonly string[];
+  env?: Readonly<Record<string, string>>;
 }): Promise<RunningSigil> {
   const url = `https://127.0.0.1:${String(opts.port)}`;
   const log = openSync(opts.logFile, 'a');
   const started = performance.now();
   const child = spawnNode(
     [...(opts.nodeArgs ?? []), 'dist/main.js', 'serve', '--config', opts.configFile],
-    { stdio: ['ignore', log, log] },
+    { stdio: ['ignore', log, log], env: { ...process.env, ...opts.env } },
   );
   closeSync(log);
   try {
@@ -121,5 +122,29 @@ export async function startSigil(opts: {
     child,
     startMs: Math.round(performance.now() - started),
     stop: () => stopChild(child, 15_000),
+  };
+}
+
+export interface HeapProbe {
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+}
+
+/** sigil's own view of its memory, from its Prometheus /metrics (process metrics). */
+export async function heapProbe(url: string, ca: string): Promise<HeapProbe | undefined> {
+  const r = await getJson(`${url}/metrics`, ca).catch(() => undefined);
+  if (r === undefined || r.status !== 200 || typeof r.body !== 'string') return undefined;
+  const text = r.body;
+  const metric = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+    return m?.[1] === undefined ? 0 : Math.round((Number(m[1]) / 2 ** 20) * 10) / 10;
+  };
+  return {
+    rssMb: metric('process_resident_memory_bytes'),
+    heapUsedMb: metric('nodejs_heap_size_used_bytes'),
+    heapTotalMb: metric('nodejs_heap_size_total_bytes'),
+    externalMb: metric('nodejs_external_memory_bytes'),
   };
 }

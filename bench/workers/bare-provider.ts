@@ -3,10 +3,11 @@ import https from 'node:https';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { workerParams } from '../lib/children.js';
+import { MemoryAdapter } from './memory-adapter.js';
 
 /**
- * The baseline peer: a bare oidc-provider (the version sigil embeds) with the in-memory
- * adapter, an RS256 key of the same size as sigil's, the same client (a native public client
+ * The baseline peer: a bare oidc-provider (the version sigil embeds) with an in-memory
+ * adapter (Maps, see memory-adapter.ts), an RS256 key of the same size as sigil's, the same client (a native public client
  * with loopback redirects, PKCE), the same claims in the id_token, refresh tokens without
  * offline_access, no consent for the first-party client, over the same TLS certificate. Its
  * login completes by itself: GET /interaction/:uid finishes the login for the login_hint
@@ -33,6 +34,7 @@ const policy = interactionPolicy.base();
 policy.get('consent')?.checks.remove('native_client_prompt');
 
 const provider = new Provider(issuer, {
+  adapter: MemoryAdapter,
   clients: [
     {
       client_id: 'kubectl',

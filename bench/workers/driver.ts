@@ -76,7 +76,30 @@ const chains: Chain[] =
     ? (JSON.parse(readFileSync(p.chainsFile, 'utf8')) as Chain[])
     : [];
 const idle = [...chains];
+const waiting: ((c: Chain | undefined) => void)[] = [];
 const produced: Chain[] = [];
+
+/** An idle chain; waits while all are in use; undefined once none is left. */
+function takeChain(): Promise<Chain | undefined> {
+  const chain = idle.pop();
+  if (chain !== undefined || chains.length === 0) return Promise.resolve(chain);
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function giveBack(chain: Chain | undefined): void {
+  if (chain !== undefined) {
+    const next = waiting.shift();
+    if (next === undefined) idle.push(chain);
+    else next(chain);
+    return;
+  }
+  // A chain was dropped: if none are left, nobody waiting will ever get one.
+  if (chains.length === 0) for (const w of waiting.splice(0)) w(undefined);
+}
+
+class NoChainsLeft extends Error {}
+/** Every refresh chain failed: the run ends early, its errors say why. */
+let exhausted = false;
 
 function failed(err: unknown): void {
   errors++;
@@ -101,14 +124,15 @@ async function oneFlow(deadline: number): Promise<void> {
       await deviceLogin(b, p.client, user(), deadline);
       return;
     case 'refresh': {
-      const chain = idle.pop();
-      if (chain === undefined) throw new FlowError('no idle refresh chain');
+      const chain = await takeChain();
+      if (chain === undefined) throw new NoChainsLeft('every refresh chain failed');
       try {
         await refresh(b, p.client, chain);
-        idle.push(chain);
+        giveBack(chain);
       } catch (err) {
         // A failed refresh leaves the chain unusable (its token may be consumed): drop it.
         chains.splice(chains.indexOf(chain), 1);
+        giveBack(undefined);
         throw err;
       }
     }
@@ -125,7 +149,8 @@ async function timed(scheduled: number, deadline: number): Promise<void> {
       flowLatency.record(end - scheduled);
     }
   } catch (err) {
-    if (performance.now() <= deadline) failed(err);
+    if (err instanceof NoChainsLeft) exhausted = true;
+    else if (performance.now() <= deadline) failed(err);
   }
 }
 
@@ -133,7 +158,7 @@ async function closedLoop(deadline: number, limit: number): Promise<void> {
   let begun = 0;
   await Promise.all(
     Array.from({ length: p.concurrency }, async () => {
-      while (performance.now() < deadline && begun < limit) {
+      while (performance.now() < deadline && begun < limit && !exhausted) {
         begun++;
         await timed(performance.now(), deadline);
       }
@@ -145,7 +170,7 @@ async function openLoop(start: number, deadline: number, rate: number): Promise<
   const inflight = new Set<Promise<void>>();
   for (let k = 0; ; k++) {
     const scheduled = start + (k * 1000) / rate;
-    if (scheduled >= deadline) break;
+    if (scheduled >= deadline || exhausted) break;
     const wait = scheduled - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     while (inflight.size >= p.concurrency) await Promise.race(inflight);
