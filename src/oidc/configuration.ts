@@ -7,6 +7,7 @@ import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
 import type { ProviderPages } from './pages.js';
 import { buildInteractionPolicy } from './policy.js';
 import { DEVICE_GRANT, deviceFlowFeature } from './device.js';
+import { ownTokensOnly } from './token-policies.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -72,8 +73,9 @@ export function buildConfiguration(deps: ProviderDeps): {
     features: {
       devInteractions: { enabled: false },
       deviceFlow: deviceFlowFeature(pages),
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client may introspect and revoke only its own tokens (token-policies.ts).
+      revocation: { enabled: true, allowedPolicy: ownTokensOnly },
+      introspection: { enabled: true, allowedPolicy: ownTokensOnly },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

@@ -135,3 +135,38 @@ export async function form(
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
   });
 }
+
+export interface IssuedTokens {
+  id_token: string;
+  access_token: string;
+  refresh_token: string;
+}
+
+/** Logs alice in for `client` (kubectl or web) and exchanges the code. */
+export async function tokensFor(s: TestSigil, client: 'kubectl' | 'web'): Promise<IssuedTokens> {
+  const { authorize } = await import('../../support/oidc-flow.js');
+  const { ALICE } = await import('../../support/sigil.js');
+  const { basicAuth } = await import('../../support/http-client.js');
+  const web = client === 'web';
+  const redirectUri = web ? 'https://app.example.com/callback' : 'http://127.0.0.1:8000';
+  const a = await authorize(s.client(), {
+    clientId: client,
+    redirectUri,
+    username: ALICE.username,
+    password: ALICE.password,
+    consent: web,
+  });
+  const r = await s.client().post(
+    '/token',
+    {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: redirectUri,
+      code_verifier: a.verifier,
+      ...(web ? {} : { client_id: 'kubectl' }),
+    },
+    web ? { authorization: basicAuth('web', 'web-secret-value-123') } : undefined,
+  );
+  expect(r.status, r.text).toBe(200);
+  return r.json<IssuedTokens>();
+}
