@@ -38,7 +38,11 @@ export interface LogOptions {
 }
 
 /** The request fields we log: never headers, never the query string (it can carry codes). */
-export function requestSerializer(req: { method?: string; url?: string; remoteAddress?: string }): Record<string, unknown> {
+export function requestSerializer(req: {
+  method?: string;
+  url?: string;
+  remoteAddress?: string;
+}): Record<string, unknown> {
   return { method: req.method, path: stripQuery(req.url), remoteAddress: req.remoteAddress };
 }
 
@@ -57,9 +61,16 @@ export function createLogger(opts: LogOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const pretty =
-    opts.format === 'text' || (opts.format === 'auto' && opts.destination === undefined && process.stdout.isTTY);
+    opts.format === 'text' ||
+    (opts.format === 'auto' && opts.destination === undefined && process.stdout.isTTY);
   if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } });
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss' },
+      },
+    });
   }
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);
 }

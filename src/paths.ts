@@ -11,7 +11,8 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'views'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the sigil package root (package.json + views/)');
+    if (parent === dir)
+      throw new Error('cannot find the sigil package root (package.json + views/)');
     dir = parent;
   }
 }

@@ -8,7 +8,8 @@ import './support/services.js';
  * to the tests with `provide`. Under CI=true a missing service fails the run: nothing is
  * skipped silently.
  */
-const DEFAULT_PG = process.env['SIGIL_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_PG =
+  process.env['SIGIL_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stops: (() => void | Promise<void>)[] = [];
@@ -19,12 +20,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     try {
       own = await startOwnPostgres();
     } catch (err) {
-      throw new Error(`PostgreSQL is not reachable at ${pgUrl} and starting one failed: ${String(err)}`);
+      throw new Error(
+        `PostgreSQL is not reachable at ${pgUrl} and starting one failed: ${String(err)}`,
+      );
     }
     if (own === undefined)
-      throw new Error(`PostgreSQL is not reachable at ${pgUrl} and no PostgreSQL binaries are installed (apt-get install postgresql)`);
+      throw new Error(
+        `PostgreSQL is not reachable at ${pgUrl} and no PostgreSQL binaries are installed (apt-get install postgresql)`,
+      );
     pgUrl = own.url;
-    stops.push(() => { own.stop(); });
+    stops.push(() => {
+      own.stop();
+    });
   }
   project.provide('pgUrl', pgUrl);
 
@@ -33,7 +40,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     slapd = await startSlapd();
   } catch (err) {
     for (const stop of stops.reverse()) await stop();
-    throw new Error(`slapd could not be started (apt-get install slapd ldap-utils): ${String(err)}`);
+    throw new Error(
+      `slapd could not be started (apt-get install slapd ldap-utils): ${String(err)}`,
+    );
   }
   stops.push(() => slapd.stop());
   project.provide('ldapUrl', slapd.url);

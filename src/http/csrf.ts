@@ -11,7 +11,8 @@ export interface Csrf {
 }
 
 export function createCsrf(secret: string): Csrf {
-  const token = (uid: string) => createHmac('sha256', secret).update(`interaction:${uid}`).digest('base64url');
+  const token = (uid: string) =>
+    createHmac('sha256', secret).update(`interaction:${uid}`).digest('base64url');
   return {
     token,
     verify(uid, given) {

@@ -28,7 +28,10 @@ export function renderErrorPage(
     ctx.type = 'html';
     ctx.body = views.page('error', heading, { heading, message, code });
   } else {
-    ctx.body = { error: code ?? (status >= 500 ? 'server_error' : 'invalid_request'), error_description: message };
+    ctx.body = {
+      error: code ?? (status >= 500 ? 'server_error' : 'invalid_request'),
+      error_description: message,
+    };
   }
 }
 
@@ -43,16 +46,36 @@ export function errorHandler(views: Views): Middleware<SigilState> {
       await next();
     } catch (raw) {
       const err = (raw ?? {}) as HttpishError;
-      const status = typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+      const status =
+        typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
       const expose = err.expose === true && status < 500;
       const code = raw instanceof AppError ? raw.code : undefined;
       if (status >= 500) ctx.state.log.error({ err: raw }, 'request failed');
       if (raw instanceof AppError && raw.status === 503) {
-        renderErrorPage(ctx, views, 503, 'Temporarily unavailable', 'A service sigil depends on is unavailable. Try again in a moment.', code);
+        renderErrorPage(
+          ctx,
+          views,
+          503,
+          'Temporarily unavailable',
+          'A service sigil depends on is unavailable. Try again in a moment.',
+          code,
+        );
         return;
       }
-      const message = expose && typeof err.message === 'string' ? err.message : status >= 500 ? 'Something went wrong on our side.' : 'The request could not be understood.';
-      renderErrorPage(ctx, views, status, status >= 500 ? 'Something went wrong' : 'Bad request', message, code);
+      const message =
+        expose && typeof err.message === 'string'
+          ? err.message
+          : status >= 500
+            ? 'Something went wrong on our side.'
+            : 'The request could not be understood.';
+      renderErrorPage(
+        ctx,
+        views,
+        status,
+        status >= 500 ? 'Something went wrong' : 'Bad request',
+        message,
+        code,
+      );
     }
   };
 }

@@ -14,7 +14,9 @@ async function run(check: ReadinessCheck): Promise<[string, string]> {
     await Promise.race([
       check.check(TIMEOUT_MS),
       new Promise((_, reject) => {
-        timer = setTimeout(() => { reject(new Error('timeout')); }, TIMEOUT_MS);
+        timer = setTimeout(() => {
+          reject(new Error('timeout'));
+        }, TIMEOUT_MS);
       }),
     ]);
     return [check.name, 'ok'];

@@ -24,7 +24,11 @@ export function requestLog(log: Logger): Middleware<SigilState> {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       ctx.state.log.info(
-        { req: { method: ctx.method, url: stripQuery(ctx.originalUrl), remoteAddress: ctx.ip }, status, ms: Math.round(ms * 10) / 10 },
+        {
+          req: { method: ctx.method, url: stripQuery(ctx.originalUrl), remoteAddress: ctx.ip },
+          status,
+          ms: Math.round(ms * 10) / 10,
+        },
         'request',
       );
     }

@@ -38,7 +38,10 @@ export function bodyLimit(limit: number): Middleware {
     if (Number.isFinite(length) && length > limit) {
       ctx.status = 413;
       ctx.set('Connection', 'close');
-      ctx.body = { error: 'invalid_request', error_description: `request body larger than ${limit} bytes` };
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: `request body larger than ${limit} bytes`,
+      };
       return;
     }
     await next();

@@ -52,7 +52,8 @@ export function isConnectionError(err: unknown): boolean {
   if (err instanceof AggregateError && err.errors.some((e) => isConnectionError(e))) return true;
   const code = codeOf(err);
   if (code !== undefined) {
-    if (SOCKET_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
+    if (SOCKET_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))
+      return true;
   }
   if (!(err instanceof Error)) return false;
   return UNAVAILABLE_MESSAGES.some((re) => re.test(err.message));
@@ -67,19 +68,28 @@ export function isInvalidInputError(err: unknown): boolean {
 export function toStorageError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (isConnectionError(err)) {
-    return new AppError('DB_UNAVAILABLE', `the database cannot be reached: ${describe(err)}`, { cause: err });
-  }
-  if (isInvalidInputError(err)) {
-    return new AppError('STORAGE_INVALID_INPUT', 'a value cannot be stored: it contains a NUL byte or invalid text', {
+    return new AppError('DB_UNAVAILABLE', `the database cannot be reached: ${describe(err)}`, {
       cause: err,
     });
+  }
+  if (isInvalidInputError(err)) {
+    return new AppError(
+      'STORAGE_INVALID_INPUT',
+      'a value cannot be stored: it contains a NUL byte or invalid text',
+      {
+        cause: err,
+      },
+    );
   }
   return err;
 }
 
 function describe(err: unknown): string {
   const code = codeOf(err);
-  const message = err instanceof AggregateError && err.message === '' ? err.errors.map(errorMessage).join('; ') : errorMessage(err);
+  const message =
+    err instanceof AggregateError && err.message === ''
+      ? err.errors.map(errorMessage).join('; ')
+      : errorMessage(err);
   return code === undefined || message.includes(code) ? message : `${code} ${message}`;
 }
 
@@ -89,4 +99,3 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function isUnstorableText(text: string): boolean {
   return text.includes('\u0000') || LONE_SURROGATE.test(text);
 }
-

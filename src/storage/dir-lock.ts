@@ -32,7 +32,11 @@ export interface DirLock {
 
 export async function acquireDirLock(dir: string): Promise<DirLock> {
   const path = join(dir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+  };
   let tookOverFrom: LockOwner | undefined;
   // A few rounds: a stale lock is removed and the creation retried; another process may win.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -45,7 +49,11 @@ export async function acquireDirLock(dir: string): Promise<DirLock> {
           if (released) return;
           released = true;
           const current = await readOwner(path);
-          if (current !== undefined && current.pid === me.pid && current.startedAt === me.startedAt) {
+          if (
+            current !== undefined &&
+            current.pid === me.pid &&
+            current.startedAt === me.startedAt
+          ) {
             await unlink(path).catch(() => undefined);
           }
         },
@@ -64,7 +72,10 @@ export async function acquireDirLock(dir: string): Promise<DirLock> {
       if (!isErrno(err, 'ENOENT')) throw lockError(path, err);
     });
   }
-  throw new AppError('DATA_DIR_LOCKED', `cannot take the lock ${path}: other processes keep taking it`);
+  throw new AppError(
+    'DATA_DIR_LOCKED',
+    `cannot take the lock ${path}: other processes keep taking it`,
+  );
 }
 
 /**
@@ -127,5 +138,7 @@ function isErrno(err: unknown, code: string): boolean {
 }
 
 function lockError(path: string, err: unknown): AppError {
-  return new AppError('DATA_DIR_LOCKED', `cannot create the lock ${path}: ${errorMessage(err)}`, { cause: err });
+  return new AppError('DATA_DIR_LOCKED', `cannot create the lock ${path}: ${errorMessage(err)}`, {
+    cause: err,
+  });
 }

@@ -53,7 +53,12 @@ export interface GcLogger {
  * Runs garbageCollect every `intervalMs` (never two runs at once; the timer does not keep
  * the process alive). The returned function stops it and waits for a run in progress.
  */
-export function startGcTimer(db: Db, intervalMs: number, log: GcLogger, opts: GcOptions = {}): () => Promise<void> {
+export function startGcTimer(
+  db: Db,
+  intervalMs: number,
+  log: GcLogger,
+  opts: GcOptions = {},
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running !== undefined) return;

@@ -22,7 +22,11 @@ interface Row {
   updated_at: Date;
 }
 
-export async function saveIdentity(db: Queryable, connectorId: string, identity: Identity): Promise<void> {
+export async function saveIdentity(
+  db: Queryable,
+  connectorId: string,
+  identity: Identity,
+): Promise<void> {
   const { connectorData, ...claims } = identity;
   const { rows } = await db.query<{ connector_id: string }>(
     `INSERT INTO identities (sub, connector_id, username, claims, connector_data, updated_at)
@@ -34,11 +38,17 @@ export async function saveIdentity(db: Queryable, connectorId: string, identity:
     [identity.userId, connectorId, identity.username, claims, connectorData ?? null],
   );
   if (rows.length === 0) {
-    throw new AppError('ACCOUNT_CONFLICT', `connector ${connectorId} returned a user id that another connector already owns`);
+    throw new AppError(
+      'ACCOUNT_CONFLICT',
+      `connector ${connectorId} returned a user id that another connector already owns`,
+    );
   }
 }
 
-export async function findIdentity(db: Queryable, sub: string): Promise<StoredIdentity | undefined> {
+export async function findIdentity(
+  db: Queryable,
+  sub: string,
+): Promise<StoredIdentity | undefined> {
   const { rows } = await db.query<Row>(
     'SELECT sub, connector_id, claims, connector_data, updated_at FROM identities WHERE sub = $1',
     [sub],
@@ -48,7 +58,10 @@ export async function findIdentity(db: Queryable, sub: string): Promise<StoredId
   return {
     sub: row.sub,
     connectorId: row.connector_id,
-    identity: { ...row.claims, ...(row.connector_data === null ? {} : { connectorData: row.connector_data }) },
+    identity: {
+      ...row.claims,
+      ...(row.connector_data === null ? {} : { connectorData: row.connector_data }),
+    },
     updatedAt: new Date(row.updated_at),
   };
 }

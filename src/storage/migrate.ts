@@ -25,9 +25,13 @@ const FILE_NAME = /^(\d{4})_([a-z0-9_-]+)\.sql$/;
  */
 export function migrationsDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations'))) return join(dir, 'migrations');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations')))
+      return join(dir, 'migrations');
     if (dirname(dir) === dir) {
-      throw new AppError('DB_MIGRATION_FAILED', `no migrations/ directory next to a package.json above ${from}`);
+      throw new AppError(
+        'DB_MIGRATION_FAILED',
+        `no migrations/ directory next to a package.json above ${from}`,
+      );
     }
   }
 }
@@ -37,13 +41,18 @@ export async function listMigrations(dir: string): Promise<Migration[]> {
   try {
     names = await readdir(dir);
   } catch (err) {
-    throw new AppError('DB_MIGRATION_FAILED', `cannot read ${dir}: ${errorMessage(err)}`, { cause: err });
+    throw new AppError('DB_MIGRATION_FAILED', `cannot read ${dir}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const out: Migration[] = [];
   for (const file of names.filter((n) => n.endsWith('.sql')).sort()) {
     const m = FILE_NAME.exec(file);
     if (m?.[1] === undefined || m[2] === undefined) {
-      throw new AppError('DB_MIGRATION_FAILED', `${join(dir, file)}: migration files are named NNNN_name.sql`);
+      throw new AppError(
+        'DB_MIGRATION_FAILED',
+        `${join(dir, file)}: migration files are named NNNN_name.sql`,
+      );
     }
     if (out.some((x) => x.version === m[1])) {
       throw new AppError('DB_MIGRATION_FAILED', `${dir}: two migrations have version ${m[1]}`);
@@ -53,7 +62,10 @@ export async function listMigrations(dir: string): Promise<Migration[]> {
   return out;
 }
 
-export async function migrate(db: Db, dir: string = migrationsDir()): Promise<{ applied: string[] }> {
+export async function migrate(
+  db: Db,
+  dir: string = migrationsDir(),
+): Promise<{ applied: string[] }> {
   const migrations = await listMigrations(dir);
   const applied = await db.withAdvisoryLock(LOCKS.migrate, async (conn) => {
     await conn.query(
@@ -63,7 +75,9 @@ export async function migrate(db: Db, dir: string = migrationsDir()): Promise<{ 
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    const { rows } = await conn.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
+    const { rows } = await conn.query<{ version: string }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
     const done = new Set(rows.map((r) => r.version));
     const known = new Set(migrations.map((m) => m.version));
     const unknown = [...done].filter((v) => !known.has(v));
@@ -89,10 +103,17 @@ async function applyOne(db: Db, m: Migration): Promise<void> {
   try {
     await db.transaction(async (tx) => {
       await tx.query(sql);
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
     });
   } catch (err) {
     if (isAppError(err, 'DB_UNAVAILABLE')) throw err;
-    throw new AppError('DB_MIGRATION_FAILED', `migration ${m.version}_${m.name} failed: ${errorMessage(err)}`, { cause: err });
+    throw new AppError(
+      'DB_MIGRATION_FAILED',
+      `migration ${m.version}_${m.name} failed: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
 }

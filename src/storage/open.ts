@@ -20,7 +20,10 @@ export interface OpenDbHooks {
  */
 export async function openDb(storage: ResolvedStorage, hooks: OpenDbHooks = {}): Promise<Db> {
   if (storage.type === 'pglite') {
-    return openPgliteDb(storage.dataDir, hooks.onStaleLock === undefined ? {} : { onStaleLock: hooks.onStaleLock });
+    return openPgliteDb(
+      storage.dataDir,
+      hooks.onStaleLock === undefined ? {} : { onStaleLock: hooks.onStaleLock },
+    );
   }
   const opts: PgDbOptions = {
     url: storage.url,
@@ -29,7 +32,12 @@ export async function openDb(storage: ResolvedStorage, hooks: OpenDbHooks = {}):
     statementTimeoutMs: storage.statementTimeoutMs,
     ...(storage.ssl === undefined
       ? {}
-      : { ssl: { mode: storage.ssl.mode, ...(storage.ssl.caFile === undefined ? {} : { ca: readCa(storage.ssl.caFile) }) } }),
+      : {
+          ssl: {
+            mode: storage.ssl.mode,
+            ...(storage.ssl.caFile === undefined ? {} : { ca: readCa(storage.ssl.caFile) }),
+          },
+        }),
     ...(hooks.onIdleError === undefined ? {} : { onIdleError: hooks.onIdleError }),
   };
   return createPgDb(opts);
@@ -39,6 +47,10 @@ function readCa(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new AppError('CONFIG_INVALID', `storage.config.ssl.caFile: cannot read ${file}: ${errorMessage(err)}`, { cause: err });
+    throw new AppError(
+      'CONFIG_INVALID',
+      `storage.config.ssl.caFile: cannot read ${file}: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
 }

@@ -5,7 +5,10 @@ import { AppError, errorMessage } from '../errors.js';
 import type { PgDbOptions, PgSslOptions } from './pg.js';
 
 /** `storage.config` of `type: postgres`, as the config schema outputs it. */
-export type PostgresStorageConfig = Extract<NonNullable<Config['storage']>, { type: 'postgres' }>['config'];
+export type PostgresStorageConfig = Extract<
+  NonNullable<Config['storage']>,
+  { type: 'postgres' }
+>['config'];
 
 /**
  * Turns `storage.config` (a `url`, or Dex-style host/port/database/user/password/ssl) into
@@ -16,9 +19,13 @@ export function pgOptionsFromConfig(
   cfg: PostgresStorageConfig,
   env: Readonly<Record<string, string | undefined>> = {},
 ): Omit<PgDbOptions, 'onIdleError'> {
-  const url = cfg.url ?? (cfg.host === undefined ? env['DATABASE_URL'] : dexStyleUrl(cfg, cfg.host));
+  const url =
+    cfg.url ?? (cfg.host === undefined ? env['DATABASE_URL'] : dexStyleUrl(cfg, cfg.host));
   if (url === undefined || url === '') {
-    throw new AppError('CONFIG_INVALID', 'storage.config: set url (or host), or the DATABASE_URL environment variable');
+    throw new AppError(
+      'CONFIG_INVALID',
+      'storage.config: set url (or host), or the DATABASE_URL environment variable',
+    );
   }
   const ssl = sslOptions(cfg.ssl);
   return {
@@ -48,14 +55,19 @@ function sslOptions(ssl: PostgresStorageConfig['ssl']): PgSslOptions | undefined
   try {
     return { mode: ssl.mode, ca: readFileSync(ssl.caFile, 'utf8') };
   } catch (err) {
-    throw new AppError('CONFIG_INVALID', `storage.config.ssl.caFile: cannot read ${ssl.caFile}: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new AppError(
+      'CONFIG_INVALID',
+      `storage.config.ssl.caFile: cannot read ${ssl.caFile}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
 function durationMs(text: string, key: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new AppError('CONFIG_INVALID', `storage.config.${key}: not a duration: ${text}`);
+  if (ms === undefined)
+    throw new AppError('CONFIG_INVALID', `storage.config.${key}: not a duration: ${text}`);
   return ms;
 }

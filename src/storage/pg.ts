@@ -32,7 +32,11 @@ export interface PgDbOptions {
  */
 export function createPgDb(opts: PgDbOptions): Db {
   const clientConfig = toClientConfig(opts);
-  const pool = new pg.Pool({ ...clientConfig, max: opts.maxConnections, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    ...clientConfig,
+    max: opts.maxConnections,
+    idleTimeoutMillis: 30_000,
+  });
   pool.on('error', (err) => opts.onIdleError?.(err));
   let closed: Promise<void> | undefined;
 
@@ -74,7 +78,11 @@ export function createPgDb(opts: PgDbOptions): Db {
       let locked = false;
       try {
         if (lockOpts?.wait === false) {
-          const r = await runQuery<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1) AS ok', [key]);
+          const r = await runQuery<{ ok: boolean }>(
+            client,
+            'SELECT pg_try_advisory_lock($1) AS ok',
+            [key],
+          );
           if (r.rows[0]?.ok !== true) return undefined;
         } else {
           // Waiting for another replica (e.g. its migrations) is not a slow statement.
@@ -85,7 +93,8 @@ export function createPgDb(opts: PgDbOptions): Db {
         locked = true;
         return await fn(queryable(client));
       } finally {
-        if (locked) await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+        if (locked)
+          await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
         // Ending the session releases the lock in any case, even when the unlock failed.
         await client.end().catch(() => undefined);
       }
@@ -95,7 +104,9 @@ export function createPgDb(opts: PgDbOptions): Db {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          reject(new AppError('DB_UNAVAILABLE', `the database did not answer within ${timeoutMs}ms`));
+          reject(
+            new AppError('DB_UNAVAILABLE', `the database did not answer within ${timeoutMs}ms`),
+          );
         }, timeoutMs);
       });
       try {
@@ -160,7 +171,9 @@ async function runQuery<R extends object = Record<string, unknown>>(
     // Without parameters pg uses the simple protocol, which allows several statements (migrations).
     type Result = pg.QueryResult<Record<string, unknown>>;
     const raw: Result | Result[] =
-      params === undefined || params.length === 0 ? await target.query(sql) : await target.query(sql, [...params]);
+      params === undefined || params.length === 0
+        ? await target.query(sql)
+        : await target.query(sql, [...params]);
     // Several statements answer with one result each: report the last, as PGlite's exec does.
     const all: readonly Result[] = Array.isArray(raw) ? (raw as Result[]) : [raw];
     const result = all[all.length - 1];

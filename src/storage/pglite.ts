@@ -32,9 +32,13 @@ export async function openPgliteDb(dataDir: string, opts: PgliteDbOptions = {}):
     pglite = await PGlite.create(join(dir, 'pgdata'));
   } catch (err) {
     await lock.release();
-    throw new AppError('DB_UNAVAILABLE', `cannot open the embedded database in ${dir}: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new AppError(
+      'DB_UNAVAILABLE',
+      `cannot open the embedded database in ${dir}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   return pgliteDb(pglite, lock);
 }
@@ -61,7 +65,12 @@ function pgliteDb(pglite: PGlite, lock: DirLock): Db {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          reject(new AppError('DB_UNAVAILABLE', `the embedded database did not answer within ${timeoutMs}ms`));
+          reject(
+            new AppError(
+              'DB_UNAVAILABLE',
+              `the embedded database did not answer within ${timeoutMs}ms`,
+            ),
+          );
         }, timeoutMs);
       });
       try {
@@ -90,7 +99,11 @@ async function prepareDir(dir: string): Promise<void> {
     const { mode } = await stat(dir);
     if ((mode & 0o077) !== 0) await chmod(dir, 0o700);
   } catch (err) {
-    throw new AppError('DB_UNAVAILABLE', `cannot create the data directory ${dir}: ${errorMessage(err)}`, { cause: err });
+    throw new AppError(
+      'DB_UNAVAILABLE',
+      `cannot create the data directory ${dir}: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -99,7 +112,10 @@ type PgliteTarget = Pick<PGlite | Transaction, 'query' | 'exec'>;
 function queryable(target: PgliteTarget): Queryable {
   return {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the shape of Queryable.query (db.ts)
-    async query<R extends object = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) {
+    async query<R extends object = Record<string, unknown>>(
+      sql: string,
+      params?: readonly SqlValue[],
+    ) {
       try {
         if (params === undefined || params.length === 0) {
           // Like pg without parameters: the simple protocol, several statements allowed (migrations).

@@ -6,11 +6,15 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
 
 function requireBuild(): void {
-  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first (npm run test:all does)');
+  if (!existsSync(MAIN))
+    throw new Error('dist/main.js is missing: run `npm run build` first (npm run test:all does)');
 }
 
 /** Runs `sigil ARGS` to completion on the same Node as the tests. */
-export function sigil(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+export function sigil(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+): { status: number | null; stdout: string; stderr: string } {
   requireBuild();
   const r = spawnSync(process.execPath, [MAIN, ...args], {
     encoding: 'utf8',
@@ -31,9 +35,15 @@ export interface Spawned {
 }
 
 /** Starts `sigil ARGS` in the background and collects stdout+stderr. */
-export function spawnSigil(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
+export function spawnSigil(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Spawned {
   requireBuild();
-  const proc = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...opts.env }, cwd: opts.cwd ?? ROOT });
+  const proc = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd ?? ROOT,
+  });
   let out = '';
   proc.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   proc.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -48,8 +58,10 @@ export function spawnSigil(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?
         const tick = () => {
           const m = re.exec(out);
           if (m !== null) return resolve(m);
-          if (proc.exitCode !== null) return reject(new Error(`sigil exited (${proc.exitCode}) before ${re}: ${out}`));
-          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${re}: ${out}`));
+          if (proc.exitCode !== null)
+            return reject(new Error(`sigil exited (${proc.exitCode}) before ${re}: ${out}`));
+          if (Date.now() - started > timeoutMs)
+            return reject(new Error(`timed out waiting for ${re}: ${out}`));
           setTimeout(tick, 50);
         };
         tick();

@@ -34,7 +34,15 @@ export class Client {
       .join('; ');
   }
 
-  request(method: string, path: string, init: { body?: string | Buffer; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<Res> {
+  request(
+    method: string,
+    path: string,
+    init: {
+      body?: string | Buffer;
+      headers?: Record<string, string>;
+      form?: Record<string, string>;
+    } = {},
+  ): Promise<Res> {
     const u = this.url(path);
     const headers: Record<string, string> = { ...this.opts.headers, ...init.headers };
     let body = init.body;
@@ -49,7 +57,13 @@ export class Client {
     return new Promise((resolve, reject) => {
       const req = mod.request(
         u,
-        { method, headers, ...(u.protocol === 'https:' ? { ca: this.opts.ca, servername: u.hostname === '127.0.0.1' ? undefined : u.hostname } : {}) },
+        {
+          method,
+          headers,
+          ...(u.protocol === 'https:'
+            ? { ca: this.opts.ca, servername: u.hostname === '127.0.0.1' ? undefined : u.hostname }
+            : {}),
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -59,8 +73,11 @@ export class Client {
               const eq = pair!.indexOf('=');
               const name = pair!.slice(0, eq).trim();
               const value = pair!.slice(eq + 1).trim();
-              const pathAttr = attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('path='));
-              const expired = attrs.some((a) => /^expires=thu, 01 jan 1970/i.test(a.trim())) || value === '';
+              const pathAttr = attrs
+                .map((a) => a.trim())
+                .find((a) => a.toLowerCase().startsWith('path='));
+              const expired =
+                attrs.some((a) => /^expires=thu, 01 jan 1970/i.test(a.trim())) || value === '';
               if (expired) this.cookies.delete(name);
               else this.cookies.set(name, { value, path: pathAttr?.slice(5) ?? '/' });
             }
@@ -70,7 +87,7 @@ export class Client {
               status: res.statusCode ?? 0,
               headers: res.headers,
               text,
-              json: <T,>() => JSON.parse(text) as T,
+              json: <T>() => JSON.parse(text) as T,
               ...(location === undefined ? {} : { location }),
             });
           });

@@ -78,7 +78,10 @@ export async function authorize(c: Client, o: AuthorizeOptions): Promise<Authori
     const confirm = /action="(\/interaction\/[^"]+\/confirm)"/.exec(r.text)?.[1];
     r = await follow(c, await c.post(confirm!, { csrf: hiddenInput(r.text, 'csrf') }));
   }
-  expect(r.status, `expected a redirect to the client, got ${r.status}: ${r.text.slice(0, 300)}`).toBe(303);
+  expect(
+    r.status,
+    `expected a redirect to the client, got ${r.status}: ${r.text.slice(0, 300)}`,
+  ).toBe(303);
   const redirect = new URL(r.location!);
   const code = redirect.searchParams.get('code');
   if (code === null) throw new Error(`no code in redirect: ${redirect.toString()}`);

@@ -49,7 +49,8 @@ function pgBinDir(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
   const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+  for (const v of versions)
+    if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
   return undefined;
 }
 
@@ -63,14 +64,26 @@ export async function startOwnPostgres(): Promise<OwnPostgres | undefined> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sigil-pg-'));
   const asRoot = process.getuid?.() === 0;
   const run = (cmd: string, args: string[]) => {
-    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const : [cmd, args] as const;
+    const full = asRoot
+      ? (['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const)
+      : ([cmd, args] as const);
     const r = spawnSync(full[0], [...full[1]], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
   if (asRoot) spawnSync('chown', ['postgres:postgres', dataDir]);
   run(join(bin, 'initdb'), ['--auth=trust', '-U', 'postgres', '-D', dataDir]);
   const port = await freePort();
-  const start = () => run(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-l', join(dataDir, 'log'), 'start']);
+  const start = () =>
+    run(join(bin, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-o',
+      `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      '-w',
+      '-l',
+      join(dataDir, 'log'),
+      'start',
+    ]);
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -87,7 +100,10 @@ export async function startOwnPostgres(): Promise<OwnPostgres | undefined> {
 }
 
 /** Creates a fresh database on the server of `adminUrl`; returns its URL and a drop function. */
-export async function createTestDatabase(adminUrl: string, prefix = 'sigil_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  adminUrl: string,
+  prefix = 'sigil_test',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

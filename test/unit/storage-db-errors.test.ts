@@ -8,7 +8,10 @@ describe('toStorageError', () => {
   it.each([
     ['ECONNREFUSED', withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1')],
     ['ECONNRESET', withCode('ECONNRESET')],
-    ['57P01 admin shutdown', withCode('57P01', 'terminating connection due to administrator command')],
+    [
+      '57P01 admin shutdown',
+      withCode('57P01', 'terminating connection due to administrator command'),
+    ],
     ['57P03 starting up', withCode('57P03', 'the database system is starting up')],
     ['08006 connection failure', withCode('08006')],
     ['08P01 protocol violation', withCode('08P01')],
@@ -17,7 +20,10 @@ describe('toStorageError', () => {
     ['client connect timeout', new Error('Connection terminated due to connection timeout')],
     ['terminated', new Error('Connection terminated unexpectedly')],
     ['not queryable', new Error('Client has encountered a connection error and is not queryable')],
-    ['both addresses refused', new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], '')],
+    [
+      'both addresses refused',
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], ''),
+    ],
   ])('%s is DB_UNAVAILABLE (503) with the cause kept', (_name, err) => {
     const mapped = toStorageError(err);
     expect(isAppError(mapped, 'DB_UNAVAILABLE')).toBe(true);
@@ -27,7 +33,10 @@ describe('toStorageError', () => {
 
   it.each([
     ['22P05 unsupported Unicode escape', withCode('22P05', 'unsupported Unicode escape sequence')],
-    ['22021 invalid byte sequence', withCode('22021', 'invalid byte sequence for encoding "UTF8": 0x00')],
+    [
+      '22021 invalid byte sequence',
+      withCode('22021', 'invalid byte sequence for encoding "UTF8": 0x00'),
+    ],
   ])('%s is STORAGE_INVALID_INPUT (400)', (_name, err) => {
     const mapped = toStorageError(err);
     expect(isAppError(mapped, 'STORAGE_INVALID_INPUT')).toBe(true);

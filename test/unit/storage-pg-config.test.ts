@@ -3,7 +3,11 @@ import { isAppError } from '../../src/errors.js';
 import { pgOptionsFromConfig, type PostgresStorageConfig } from '../../src/storage/pg-config.js';
 import { hashId } from '../../src/storage/adapter.js';
 
-const base: PostgresStorageConfig = { maxOpenConns: 7, connectionTimeout: '3s', statementTimeout: '1m' };
+const base: PostgresStorageConfig = {
+  maxOpenConns: 7,
+  connectionTimeout: '3s',
+  statementTimeout: '1m',
+};
 
 describe('pgOptionsFromConfig', () => {
   it('takes url and converts sizes and durations', () => {
@@ -33,11 +37,15 @@ describe('pgOptionsFromConfig', () => {
   });
 
   it('brackets an IPv6 host', () => {
-    expect(pgOptionsFromConfig({ ...base, host: '::1', port: 5432 }).url).toBe('postgres://[::1]:5432');
+    expect(pgOptionsFromConfig({ ...base, host: '::1', port: 5432 }).url).toBe(
+      'postgres://[::1]:5432',
+    );
   });
 
   it('falls back to DATABASE_URL, and fails when nothing names a server', () => {
-    expect(pgOptionsFromConfig(base, { DATABASE_URL: 'postgres://env/db' }).url).toBe('postgres://env/db');
+    expect(pgOptionsFromConfig(base, { DATABASE_URL: 'postgres://env/db' }).url).toBe(
+      'postgres://env/db',
+    );
     let err: unknown;
     try {
       pgOptionsFromConfig(base, {});

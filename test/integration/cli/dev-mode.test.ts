@@ -54,8 +54,20 @@ describe('zero-config dev mode', () => {
 
   it('lets the demo user log in with kubectl (kubelogin-style) and get tokens', async () => {
     cookieJar = browser();
-    const a = await authorize(c(), { clientId: 'kubectl', redirectUri: 'http://localhost:8000', scope: 'openid email groups', username: 'demo', password });
-    const tok = await browser().post('/token', { grant_type: 'authorization_code', code: a.code, redirect_uri: 'http://localhost:8000', code_verifier: a.verifier, client_id: 'kubectl' });
+    const a = await authorize(c(), {
+      clientId: 'kubectl',
+      redirectUri: 'http://localhost:8000',
+      scope: 'openid email groups',
+      username: 'demo',
+      password,
+    });
+    const tok = await browser().post('/token', {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: 'http://localhost:8000',
+      code_verifier: a.verifier,
+      client_id: 'kubectl',
+    });
     expect(tok.status, tok.text).toBe(200);
     const t = tok.json<{ id_token: string; refresh_token: string }>();
     const jwks = createLocalJWKSet((await browser().get('/jwks')).json<JSONWebKeySet>());
@@ -70,7 +82,13 @@ describe('zero-config dev mode', () => {
     const code = await second.exited;
     expect(code).not.toBe(0);
     expect(second.output()).toMatch(/another sigil process \(pid \d+\)/);
-    expect(second.output().trim().split('\n').filter((l) => l.startsWith('sigil:'))).toHaveLength(1);
+    expect(
+      second
+        .output()
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('sigil:')),
+    ).toHaveLength(1);
   });
 
   it('stops on SIGTERM and keeps keys, sessions and refresh tokens across a restart', async () => {
@@ -82,11 +100,22 @@ describe('zero-config dev mode', () => {
     const kidsAfter = (await browser().get('/jwks')).json<JSONWebKeySet>().keys.map((k) => k.kid!);
     expect(kidsAfter).toEqual(kids);
     // The refresh token issued before the restart still works.
-    const ref = await browser().post('/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'kubectl' });
+    const ref = await browser().post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: 'kubectl',
+    });
     expect(ref.status, ref.text).toBe(200);
     // The browser session survived: a new authorization goes straight back with a code.
     const { challenge } = pkce();
-    const q = new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:8000', code_challenge: challenge, code_challenge_method: 'S256' });
+    const q = new URLSearchParams({
+      client_id: 'kubectl',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'http://localhost:8000',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
     const r = await follow(c(), await c().get(`/auth?${q.toString()}`));
     expect(r.status).toBe(303);
     expect(new URL(r.location!).searchParams.get('code')).toBeTruthy();

@@ -65,7 +65,9 @@ describe('pglite specifics', () => {
     const outside = db.query("INSERT INTO secrets (name, value) VALUES ('outside', 'v')");
     expect(await tx).toBeInstanceOf(Error);
     await outside;
-    const { rows } = await db.query<{ name: string }>("SELECT name FROM secrets WHERE name IN ('inside', 'outside')");
+    const { rows } = await db.query<{ name: string }>(
+      "SELECT name FROM secrets WHERE name IN ('inside', 'outside')",
+    );
     expect(rows).toEqual([{ name: 'outside' }]);
   });
 
@@ -75,7 +77,9 @@ describe('pglite specifics', () => {
     await expect(stat(join(dataDir, 'sigil.lock'))).rejects.toThrow();
     db = await openPgliteDb(dataDir);
     expect(await migrate(db)).toEqual({ applied: [] });
-    const { rows } = await db.query<{ value: string }>("SELECT value FROM secrets WHERE name = 'persisted'");
+    const { rows } = await db.query<{ value: string }>(
+      "SELECT value FROM secrets WHERE name = 'persisted'",
+    );
     expect(rows).toEqual([{ value: 'yes' }]);
   });
 });

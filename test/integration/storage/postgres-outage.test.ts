@@ -52,7 +52,8 @@ describe('postgres outage', () => {
 
     beforeAll(async () => {
       const started = await startOwnPostgres();
-      if (started === undefined) throw new Error('postgresql binaries are not installed (apt-get install postgresql-15)');
+      if (started === undefined)
+        throw new Error('postgresql binaries are not installed (apt-get install postgresql-15)');
       own = started;
       db = createPgDb({
         url: own.url,
@@ -70,7 +71,11 @@ describe('postgres outage', () => {
 
     it('fails with DB_UNAVAILABLE while PostgreSQL is down and recovers when it is back', async () => {
       // Fill the pool with idle connections, and hold a lock connection and a transaction open.
-      await Promise.all([db.query('SELECT pg_sleep(0.05)'), db.query('SELECT pg_sleep(0.05)'), db.query('SELECT 1')]);
+      await Promise.all([
+        db.query('SELECT pg_sleep(0.05)'),
+        db.query('SELECT pg_sleep(0.05)'),
+        db.query('SELECT 1'),
+      ]);
       let lockReached!: () => void;
       const inLock = new Promise<void>((resolve) => {
         lockReached = resolve;
@@ -105,13 +110,20 @@ describe('postgres outage', () => {
       expect(idleErrors.length).toBeGreaterThan(0); // the idle connections died, and nothing crashed
 
       own.restart();
-      expect(await db.query<{ ok: number }>('SELECT 1 AS ok')).toEqual({ rows: [{ ok: 1 }], rowCount: 1 });
+      expect(await db.query<{ ok: number }>('SELECT 1 AS ok')).toEqual({
+        rows: [{ ok: 1 }],
+        rowCount: 1,
+      });
       await db.ping(2000);
       expect(await db.withAdvisoryLock(42, async () => 'locked', { wait: false })).toBe('locked');
       const rows = await db.query("SELECT 1 FROM secrets WHERE name = 'during-outage'");
       expect(rows.rowCount).toBe(0); // the interrupted transaction did not commit
-      await db.transaction((tx) => tx.query("INSERT INTO secrets (name, value) VALUES ('after-outage', 'v')"));
-      expect((await db.query("SELECT 1 FROM secrets WHERE name = 'after-outage'")).rowCount).toBe(1);
+      await db.transaction((tx) =>
+        tx.query("INSERT INTO secrets (name, value) VALUES ('after-outage', 'v')"),
+      );
+      expect((await db.query("SELECT 1 FROM secrets WHERE name = 'after-outage'")).rowCount).toBe(
+        1,
+      );
     });
   });
 });
