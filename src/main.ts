@@ -39,9 +39,18 @@ function configFile(given: string | undefined): string | undefined {
   return f === undefined || f === '' ? undefined : f;
 }
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The config's logger; SIGIL_LOG_LEVEL, when set and not empty, overrides the level. */
 function loggerFor(config: Config): Logger {
+  const fromEnv = process.env['SIGIL_LOG_LEVEL'] ?? '';
+  if (fromEnv !== '' && !LOG_LEVELS.includes(fromEnv))
+    throw new AppError(
+      'CONFIG_INVALID',
+      `SIGIL_LOG_LEVEL=${fromEnv.slice(0, 40)}: expected one of ${LOG_LEVELS.join(', ')}`,
+    );
   return createLogger({
-    level: process.env['SIGIL_LOG_LEVEL'] ?? config.logger.level,
+    level: fromEnv === '' ? config.logger.level : fromEnv,
     format: config.logger.format,
   });
 }
