@@ -8,8 +8,8 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kubeconfig } from '../../../src/kube/index.js';
 import { authenticationConfigurationSchema } from '../../support/authentication-config-schema.js';
-import { sigil } from '../../support/cli.js';
-import { verifyWithGo } from '../../support/go-verifier.js';
+import { MAIN } from '../../support/cli.js';
+import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 import { authorize } from '../../support/oidc-flow.js';
 import { freePort } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
@@ -33,6 +33,18 @@ function runAsync(
   });
 }
 
+/**
+ * Runs `sigil ARGS` without blocking the event loop: the sigil under test serves from this
+ * process, and a blocked loop would let its keep-alive timers and a pooled client socket race.
+ */
+async function sigil(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await runAsync(process.execPath, [MAIN, ...args], { ...process.env, ...opts.env });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** Parses `--oidc-x=v` lines (single-quoted or not) into a map. */
 function flags(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -53,6 +65,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
   let apiPort: number;
 
   beforeAll(async () => {
+    await buildGoVerifier();
     dir = mkdtempSync(join(tmpdir(), 'sigil-kube-cli-'));
     apiPort = await freePort();
     s = await startTestSigil('pglite', {
@@ -75,14 +88,21 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     configFile = join(dir, 'sigil.yaml');
     writeFileSync(configFile, stringify(config));
     discovery = (await s.client().get('/.well-known/openid-configuration')).json();
-  });
+  }, 240_000);
   afterAll(async () => {
     await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('--format flags: the issuer is the served discovery issuer, and go-oidc accepts a token with exactly these flags', async () => {
-    const r = sigil(['kube', 'apiserver-config', '--config', configFile, '--cluster', 'local']);
+    const r = await sigil([
+      'kube',
+      'apiserver-config',
+      '--config',
+      configFile,
+      '--cluster',
+      'local',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const f = flags(r.stdout);
@@ -124,7 +144,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
 
   it.each(['v1beta1', 'v1'] as const)(
     '--format authentication-config (%s) is a valid AuthenticationConfiguration for the served issuer and CA',
-    (version) => {
+    async (version) => {
       const args = [
         'kube',
         'apiserver-config',
@@ -135,7 +155,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
         '--format',
         'authentication-config',
       ];
-      const r = sigil(version === 'v1beta1' ? args : [...args, '--api-version', 'v1']);
+      const r = await sigil(version === 'v1beta1' ? args : [...args, '--api-version', 'v1']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const c = authenticationConfigurationSchema.parse(parse(r.stdout));
@@ -152,8 +172,8 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     },
   );
 
-  it('--format ca prints the CA of sigil’s serving certificate', () => {
-    const r = sigil([
+  it('--format ca prints the CA of sigil’s serving certificate', async () => {
+    const r = await sigil([
       'kube',
       'apiserver-config',
       '--config',
@@ -194,15 +214,15 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
       ['kubeconfig', '--cluster', 'x'],
       /^sigil: no cluster x in .*\[CLUSTER_NOT_FOUND\]\n$/,
     ],
-  ])('fails in one line for %s', (_name, args, want) => {
-    const r = sigil(['kube', ...args, '--config', configFile]);
+  ])('fails in one line for %s', async (_name, args, want) => {
+    const r = await sigil(['kube', ...args, '--config', configFile]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(want);
   });
 
-  it('needs a config file', () => {
-    const r = sigil(['kube', 'kubeconfig', '--cluster', 'x'], { env: { SIGIL_CONFIG: '' } });
+  it('needs a config file', async () => {
+    const r = await sigil(['kube', 'kubeconfig', '--cluster', 'x'], { env: { SIGIL_CONFIG: '' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       'sigil: sigil kube kubeconfig needs --config (or SIGIL_CONFIG) [CLI_USAGE]\n',
@@ -210,7 +230,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
   });
 
   it('the kubeconfig passes `kubectl config view --minify` with a client.authentication.k8s.io/v1 exec block', async () => {
-    const r = sigil(['kube', 'kubeconfig', '--config', configFile, '--cluster', 'lab']);
+    const r = await sigil(['kube', 'kubeconfig', '--config', configFile, '--cluster', 'lab']);
     expect(r.status).toBe(0);
     const file = join(dir, 'lab.kubeconfig');
     writeFileSync(file, r.stdout);
@@ -308,7 +328,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     await new Promise<void>((resolve) => api.listen(apiPort, '127.0.0.1', resolve));
     try {
       expect((api.address() as AddressInfo).port).toBe(apiPort);
-      const kc = sigil(['kube', 'kubeconfig', '--config', configFile, '--cluster', 'local']);
+      const kc = await sigil(['kube', 'kubeconfig', '--config', configFile, '--cluster', 'local']);
       expect(kc.status).toBe(0);
       const file = join(dir, 'local.kubeconfig');
       writeFileSync(file, kc.stdout);
