@@ -10,6 +10,6 @@ export {
 } from './metrics.js';
 export { routeLabel, methodLabel } from './route-label.js';
 export { RequestScopes, type RequestScope } from './request-scope.js';
-export { instrumentConnector, instrumentProvider } from './instrument.js';
+export { instrumentConnector, instrumentProvider, instrumentThrottle } from './instrument.js';
 export { activeKeyActivatedAt } from './key-age.js';
 export { metricsForConfig } from './for-config.js';

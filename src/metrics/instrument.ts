@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { PasswordConnector } from '../connectors/connector.js';
 import { isAppError } from '../errors.js';
+import type { LoginThrottle } from '../security/throttle.js';
 import type { Metrics } from './metrics.js';
 import type { RequestScopes } from './request-scope.js';
 
@@ -88,4 +89,20 @@ export function instrumentProvider(
     const status = typeof e.status === 'number' ? e.status : 500;
     metrics.refresh(status === 503 ? 'unavailable' : status >= 500 ? 'error' : 'denied', code);
   });
+}
+
+/**
+ * Counts every attempt the brute-force throttle refuses (`sigil_throttled_total{scope}`):
+ * `ip` for an address over its limit, `username` for a locked or backed-off username.
+ */
+export function instrumentThrottle(throttle: LoginThrottle, metrics: Metrics): LoginThrottle {
+  return {
+    async check(key) {
+      const decision = await throttle.check(key);
+      if (!decision.allowed) metrics.throttled(decision.reason === 'ip_locked' ? 'ip' : 'username');
+      return decision;
+    },
+    recordFailure: (key) => throttle.recordFailure(key),
+    recordSuccess: (key) => throttle.recordSuccess(key),
+  };
 }
