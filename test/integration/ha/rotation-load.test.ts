@@ -88,6 +88,9 @@ describe('rotation under load, two replicas, caching verifiers', () => {
     };
     await Promise.all(Array.from({ length: WORKERS }, worker));
 
+    console.log(
+      `rotation under load: ${issued.length} tokens from ${WORKERS} workers over ${Math.round((Date.now() - started) / 1000)} s, ${kids.size} signing keys, ${failures.length} verification failures`,
+    );
     expect(httpErrors).toEqual([]);
     expect(failures).toEqual([]);
     expect(kids.size, 'at least three rotations happened under load').toBeGreaterThanOrEqual(
