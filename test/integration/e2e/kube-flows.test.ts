@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, hiddenInput, type Client } from '../../support/http-client.js';
 import { authorize, follow } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 
 const LOOPBACK = 'http://127.0.0.1:8000';
 const CI = { id: 'ci', secret: 'ci-secret-value-4567' };
@@ -104,10 +105,18 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
       expiry: { refreshTokens: { reuseInterval: '2s' } },
     });
     jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());
+    await buildGoVerifier();
   });
   afterAll(async () => {
     await s.close();
   });
+
+  /** kube-apiserver's verifier (go-oidc) must accept what every grant issues. */
+  async function goAccepts(idToken: string, clientId: string): Promise<void> {
+    const v = await verifyWithGo(s.issuer, s.config.web.tlsCA!, clientId, idToken);
+    expect(v).toMatchObject({ ok: true });
+    if (v.ok) expect(v.claims['groups']).toEqual(['developers', 'viewers']);
+  }
 
   it('device flow for a public client: pending, slow_down, code entry, login, tokens', async () => {
     const c = s.client();
@@ -144,6 +153,7 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
     });
     expect(payload['groups']).toEqual(['developers', 'viewers']);
     expect(t.refresh_token).toBeTruthy();
+    await goAccepts(t.id_token, 'kubectl');
     const again = await poll();
     expect(again.json()['error']).toBe('invalid_grant');
   });
@@ -194,6 +204,8 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
       .client()
       .post('/token', { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, auth);
     expect(ref.status, ref.text).toBe(200);
+    await goAccepts(t.id_token, CI.id);
+    await goAccepts(ref.json<Tokens>().id_token, CI.id);
 
     const bad = await s
       .client()
