@@ -16,7 +16,7 @@ import {
   sigilTarget,
   startBare,
 } from './lib/setup.js';
-import { connectorConfig, heapProbe } from './lib/sigil.js';
+import { connectorConfig, heapProbe, logProblems } from './lib/sigil.js';
 import { coldStartPhase, devicePhase, halfPeakPhase, twoProcessPhase } from './lib/sigil-phases.js';
 
 /**
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     results.limits = await limitsPhase(c, {
       modulusBits: bits,
       pgUrl: env.pg.databaseUrl('limits'),
+      postmasterPid: env.pg.pid(),
+      slapdPid: env.slapd.pid,
       ldapsUrl: env.slapd.ldapsUrl,
       connectorConfig: connectorConfig({ tls: env.tls, ldapsUrl: env.slapd.ldapsUrl }),
     });
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
       chainsFile: chains.sigil,
       resultsDir: join(BENCH_DIR, 'results'),
     });
+  results.sigilLogProblems = logProblems(env.logFile);
   results.elapsedSec = Math.round((Date.now() - t0) / 1000);
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
   writeReport(results, join(BENCH_DIR, 'results'));

@@ -54,6 +54,8 @@ export async function interleaved(
 export type Limit = Repeated & {
   /** CPU ms per operation of the measuring process (median over the runs). */
   cpuPerOpMs?: number;
+  /** CPU ms per operation of the server measured (PostgreSQL), median. */
+  serverCpuPerOpMs?: number;
   groups?: number[];
   errors?: number;
   firstError?: string;
@@ -62,12 +64,14 @@ export type Limit = Repeated & {
 export interface Limits {
   jwt: Record<string, Limit | { error: string }>;
   postgres: Limit | { error: string };
+  postgresNamed?: Limit | { error: string };
   ldap: Record<string, Limit | { error: string }>;
 }
 
 interface LimitResult {
   rate: number;
   cpuPerOpMs?: number;
+  serverCpuPerOpMs?: number;
   errors?: number;
   firstError?: string;
   groups?: number[];
@@ -75,9 +79,11 @@ interface LimitResult {
 
 function limitOf(runs: readonly LimitResult[]): Limit {
   const cpu = runs.map((r) => r.cpuPerOpMs).filter((x) => x !== undefined);
+  const server = runs.map((r) => r.serverCpuPerOpMs).filter((x) => x !== undefined);
   return {
     ...repeated(runs.map((r) => r.rate)),
     ...(cpu.length === 0 ? {} : { cpuPerOpMs: median(cpu) }),
+    ...(server.length === 0 ? {} : { serverCpuPerOpMs: median(server) }),
   };
 }
 
@@ -98,7 +104,14 @@ async function repeatWorker(
 
 export async function limitsPhase(
   c: Context,
-  o: { modulusBits: number; pgUrl: string; ldapsUrl: string; connectorConfig: object },
+  o: {
+    modulusBits: number;
+    pgUrl: string;
+    postmasterPid: number;
+    slapdPid: number;
+    ldapsUrl: string;
+    connectorConfig: object;
+  },
 ): Promise<Limits> {
   const limits: Limits = { jwt: {}, postgres: { error: 'not run' }, ldap: {} };
   for (const alg of ['RS256', 'ES256', 'EdDSA']) {
@@ -115,17 +128,27 @@ export async function limitsPhase(
       limits.jwt[alg] = { error: message(err) };
     }
   }
-  try {
-    const runs = await repeatWorker(
-      c,
-      'postgres insert+select',
-      'workers/pg.ts',
-      { url: o.pgUrl, poolSize: 10, concurrency: 32, durationMs: c.s.limitMs },
-      c.s.limitMs,
-    );
-    limits.postgres = limitOf(runs);
-  } catch (err) {
-    limits.postgres = { error: message(err) };
+  for (const named of [false, true]) {
+    const label = named ? 'postgresNamed' : 'postgres';
+    try {
+      const runs = await repeatWorker(
+        c,
+        label,
+        'workers/pg.ts',
+        {
+          url: o.pgUrl,
+          named,
+          postmasterPid: o.postmasterPid,
+          poolSize: 10,
+          concurrency: 32,
+          durationMs: c.s.limitMs,
+        },
+        c.s.limitMs,
+      );
+      limits[label] = limitOf(runs);
+    } catch (err) {
+      limits[label] = { error: message(err) };
+    }
   }
   for (const kind of ['raw-login', 'sigil-login', 'raw-refresh', 'sigil-refresh']) {
     try {
@@ -142,6 +165,7 @@ export async function limitsPhase(
           concurrency: c.s.ldapConcurrency,
           poolSize: 4,
           durationMs: c.s.limitMs,
+          slapdPid: o.slapdPid,
         },
         c.s.limitMs,
       );

@@ -97,8 +97,9 @@ async function adminQuery(adminUrl: string, sql: string): Promise<Record<string,
 }
 
 /**
- * Statements executed so far in database `db`, in total (`sql statements`) and per statement
- * (`sql: <text>`), from pg_stat_statements.
+ * Statements executed so far in database `db` and the time PostgreSQL spent executing them,
+ * in total (`sql statements`, `sql ms`) and per statement (`sql: <text>`, `sql ms: <text>`),
+ * from pg_stat_statements.
  */
 export async function statementCounts(
   adminUrl: string,
@@ -107,16 +108,21 @@ export async function statementCounts(
   await adminQuery(adminUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const rows = await adminQuery(
     adminUrl,
-    `SELECT s.calls::bigint AS calls, regexp_replace(s.query, '\\s+', ' ', 'g') AS query
+    `SELECT s.calls::bigint AS calls, s.total_exec_time AS ms,
+            regexp_replace(s.query, '\\s+', ' ', 'g') AS query
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = '${db}'`,
   );
-  const out: Record<string, number> = { 'sql statements': 0 };
+  const out: Record<string, number> = { 'sql statements': 0, 'sql ms': 0 };
+  const add = (k: string, v: number) => (out[k] = (out[k] ?? 0) + v);
   for (const r of rows) {
     const calls = Number(r['calls']);
+    const ms = Number(r['ms']);
     const query = String(r['query']).slice(0, 120);
-    out['sql statements'] = (out['sql statements'] ?? 0) + calls;
-    out[`sql: ${query}`] = (out[`sql: ${query}`] ?? 0) + calls;
+    add('sql statements', calls);
+    add('sql ms', ms);
+    add(`sql: ${query}`, calls);
+    add(`sql ms: ${query}`, ms);
   }
   return out;
 }

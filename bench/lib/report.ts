@@ -32,6 +32,8 @@ export interface Results {
   coldStart: ColdStart;
   modulusBits: number;
   profile?: Record<string, ProfileSummary | { error: string }>;
+  /** sigil's warning and error log lines during the run, by message. */
+  sigilLogProblems?: Record<string, { count: number; first: string }>;
   elapsedSec: number;
 }
 
@@ -88,7 +90,11 @@ function limitCells(x: Limit | { error: string }): string[] {
     String(x.min),
     '',
     '',
-    x.cpuPerOpMs === undefined ? '' : String(x.cpuPerOpMs),
+    x.serverCpuPerOpMs !== undefined
+      ? `${String(x.cpuPerOpMs ?? '')} + server ${String(x.serverCpuPerOpMs)}`
+      : x.cpuPerOpMs === undefined
+        ? ''
+        : String(x.cpuPerOpMs),
     '',
     x.errors === undefined || x.errors === 0 ? '0' : `${String(x.errors)}: ${x.firstError ?? ''}`,
   ];
@@ -127,6 +133,8 @@ function rows(r: Results): string[][] {
         ...limitCells(v),
       ]);
     out.push(['PostgreSQL insert+select, pool 10', 'limit', ...limitCells(r.limits.postgres)]);
+    if (r.limits.postgresNamed !== undefined)
+      out.push(['PostgreSQL, named statements', 'limit', ...limitCells(r.limits.postgresNamed)]);
     for (const [k, v] of Object.entries(r.limits.ldap))
       out.push([LDAP_NAMES[k] ?? k, 'limit', ...limitCells(v)]);
   }
@@ -289,13 +297,14 @@ function counterLines(r: Results): string[] {
       .slice(0, 4)
       .map(([k, v]) => `${String(v)}x ${k.slice(5, 60)}`);
     out.push(
-      `  ${label}: ${String(c['sql statements'])} SQL statements, ${show(c['ldap searches'])} LDAP searches, ${show(c['ldap binds'])} binds, ${show(c['ldap connections'])} new LDAP connections`,
+      `  ${label}: ${String(c['sql statements'])} SQL statements (${show(c['sql ms'])} ms executing), ${show(c['ldap searches'])} LDAP searches, ${show(c['ldap binds'])} binds, ${show(c['ldap connections'])} new LDAP connections`,
       `    most frequent SQL: ${top.join('; ')}`,
     );
   };
   for (const [scenario, peers] of Object.entries(r.peak ?? {}))
     line(NAMES[scenario] ?? scenario, peers['sigil']);
   line('device flow', r.device);
+  line('refresh grant, 2 processes', r.twoProcesses?.refresh);
   return out.length === 0 ? [] : ['per sigil operation (whole flow):', ...out];
 }
 
@@ -346,6 +355,9 @@ export function writeReport(r: Results, dir: string): void {
     '',
     ...heapLines(r),
     `cold start to first discovery answer: existing database ${String(r.coldStart.existingDatabase.median)} ms (min ${String(r.coldStart.existingDatabase.min)}), with a warm NODE_COMPILE_CACHE ${String(r.coldStart.existingDatabaseCompileCache.median)} ms, fresh database ${String(r.coldStart.freshDatabase.median)} ms`,
+    ...Object.entries(r.sigilLogProblems ?? {}).map(
+      ([msg, v]) => `sigil logged ${String(v.count)}x: ${msg}`,
+    ),
     ...costLines(r),
     ...counterLines(r),
     ...profileLines(r),

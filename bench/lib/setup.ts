@@ -27,6 +27,8 @@ export interface Environment {
     opts?: { nodeArgs?: string[]; env?: Record<string, string> },
   ): Promise<RunningSigil>;
   backends: Watched[];
+  /** The log file every sigil process of the run appends to. */
+  logFile: string;
   /** SQL statements in the sigil database and slapd's operations so far. */
   counters(): Promise<Record<string, number>>;
 }
@@ -53,6 +55,7 @@ export async function environment(work: string, users: number): Promise<Environm
     pg,
     slapd,
     issuerPort,
+    logFile,
     counters: async () => ({
       ...(await statementCounts(pg.url, 'sigil')),
       ...(await directoryCounts(slapd.url, slapd.adminPassword)),

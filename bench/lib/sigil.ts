@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { exited, spawnNode, stopChild } from './children.js';
@@ -50,6 +50,8 @@ export function writeSigilConfig(s: SigilSetup, port: number, name: string): str
       tlsCA: s.tls.caFile,
     },
     logger: { level: 'info', format: 'json' },
+    // As in production: private keys encrypted at rest.
+    keys: { encryptionSecret: 'bench-key-encryption-secret-0123456789' },
     staticClients: [{ id: 'kubectl', name: 'kubectl', public: true }],
     connectors: [{ type: 'ldap', id: 'ldap', name: 'Directory', config: connectorConfig(s) }],
   };
@@ -147,4 +149,33 @@ export async function heapProbe(url: string, ca: string): Promise<HeapProbe | un
     heapTotalMb: metric('nodejs_heap_size_total_bytes'),
     externalMb: metric('nodejs_external_memory_bytes'),
   };
+}
+
+/**
+ * sigil's warnings and errors during the run (pino JSON lines at level >= 40), counted by
+ * message, with the first line of each kind: a load run should not produce any.
+ */
+export function logProblems(logFile: string): Record<string, { count: number; first: string }> {
+  const out: Record<string, { count: number; first: string }> = {};
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: { level?: number; msg?: string };
+    try {
+      entry = JSON.parse(line) as { level?: number; msg?: string };
+    } catch {
+      continue;
+    }
+    if ((entry.level ?? 0) < 40) continue;
+    const key = `${String(entry.level)} ${entry.msg ?? ''}`.slice(0, 120);
+    const seen = out[key];
+    if (seen === undefined) out[key] = { count: 1, first: line.slice(0, 600) };
+    else seen.count++;
+  }
+  return out;
 }

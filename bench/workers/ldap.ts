@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AndFilter, Client, EqualityFilter, OrFilter, type Entry, type Filter } from 'ldapts';
-import { report, ROOT, workerParams } from '../lib/children.js';
+import { cpuMs, report, ROOT, workerParams } from '../lib/children.js';
 import { DIRECTORY, password, username } from '../lib/ldif.js';
 
 /**
@@ -25,6 +25,8 @@ interface LdapParams {
   concurrency: number;
   poolSize: number;
   durationMs: number;
+  /** slapd's pid: its CPU per operation is measured around the loop. */
+  slapdPid: number;
 }
 
 interface Op {
@@ -196,6 +198,7 @@ let errors = 0;
 let firstError: string | undefined;
 const groupCounts = new Set<number>();
 const cpu0 = process.cpuUsage();
+const slapd0 = cpuMs(p.slapdPid);
 const start = performance.now();
 await Promise.all(
   Array.from({ length: p.concurrency }, async () => {
@@ -212,6 +215,7 @@ await Promise.all(
 );
 const elapsed = performance.now() - start;
 const cpu = process.cpuUsage(cpu0);
+const slapdMs = cpuMs(p.slapdPid) - slapd0;
 await close();
 report({
   kind: p.kind,
@@ -220,4 +224,5 @@ report({
   firstError,
   groups: [...groupCounts],
   cpuPerOpMs: n === 0 ? 0 : Math.round(((cpu.user + cpu.system) / 1000 / n) * 1000) / 1000,
+  serverCpuPerOpMs: n === 0 ? 0 : Math.round((slapdMs / n) * 1000) / 1000,
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { report, workerParams } from '../lib/children.js';
+import { cpuMs, report, withChildren, workerParams } from '../lib/children.js';
 
 /**
  * The database limit: an INSERT of a jsonb row then a SELECT of it by primary key (what the
@@ -8,7 +8,11 @@ import { report, workerParams } from '../lib/children.js';
  */
 interface PgParams {
   url: string;
+  /** Named (server-side prepared, planned once per connection) statements instead of unnamed. */
+  named: boolean;
   poolSize: number;
+  /** The postmaster: its children's CPU (the backends) is measured here, before they exit. */
+  postmasterPid: number;
   concurrency: number;
   durationMs: number;
 }
@@ -29,15 +33,24 @@ const payload = JSON.stringify({
 
 async function roundTrip(): Promise<void> {
   const id = randomBytes(16).toString('base64url');
-  await db.query(
-    "INSERT INTO bench_round_trip (id, payload, expires_at) VALUES ($1, $2, now() + interval '1 hour')",
-    [id, payload],
-  );
-  const r = await db.query('SELECT payload FROM bench_round_trip WHERE id = $1', [id]);
+  await db.query({
+    ...(p.named ? { name: 'bench-insert' } : {}),
+    text: "INSERT INTO bench_round_trip (id, payload, expires_at) VALUES ($1, $2, now() + interval '1 hour')",
+    values: [id, payload],
+  });
+  const r = await db.query({
+    ...(p.named ? { name: 'bench-select' } : {}),
+    text: 'SELECT payload FROM bench_round_trip WHERE id = $1',
+    values: [id],
+  });
   if (r.rowCount !== 1) throw new Error('row not found');
 }
 
+// Warm up with every pool connection open, so the backends exist before the measurement.
+await Promise.all(Array.from({ length: p.concurrency }, () => roundTrip()));
 for (let i = 0; i < 100; i++) await roundTrip();
+const serverCpu = () => withChildren(p.postmasterPid).reduce((sum, pid) => sum + cpuMs(pid), 0);
+const server0 = serverCpu();
 const cpu0 = process.cpuUsage();
 const start = performance.now();
 let n = 0;
@@ -51,9 +64,12 @@ await Promise.all(
 );
 const elapsed = performance.now() - start;
 const cpu = process.cpuUsage(cpu0);
+const serverMs = serverCpu() - server0;
 await db.query('TRUNCATE bench_round_trip');
 await db.end();
 report({
+  ops: n,
   rate: Math.round((n / elapsed) * 1000),
   cpuPerOpMs: Math.round(((cpu.user + cpu.system) / 1000 / n) * 1000) / 1000,
+  serverCpuPerOpMs: Math.round((serverMs / n) * 1000) / 1000,
 });
