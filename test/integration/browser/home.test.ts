@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pkce } from '../../support/oidc-flow.js';
+import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
+import { startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { inPage, launchChromium, newPage, record } from './browser.js';
+
+/**
+ * The post-login pages in chromium: the landing page, /home with identity, groups, who-am-I
+ * and a kubeconfig per cluster (downloaded here), sign-out, and the access-denied page of a
+ * client that requires a group. Screenshots and axe as everywhere in this suite.
+ */
+describe(
+  'landing page, /home with kubeconfig download, access denied',
+  { timeout: 180_000 },
+  () => {
+    let s: TestSigil;
+    let ou: TestOu;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      ou = await createTestOu('TestBrowserHome', [
+        { uid: 'h-dana', name: 'Dana Home', groups: ['h-platform', 'h-developers'] },
+      ]);
+      s = await startTestSigil('postgres', {
+        enablePasswordDB: false,
+        staticPasswords: [],
+        connectors: [ou.connector()],
+        staticClients: [
+          { id: 'kubectl', public: true, name: 'kubectl' },
+          { id: 'admins-only', public: true, name: 'Admin console', allowedGroups: ['h-admins'] },
+        ],
+        clusters: [
+          { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
+          { name: 'lab', server: 'https://api.lab.example.com:6443', clientID: 'kubectl' },
+        ],
+      });
+      browser = await launchChromium(s.config.web.tlsCert ?? '');
+    });
+    afterAll(async () => {
+      await browser.close();
+      await s.close();
+      await ou.cleanup();
+    });
+
+    it('signs in from the landing page, shows identity and clusters, downloads a kubeconfig, signs out', async () => {
+      const { context, page, watch } = await newPage(browser);
+      try {
+        await page.goto(`${s.issuer}/`);
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        await record(page, 'index');
+        await page.getByRole('link', { name: /kubeconfig/i }).click();
+        await page.getByLabel('Corporate username').fill('h-dana');
+        await page.getByLabel('Password').fill('h-dana-pw');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(`${s.issuer}/home`);
+        await page.getByRole('heading', { name: 'Your Kubernetes access' }).waitFor();
+        expect(
+          await page.getByRole('list', { name: 'Your groups', exact: true }).innerText(),
+        ).toContain('h-platform');
+        expect(await page.getByRole('heading', { name: 'Cluster prod' }).count()).toBe(1);
+        await record(page, 'home');
+
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByRole('link', { name: 'Download kubeconfig-prod.yaml' }).click(),
+        ]);
+        expect(download.suggestedFilename()).toBe('kubeconfig-prod.yaml');
+        const kubeconfig = parseYaml(readFileSync(await download.path(), 'utf8')) as {
+          clusters: { cluster: { server: string } }[];
+          users: { user: { exec: { args: string[] } } }[];
+        };
+        expect(kubeconfig.clusters[0]?.cluster.server).toBe('https://api.prod.example.com:6443');
+        expect(kubeconfig.users[0]?.user.exec.args).toContain(`--oidc-issuer-url=${s.issuer}`);
+
+        // Sign out: sigil's own confirmation, then back to the landing page.
+        await page.getByRole('link', { name: 'Sign out' }).click();
+        await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
+        await Promise.all([
+          page.waitForURL(`${s.issuer}/`),
+          page.getByRole('button', { name: 'Sign out' }).click(),
+        ]);
+        await page.goto(`${s.issuer}/home`);
+        await page.getByLabel('Password').waitFor();
+        expect(watch.errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('fits a phone screen in the dark theme', async () => {
+      const { context, page, watch } = await newPage(browser, {
+        colorScheme: 'dark',
+        viewport: { width: 360, height: 740 },
+      });
+      try {
+        await page.goto(`${s.issuer}/home`);
+        await page.getByLabel('Corporate username').fill('h-dana');
+        await page.getByLabel('Password').fill('h-dana-pw');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Your Kubernetes access' }).waitFor();
+        // The kubeconfig blocks scroll inside themselves; the page itself does not.
+        const overflow = await inPage<number>(
+          page,
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        );
+        expect(overflow).toBeLessThanOrEqual(0);
+        await record(page, 'home-mobile-dark');
+        expect(watch.errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('explains a refusal by a client that requires a group the user lacks', async () => {
+      const { context, page, watch } = await newPage(browser);
+      try {
+        const q = new URLSearchParams({
+          client_id: 'admins-only',
+          response_type: 'code',
+          scope: 'openid groups',
+          redirect_uri: 'http://127.0.0.1:8000',
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+        });
+        await page.goto(`${s.issuer}/auth?${q.toString()}`);
+        await page.getByLabel('Corporate username').fill('h-dana');
+        await page.getByLabel('Password').fill('h-dana-pw');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Access denied' }).waitFor();
+        await record(page, 'access-denied');
+        expect(watch.errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+  },
+);
