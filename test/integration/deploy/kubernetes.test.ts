@@ -106,6 +106,7 @@ function configOf(objs: K8sObject[]) {
     {
       DATABASE_URL: 'postgres://sigil:pw@db:5432/sigil',
       LDAP_BIND_PASSWORD: 'x',
+      KEY_ENCRYPTION_SECRET: 'a-secret-of-at-least-16-chars',
     },
     ROOT,
   );
@@ -132,6 +133,7 @@ describe('deploy/kubernetes renders with kubectl kustomize into valid objects', 
       const config = configOf(objs);
       expect(config.telemetry.http).toBe('0.0.0.0:5558');
       expect(config.storage?.type).toBe('postgres');
+      expect(config.keys.encryptionSecret).toBe('a-secret-of-at-least-16-chars');
     },
   );
 
