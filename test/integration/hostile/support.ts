@@ -170,3 +170,13 @@ export async function tokensFor(s: TestSigil, client: 'kubectl' | 'web'): Promis
   expect(r.status, r.text).toBe(200);
   return r.json<IssuedTokens>();
 }
+
+/** encodeURIComponent that survives lone surrogates (they become U+FFFD, as a browser sends). */
+export function enc(value: string): string {
+  return encodeURIComponent(
+    value.replace(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      '\uFFFD',
+    ),
+  );
+}
