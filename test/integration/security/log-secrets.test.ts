@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth, hiddenInput } from '../../support/http-client.js';
+import { authorize, follow } from '../../support/oidc-flow.js';
+import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { BOB, LOOPBACK, openLogin, submit, users } from './support.js';
+
+const CI = { id: 'ci', secret: 'ci-secret-never-logged-77' };
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * Runs every flow that moves a credential (logins right and wrong, the password grant, the
+ * device flow, code exchange, refresh, revocation, introspection, credentials in the wrong
+ * places), at debug level, then greps every log line for each password, code, token and
+ * client secret that went over the wire.
+ */
+describe('no credential in any log line', () => {
+  let s: TestSigil;
+  const secrets = new Set<string>([
+    ALICE.password,
+    BOB.password,
+    CI.secret,
+    'web-secret-value-123',
+  ]);
+  const keep = (...values: (string | undefined)[]) => {
+    for (const v of values) if (v !== undefined && v.length >= 8) secrets.add(v);
+  };
+
+  beforeAll(async () => {
+    s = await startTestSigil('postgres', {
+      staticPasswords: await users(),
+      staticClients: [
+        { id: 'kubectl', public: true, name: 'kubectl' },
+        {
+          id: 'web',
+          secret: 'web-secret-value-123',
+          redirectURIs: ['https://app.example.com/callback'],
+        },
+        {
+          id: CI.id,
+          secret: CI.secret,
+          redirectURIs: ['https://ci.example.com/cb'],
+          passwordGrant: true,
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('runs the flows', async () => {
+    const ci = { authorization: basicAuth(CI.id, CI.secret) };
+    // Wrong passwords, on the page and through the password grant.
+    const c = s.client();
+    const f = await openLogin(c);
+    for (const pw of ['wrong-password-one-1', `${ALICE.password}x`]) {
+      keep(pw);
+      await submit(c, f, ALICE.username, pw);
+    }
+    const badGrant = 'wrong-grant-password-2';
+    keep(badGrant);
+    await s
+      .client()
+      .post('/token', { grant_type: 'password', username: 'bob', password: badGrant }, ci);
+    // The password grant, then refresh and revoke.
+    const pg = await s
+      .client()
+      .post(
+        '/token',
+        { grant_type: 'password', username: 'bob', password: BOB.password, scope: 'openid groups' },
+        ci,
+      );
+    expect(pg.status, pg.text).toBe(200);
+    const p = pg.json<{ access_token: string; id_token: string; refresh_token?: string }>();
+    keep(p.access_token, p.id_token, p.refresh_token);
+    // Code flow for kubectl, refresh, refresh with the spent token, introspection, revocation.
+    const a = await authorize(s.client(), {
+      clientId: 'kubectl',
+      redirectUri: LOOPBACK,
+      username: ALICE.username,
+      password: ALICE.password,
+    });
+    keep(a.code, a.verifier);
+    const tok = await s.client().post('/token', {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: LOOPBACK,
+      code_verifier: a.verifier,
+      client_id: 'kubectl',
+    });
+    const t = tok.json<{ access_token: string; id_token: string; refresh_token: string }>();
+    keep(t.access_token, t.id_token, t.refresh_token);
+    const again = await s.client().post('/token', {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: LOOPBACK,
+      code_verifier: a.verifier,
+      client_id: 'kubectl',
+    });
+    expect(again.status).toBe(400);
+    const r1 = await s
+      .client()
+      .post('/token', {
+        grant_type: 'refresh_token',
+        refresh_token: t.refresh_token,
+        client_id: 'kubectl',
+      });
+    const n = r1.json<{ access_token?: string; id_token?: string; refresh_token?: string }>();
+    keep(n.access_token, n.id_token, n.refresh_token);
+    await s
+      .client()
+      .post(
+        '/token',
+        { grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: 'web' },
+        { authorization: basicAuth('web', 'web-secret-value-123') },
+      );
+    await s.client().post('/token/introspection', { token: p.access_token }, ci);
+    await s.client().post('/token/revocation', { token: p.refresh_token ?? 'x' }, ci);
+    // Credentials where they do not belong: query strings, wrong endpoints, bad secrets.
+    await s
+      .client()
+      .get(
+        `/token?password=${encodeURIComponent(ALICE.password)}&refresh_token=${n.refresh_token ?? ''}`,
+      );
+    await s
+      .client()
+      .get(`/auth?client_id=kubectl&password=${encodeURIComponent(BOB.password)}&code=${a.code}`);
+    await s.client().get(`/me?access_token=${t.access_token}`);
+    await s
+      .client()
+      .post(
+        '/token',
+        { grant_type: 'refresh_token', refresh_token: 'x' },
+        { authorization: basicAuth(CI.id, `${CI.secret}-wrong`) },
+      );
+    keep(`${CI.secret}-wrong`);
+    await s
+      .client()
+      .post('/token', {
+        grant_type: 'client_credentials',
+        client_id: 'web',
+        client_secret: 'web-secret-value-123',
+      });
+    // Device flow: the user code and device code.
+    const dev = await s.client().post('/device/auth', { client_id: 'kubectl', scope: 'openid' });
+    const d = dev.json<{ device_code: string; user_code: string }>();
+    keep(d.device_code);
+    const b = s.client();
+    const input = await b.get('/device');
+    const confirm = await b.post('/device', {
+      xsrf: hiddenInput(input.text, 'xsrf'),
+      user_code: d.user_code,
+    });
+    const action = /action="([^"]+)"/.exec(confirm.text)?.[1];
+    if (action !== undefined) {
+      const login = await follow(
+        b,
+        await b.post(action, {
+          xsrf: hiddenInput(confirm.text, 'xsrf'),
+          user_code: d.user_code,
+          confirm: 'yes',
+        }),
+      );
+      const la = /action="(\/interaction\/[^"]+\/login)"/.exec(login.text)?.[1];
+      if (la !== undefined)
+        await follow(
+          b,
+          await b.post(la, {
+            csrf: hiddenInput(login.text, 'csrf'),
+            connector: 'local',
+            username: ALICE.username,
+            password: ALICE.password,
+          }),
+        );
+    }
+    const dt = await s
+      .client()
+      .post('/token', {
+        grant_type: DEVICE_GRANT,
+        device_code: d.device_code,
+        client_id: 'kubectl',
+      });
+    const dj = dt.json<{ access_token?: string; id_token?: string; refresh_token?: string }>();
+    keep(dj.access_token, dj.id_token, dj.refresh_token);
+  });
+
+  it('finds none of them in the logs, nor any JWT', () => {
+    const logs = s.rawLogs();
+    expect(logs.split('\n').length).toBeGreaterThan(50);
+    expect(secrets.size).toBeGreaterThan(15);
+    for (const secret of secrets)
+      expect(logs.includes(secret), `a log line contains ${secret.slice(0, 6)}…`).toBe(false);
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./);
+  });
+});
