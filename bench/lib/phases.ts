@@ -4,7 +4,7 @@ import { worker } from './children.js';
 import { cannonRun, flowRun, prepareChains, type Target } from './load.js';
 import { summarize, type RunResult, type Summary, type Watch } from './measure.js';
 import type { Settings } from './settings.js';
-import { median, repeated, type Repeated } from './stats.js';
+import { median, repeated, round, type Repeated } from './stats.js';
 
 /** The measurements, each a function of what is running; run.ts puts them in order. */
 
@@ -82,8 +82,8 @@ function limitOf(runs: readonly LimitResult[]): Limit {
   const server = runs.map((r) => r.serverCpuPerOpMs).filter((x) => x !== undefined);
   return {
     ...repeated(runs.map((r) => r.rate)),
-    ...(cpu.length === 0 ? {} : { cpuPerOpMs: median(cpu) }),
-    ...(server.length === 0 ? {} : { serverCpuPerOpMs: median(server) }),
+    ...(cpu.length === 0 ? {} : { cpuPerOpMs: round(median(cpu), 3) }),
+    ...(server.length === 0 ? {} : { serverCpuPerOpMs: round(median(server), 3) }),
   };
 }
 
@@ -94,12 +94,14 @@ async function repeatWorker(
   params: Record<string, unknown>,
   durationMs: number,
 ): Promise<LimitResult[]> {
-  const out: LimitResult[] = [];
-  for (let rep = 0; rep < c.s.repeats; rep++) {
-    c.progress(`limits: ${label} run ${String(rep + 1)}/${String(c.s.repeats)}`);
-    out.push(await worker<LimitResult>(script, params, { timeoutMs: durationMs + 60_000 }));
-  }
-  return out;
+  // One process runs the repeats one after the other (set-up once, start-up paid once).
+  c.progress(`limits: ${label}, ${String(c.s.repeats)} runs`);
+  const r = await worker<{ runs: LimitResult[] }>(
+    script,
+    { ...params, repeats: c.s.repeats },
+    { timeoutMs: durationMs * c.s.repeats + 60_000 },
+  );
+  return r.runs;
 }
 
 export async function limitsPhase(

@@ -25,6 +25,7 @@ interface LdapParams {
   concurrency: number;
   poolSize: number;
   durationMs: number;
+  repeats: number;
   /** slapd's pid: its CPU per operation is measured around the loop. */
   slapdPid: number;
 }
@@ -193,36 +194,41 @@ let next = 0;
 const nextUser = () => 1 + (next++ % cycle);
 for (let i = 0; i < cycle && (what === 'refresh' || i < 20); i++) await op(nextUser());
 
-let n = 0;
-let errors = 0;
-let firstError: string | undefined;
-const groupCounts = new Set<number>();
-const cpu0 = process.cpuUsage();
-const slapd0 = cpuMs(p.slapdPid);
-const start = performance.now();
-await Promise.all(
-  Array.from({ length: p.concurrency }, async () => {
-    while (performance.now() - start < p.durationMs) {
-      try {
-        groupCounts.add(await op(nextUser()));
-        n++;
-      } catch (err) {
-        errors++;
-        firstError ??= err instanceof Error ? err.message : String(err);
+async function measure() {
+  let n = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const groupCounts = new Set<number>();
+  const cpu0 = process.cpuUsage();
+  const slapd0 = cpuMs(p.slapdPid);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: p.concurrency }, async () => {
+      while (performance.now() - start < p.durationMs) {
+        try {
+          groupCounts.add(await op(nextUser()));
+          n++;
+        } catch (err) {
+          errors++;
+          firstError ??= err instanceof Error ? err.message : String(err);
+        }
       }
-    }
-  }),
-);
-const elapsed = performance.now() - start;
-const cpu = process.cpuUsage(cpu0);
-const slapdMs = cpuMs(p.slapdPid) - slapd0;
+    }),
+  );
+  const elapsed = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  const slapdMs = cpuMs(p.slapdPid) - slapd0;
+  return {
+    rate: Math.round((n / elapsed) * 10000) / 10,
+    errors,
+    firstError,
+    groups: [...groupCounts],
+    cpuPerOpMs: n === 0 ? 0 : Math.round(((cpu.user + cpu.system) / 1000 / n) * 1000) / 1000,
+    serverCpuPerOpMs: n === 0 ? 0 : Math.round((slapdMs / n) * 1000) / 1000,
+  };
+}
+
+const runs = [];
+for (let r = 0; r < p.repeats; r++) runs.push(await measure());
 await close();
-report({
-  kind: p.kind,
-  rate: Math.round((n / elapsed) * 10000) / 10,
-  errors,
-  firstError,
-  groups: [...groupCounts],
-  cpuPerOpMs: n === 0 ? 0 : Math.round(((cpu.user + cpu.system) / 1000 / n) * 1000) / 1000,
-  serverCpuPerOpMs: n === 0 ? 0 : Math.round((slapdMs / n) * 1000) / 1000,
-});
+report({ kind: p.kind, runs });

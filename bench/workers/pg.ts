@@ -15,6 +15,7 @@ interface PgParams {
   postmasterPid: number;
   concurrency: number;
   durationMs: number;
+  repeats: number;
 }
 
 const p = workerParams<PgParams>();
@@ -50,26 +51,32 @@ async function roundTrip(): Promise<void> {
 await Promise.all(Array.from({ length: p.concurrency }, () => roundTrip()));
 for (let i = 0; i < 100; i++) await roundTrip();
 const serverCpu = () => withChildren(p.postmasterPid).reduce((sum, pid) => sum + cpuMs(pid), 0);
-const server0 = serverCpu();
-const cpu0 = process.cpuUsage();
-const start = performance.now();
-let n = 0;
-await Promise.all(
-  Array.from({ length: p.concurrency }, async () => {
-    while (performance.now() - start < p.durationMs) {
-      await roundTrip();
-      n++;
-    }
-  }),
-);
-const elapsed = performance.now() - start;
-const cpu = process.cpuUsage(cpu0);
-const serverMs = serverCpu() - server0;
+
+async function measure(): Promise<{ rate: number; cpuPerOpMs: number; serverCpuPerOpMs: number }> {
+  const server0 = serverCpu();
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: p.concurrency }, async () => {
+      while (performance.now() - start < p.durationMs) {
+        await roundTrip();
+        n++;
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  const serverMs = serverCpu() - server0;
+  return {
+    rate: Math.round((n / elapsed) * 1000),
+    cpuPerOpMs: Math.round(((cpu.user + cpu.system) / 1000 / n) * 1000) / 1000,
+    serverCpuPerOpMs: Math.round((serverMs / n) * 1000) / 1000,
+  };
+}
+
+const runs = [];
+for (let r = 0; r < p.repeats; r++) runs.push(await measure());
 await db.query('TRUNCATE bench_round_trip');
 await db.end();
-report({
-  ops: n,
-  rate: Math.round((n / elapsed) * 1000),
-  cpuPerOpMs: Math.round(((cpu.user + cpu.system) / 1000 / n) * 1000) / 1000,
-  serverCpuPerOpMs: Math.round((serverMs / n) * 1000) / 1000,
-});
+report({ runs });
