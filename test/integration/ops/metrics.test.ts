@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { authorize } from '../../support/oidc-flow.js';
+import { closedPort } from '../ldap/support.js';
 import { freePort } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
@@ -31,10 +32,22 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
   beforeAll(async () => {
     ou = await createTestOu('TestMetrics', [
       { uid: 'm-alice', name: 'Metrics Alice', groups: ['m-devs'] },
+      { uid: 'm-bob', name: 'Metrics Bob' },
     ]);
     const port = await freePort();
+    const failover = ou.connector('fo', 'Failover directory');
     s = await startTestSigil('postgres', {
-      connectors: [ou.connector()],
+      connectors: [
+        ou.connector(),
+        // The first host refuses connections: every operation fails over to the second.
+        {
+          ...failover,
+          config: {
+            ...failover.config,
+            host: `127.0.0.1:${String(await closedPort())},127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
+          },
+        },
+      ],
       telemetry: { http: `127.0.0.1:${port}` },
     });
     telemetry = s.server.telemetryUrl ?? '';
@@ -168,6 +181,16 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
     ).toBe(1);
   });
 
+  it('counts LDAP host failovers per connector', async () => {
+    expect(sampleValue(await scrape(), 'sigil_ldap_failovers_total', { connector: 'fo' })).toBe(0);
+    // Another person: the same directory behind two connectors gives the same ids.
+    await codeFlow('m-bob', 'm-bob-pw', 'fo');
+    const m = await scrape();
+    expect(sampleValue(m, 'sigil_ldap_failovers_total', { connector: 'fo' })).toBeGreaterThan(0);
+    expect(sampleValue(m, 'sigil_ldap_failovers_total', { connector: 'corp' })).toBe(0);
+    expect(sampleValue(m, 'sigil_logins_total', { connector: 'fo', outcome: 'success' })).toBe(1);
+  });
+
   it('serves /metrics only on the telemetry listener when one is configured', async () => {
     const r = await s.client().get('/metrics');
     expect(r.status).toBe(404);
@@ -181,7 +204,7 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.text)).toEqual({
         status: 'ready',
-        checks: { database: 'ok', 'connector:corp': 'ok' },
+        checks: { database: 'ok', 'connector:corp': 'ok', 'connector:fo': 'ok' },
       });
     }
     expect((await s.client().get('/healthz')).status).toBe(200);
