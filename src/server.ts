@@ -33,13 +33,28 @@ import {
   RequestScopes,
   type Metrics,
 } from './metrics/index.js';
-import { AccountService, buildProvider, type Provider } from './oidc/index.js';
+import {
+  AccountService,
+  auditProviderEvents,
+  buildProvider,
+  grantAuthenticator,
+  type Provider,
+} from './oidc/index.js';
+import {
+  createAccessPolicy,
+  createAudit,
+  createGuardedAuthenticate,
+  createLoginThrottle,
+  startRetentionTimer,
+  throttleSettings,
+} from './security/index.js';
 import { packageRoot } from './paths.js';
 import {
   createAdapterClass,
   migrate,
   openDb,
   sharedSecret,
+  findIdentity,
   startGcTimer,
   type Db,
 } from './storage/index.js';
@@ -128,12 +143,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     const { applied } = await migrate(db);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
+    const audit = createAudit(db, log);
 
     const keyPolicy = keyPolicyFromConfig(config);
     const sealer = sealerFor(config.keys.encryptionSecret);
     // Key lifecycle events (rotation, revocation): the call point for the audit trail.
     const onKeyEvent: KeyEventListener = (e) => {
       log.info({ keyEvent: e }, `signing key event: ${e.type}`);
+      void audit.record({ event: e.type, outcome: 'success', reason: e.reason, details: { ...e } });
     };
     const keys = await prepareKeys({
       db,
@@ -154,7 +171,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }),
       );
     });
-    const accounts = new AccountService({ db, connectors, log });
+    const access = createAccessPolicy(config);
+    const accounts = new AccountService({ db, connectors, log, access, audit });
+    // Every password check (login page, device flow, password grant): throttle, policy, audit.
+    const login = createGuardedAuthenticate({
+      accounts,
+      throttle: createLoginThrottle(db, throttleSettings(config)),
+      audit,
+      access,
+    });
     const brand = loadBrand(config.frontend);
     const views = loadViews(join(packageRoot(), 'views'), brand.brand, brand.css);
     const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
@@ -186,8 +211,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         cookieKeys,
         pages: providerPages(views),
         log,
+        authenticate: grantAuthenticator(login),
       });
       instrumentProvider(p, metrics, scopes);
+      auditProviderEvents(p, audit, {
+        usernameOf: async (sub) => (await findIdentity(db, sub))?.identity.username,
+      });
+      p.maxIpsCount = config.web.proxyHops;
       p.use(jwksCacheControl(keyPolicy.jwksMaxAgeSec));
       return p;
     };
@@ -216,11 +246,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       log,
       views,
       accounts,
+      login,
       csrf,
       provider: () => provider,
       home: web.routes,
       readiness,
       proxy: config.web.proxy,
+      proxyHops: config.web.proxyHops,
       hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),
       maxBodyBytes: config.web.maxRequestBytes,
       publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
@@ -283,6 +315,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const stopGc = startGcTimer(db, 5 * 60_000, log);
     closers.push(() => stopGc());
+    const stopRetention = startRetentionTimer(
+      db,
+      {
+        auditRetentionMs: ms(config.audit.retention),
+        throttleIdleMs: Math.max(
+          ms(config.throttle.username.window),
+          ms(config.throttle.username.lockout),
+          ms(config.throttle.ip.window),
+          ms(config.throttle.ip.lockout),
+        ),
+        intervalMs: 15 * 60_000,
+      },
+      log,
+    );
+    closers.push(() => stopRetention());
     opts.onListening?.();
     log.info(
       {
