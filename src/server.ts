@@ -29,6 +29,7 @@ import type { Logger } from './log.js';
 import {
   instrumentConnector,
   instrumentProvider,
+  instrumentThrottle,
   metricsForConfig,
   RequestScopes,
   type Metrics,
@@ -176,7 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Every password check (login page, device flow, password grant): throttle, policy, audit.
     const login = createGuardedAuthenticate({
       accounts,
-      throttle: createLoginThrottle(db, throttleSettings(config)),
+      throttle: instrumentThrottle(createLoginThrottle(db, throttleSettings(config)), metrics),
       audit,
       access,
     });

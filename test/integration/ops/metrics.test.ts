@@ -33,6 +33,7 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
     ou = await createTestOu('TestMetrics', [
       { uid: 'm-alice', name: 'Metrics Alice', groups: ['m-devs'] },
       { uid: 'm-bob', name: 'Metrics Bob' },
+      { uid: 'm-carol', name: 'Metrics Carol' },
     ]);
     const port = await freePort();
     const failover = ou.connector('fo', 'Failover directory');
@@ -49,6 +50,8 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
         },
       ],
       telemetry: { http: `127.0.0.1:${port}` },
+      // Back-off after two failures, long enough that the third attempt is surely refused.
+      throttle: { backoff: { after: 2, initial: '1m', max: '1m' } },
     });
     telemetry = s.server.telemetryUrl ?? '';
   });
@@ -189,6 +192,27 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
     expect(sampleValue(m, 'sigil_ldap_failovers_total', { connector: 'fo' })).toBeGreaterThan(0);
     expect(sampleValue(m, 'sigil_ldap_failovers_total', { connector: 'corp' })).toBe(0);
     expect(sampleValue(m, 'sigil_logins_total', { connector: 'fo', outcome: 'success' })).toBe(1);
+  });
+
+  it('counts attempts the throttle refuses, which never reach the directory', async () => {
+    const failures = async () =>
+      sampleValue(await scrape(), 'sigil_logins_total', { connector: 'corp', outcome: 'failure' });
+    const before = await failures();
+    for (let i = 0; i < 3; i++) {
+      await expect(
+        authorize(s.client(), {
+          clientId: 'kubectl',
+          redirectUri: REDIRECT,
+          username: 'm-carol',
+          password: `wrong-${String(i)}`,
+          extra: { connector_id: 'corp' },
+        }),
+      ).rejects.toThrow();
+    }
+    const m = await scrape();
+    expect(sampleValue(m, 'sigil_throttled_total', { scope: 'username' })).toBe(1);
+    expect(sampleValue(m, 'sigil_throttled_total', { scope: 'ip' })).toBe(0);
+    expect(await failures()).toBe((before ?? 0) + 2);
   });
 
   it('serves /metrics only on the telemetry listener when one is configured', async () => {
