@@ -25,7 +25,7 @@ export const INJECTIONS = [XSS, XSS_ATTR, SQLI, LDAPI, CRLF, NUL, TEMPLATE, '\uF
 const LIVE_MARKUP = ['<script>alert', '<img src=x onerror', 'onerror=alert(1)>'];
 
 function isHtml(r: Res): boolean {
-  return String(r.headers['content-type'] ?? '').includes('text/html');
+  return (r.headers['content-type'] ?? '').includes('text/html');
 }
 
 /** Not a 5xx, no injected header, no live markup from the payloads. */
@@ -35,15 +35,14 @@ export function expectSafe(r: Res, what = ''): void {
   for (const c of r.headers['set-cookie'] ?? []) expect(c, what).not.toMatch(/^injected=/);
   if (isHtml(r)) for (const m of LIVE_MARKUP) expect(r.text, what).not.toContain(m);
   // JSON answers must be JSON (never an HTML stack trace).
-  if (String(r.headers['content-type'] ?? '').includes('json'))
-    expect(() => r.json()).not.toThrow();
+  if ((r.headers['content-type'] ?? '').includes('json')) expect(() => r.json()).not.toThrow();
 }
 
 /** A 4xx that says what is wrong: an OAuth error object, an error page, or an empty 4xx from Node. */
 export function expectClientError(r: Res, what = ''): void {
   expectSafe(r, what);
   expect(r.status, `${what}: ${r.status} ${r.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
-  if (String(r.headers['content-type'] ?? '').includes('json')) {
+  if ((r.headers['content-type'] ?? '').includes('json')) {
     const body = r.json();
     expect(typeof body['error'], what).toBe('string');
   } else if (isHtml(r)) {
@@ -84,7 +83,7 @@ export function rawRequest(
       clearTimeout(timer);
       // The server may close on us mid-upload after answering; keep what arrived.
       if (chunks.length > 0) resolve(parse(Buffer.concat(chunks).toString('latin1')));
-      else reject(err);
+      else reject(err instanceof Error ? err : new Error(String(err)));
     });
     sock.on('close', () => {
       clearTimeout(timer);

@@ -41,6 +41,7 @@ describe('hostile input: userinfo', () => {
       ['the refresh token', { authorization: `Bearer ${t.refresh_token}` }],
       ['two tokens', { authorization: `Bearer a b` }],
       ['8 KB token', { authorization: `Bearer ${'a'.repeat(8 * 1024)}` }],
+      // eslint-disable-next-line no-control-regex -- NUL is one of the inputs being filtered out
       ...INJECTIONS.filter((p) => !/[\r\n\u0000\uD800\uFFFE😀]/u.test(p)).map(
         (p) => [`token ${p}`, { authorization: `Bearer ${p}` }] as [string, Record<string, string>],
       ),
@@ -48,7 +49,7 @@ describe('hostile input: userinfo', () => {
     for (const [what, headers] of cases) {
       const r = await c.get('/me', headers);
       expectClientError(r, what);
-      expect(String(r.headers['www-authenticate'] ?? '')).not.toMatch(/[\r\n]/);
+      expect(r.headers['www-authenticate'] ?? '').not.toMatch(/[\r\n]/);
     }
     expectClientError(await c.get(`/me?access_token=${encodeURIComponent(CRLF)}`), 'query token');
     expectClientError(await c.get(`/me?access_token=%00`), 'NUL query token');

@@ -98,13 +98,11 @@ describe('no credential in any log line', () => {
       client_id: 'kubectl',
     });
     expect(again.status).toBe(400);
-    const r1 = await s
-      .client()
-      .post('/token', {
-        grant_type: 'refresh_token',
-        refresh_token: t.refresh_token,
-        client_id: 'kubectl',
-      });
+    const r1 = await s.client().post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: t.refresh_token,
+      client_id: 'kubectl',
+    });
     const n = r1.json<{ access_token?: string; id_token?: string; refresh_token?: string }>();
     keep(n.access_token, n.id_token, n.refresh_token);
     await s
@@ -134,13 +132,11 @@ describe('no credential in any log line', () => {
         { authorization: basicAuth(CI.id, `${CI.secret}-wrong`) },
       );
     keep(`${CI.secret}-wrong`);
-    await s
-      .client()
-      .post('/token', {
-        grant_type: 'client_credentials',
-        client_id: 'web',
-        client_secret: 'web-secret-value-123',
-      });
+    await s.client().post('/token', {
+      grant_type: 'client_credentials',
+      client_id: 'web',
+      client_secret: 'web-secret-value-123',
+    });
     // Device flow: the user code and device code.
     const dev = await s.client().post('/device/auth', { client_id: 'kubectl', scope: 'openid' });
     const d = dev.json<{ device_code: string; user_code: string }>();
@@ -173,13 +169,11 @@ describe('no credential in any log line', () => {
           }),
         );
     }
-    const dt = await s
-      .client()
-      .post('/token', {
-        grant_type: DEVICE_GRANT,
-        device_code: d.device_code,
-        client_id: 'kubectl',
-      });
+    const dt = await s.client().post('/token', {
+      grant_type: DEVICE_GRANT,
+      device_code: d.device_code,
+      client_id: 'kubectl',
+    });
     const dj = dt.json<{ access_token?: string; id_token?: string; refresh_token?: string }>();
     keep(dj.access_token, dj.id_token, dj.refresh_token);
   });

@@ -22,7 +22,7 @@ class Recording extends Client {
   }
 }
 
-const isHtml = (r: Res) => String(r.headers['content-type'] ?? '').includes('text/html');
+const isHtml = (r: Res) => (r.headers['content-type'] ?? '').includes('text/html');
 
 /**
  * Web hardening, checked on what the server really sends during real flows: CSP and
