@@ -304,6 +304,19 @@ describe('audit trail', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e['client_id'] === 'web' && e['username'] === 'alice')).toBe(true);
 
+    // An admin action from the CLI: `sigil keys rotate --now` records who ran it and the key
+    // events it caused (the running replica would record its own rotations the same way).
+    const rotate = sigil(['keys', 'rotate', '--now', '--config', file]);
+    expect(rotate.status, rotate.stderr).toBe(0);
+    const admin = sigil(['audit', '--event', 'admin.*', '--config', file]);
+    expect(admin.stdout).toMatch(/ admin\.keys\.rotate {2}success {2}user=\S+ .*reason=cli/);
+    const keyEvents = sigil(['audit', '--event', 'key.*', '--json', '--config', file]);
+    const kinds = keyEvents.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: string; reason: string }).event);
+    expect(kinds).toEqual(expect.arrayContaining(['key.activated', 'key.retired']));
+
     const none = sigil(['audit', '--since', '2999-01-01T00:00:00Z', '--config', file]);
     expect(none).toMatchObject({ status: 0, stdout: '' });
     const bad = sigil(['audit', '--since', 'yesterday-ish', '--config', file]);
