@@ -217,7 +217,9 @@ export function interactionRoutes(deps: InteractionDeps): Router<SigilState> {
         scopes: scopesFrom(scope, false),
         clientId,
         ip: ctx.ip,
-        channel: 'login_page',
+        // oidc-provider marks the interaction of a device flow (its value is a credential: unused).
+        channel:
+          (details as { deviceCode?: unknown }).deviceCode === undefined ? 'login_page' : 'device',
       });
     } catch (err) {
       if (isAppError(err, 'CONNECTOR_UNAVAILABLE')) {

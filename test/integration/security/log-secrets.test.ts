@@ -147,28 +147,31 @@ describe('no credential in any log line', () => {
       xsrf: hiddenInput(input.text, 'xsrf'),
       user_code: d.user_code,
     });
-    const action = /action="([^"]+)"/.exec(confirm.text)?.[1];
-    if (action !== undefined) {
-      const login = await follow(
-        b,
-        await b.post(action, {
-          xsrf: hiddenInput(confirm.text, 'xsrf'),
-          user_code: d.user_code,
-          confirm: 'yes',
-        }),
-      );
-      const la = /action="(\/interaction\/[^"]+\/login)"/.exec(login.text)?.[1];
-      if (la !== undefined)
-        await follow(
-          b,
-          await b.post(la, {
-            csrf: hiddenInput(login.text, 'csrf'),
-            connector: 'local',
-            username: ALICE.username,
-            password: ALICE.password,
-          }),
-        );
-    }
+    const action = /action="([^"]+)"/.exec(confirm.text)![1]!;
+    const login = await follow(
+      b,
+      await b.post(action, {
+        xsrf: hiddenInput(confirm.text, 'xsrf'),
+        user_code: d.user_code,
+        confirm: 'yes',
+      }),
+    );
+    const la = /action="(\/interaction\/[^"]+\/login)"/.exec(login.text)![1]!;
+    const done = await follow(
+      b,
+      await b.post(la, {
+        csrf: hiddenInput(login.text, 'csrf'),
+        connector: 'local',
+        username: ALICE.username,
+        password: ALICE.password,
+      }),
+    );
+    expect(done.status).toBe(200);
+    // The device login is audited as such.
+    const { rows } = await s.server.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_events WHERE event = 'login' AND outcome = 'success' AND details->>'channel' = 'device'",
+    );
+    expect(rows[0]?.n).toBe(1);
     const dt = await s.client().post('/token', {
       grant_type: DEVICE_GRANT,
       device_code: d.device_code,
