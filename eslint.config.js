@@ -12,6 +12,7 @@ export default tseslint.config(
       'test/artifacts/',
       'bin/',
       '**/*.js',
+      '**/*.mjs',
     ],
   },
   js.configs.recommended,

@@ -161,7 +161,10 @@ const handlers: CliHandlers = {
   kubeApiserverConfig(o) {
     const file = configFile(o.config);
     if (file === undefined)
-      throw new AppError('CLI_USAGE', 'sigil kube apiserver-config needs --config (or SIGIL_CONFIG)');
+      throw new AppError(
+        'CLI_USAGE',
+        'sigil kube apiserver-config needs --config (or SIGIL_CONFIG)',
+      );
     const out = apiServerConfigOutput(loadConfig(file), file, o);
     for (const note of out.notes) process.stderr.write(`sigil: ${note}\n`);
     process.stdout.write(out.stdout);

@@ -42,25 +42,36 @@ export function publicClientBasicAuth(
 ): Middleware {
   return async (ctx, next) => {
     const header = ctx.get('authorization');
-    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path) || !/^basic /i.test(header))
-      return next();
+    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path) || !/^basic /i.test(header)) {
+      await next();
+      return;
+    }
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon === -1 || colon !== decoded.length - 1) return next();
+    if (colon === -1 || colon !== decoded.length - 1) {
+      await next();
+      return;
+    }
     let clientId: string;
     try {
       clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
     } catch {
-      return next();
+      {
+        await next();
+        return;
+      }
     }
-    if (!publicClients.has(clientId) || !ctx.is('application/x-www-form-urlencoded')) return next();
+    if (!publicClients.has(clientId) || !ctx.is('application/x-www-form-urlencoded')) {
+      await next();
+      return;
+    }
     let raw: Buffer;
     try {
       raw = await readBody(ctx.req, limit);
     } catch {
       ctx.status = 413;
       ctx.body = { error: 'invalid_request', error_description: 'request body too large' };
-      return undefined;
+      return;
     }
     const form = new URLSearchParams(raw.toString('utf8'));
     const given = form.get('client_id');
@@ -70,13 +81,16 @@ export function publicClientBasicAuth(
         error: 'invalid_request',
         error_description: 'client_id does not match the Authorization header',
       };
-      return undefined;
+      return;
     }
     form.set('client_id', clientId);
     const body = form.toString();
     delete ctx.req.headers.authorization;
     ctx.req.headers['content-length'] = String(Buffer.byteLength(body));
     (ctx.req as unknown as { body: string }).body = body;
-    return next();
+    {
+      await next();
+      return;
+    }
   };
 }

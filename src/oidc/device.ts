@@ -76,7 +76,7 @@ export function enforceDevicePolling(provider: Provider, store: Adapter, ttlSec:
     const key = createHash('sha256').update(code).digest('base64url');
     const last = (await store.find(key)) as PollRecord | undefined;
     const now = Date.now();
-    await store.upsert(key, { at: now } as unknown as Parameters<Adapter['upsert']>[1], ttlSec);
+    await store.upsert(key, { at: now }, ttlSec);
     if (last !== undefined && now - last.at < minGapMs) {
       ctx.status = 400;
       ctx.body = {

@@ -138,15 +138,13 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
       username: uid,
       password: `${uid}-pw`,
     });
-    const tok = await s
-      .client()
-      .post('/token', {
-        grant_type: 'authorization_code',
-        code: a.code,
-        redirect_uri: REDIRECT,
-        code_verifier: a.verifier,
-        client_id: 'kubectl',
-      });
+    const tok = await s.client().post('/token', {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: REDIRECT,
+      code_verifier: a.verifier,
+      client_id: 'kubectl',
+    });
     expect(tok.status, tok.text).toBe(200);
     return tok.json<{ id_token: string; refresh_token: string }>();
   }

@@ -166,12 +166,9 @@ describe('oidc-agent: device-flow login and refresh as a real third-party client
   // client_secret must be provided in the Authorization header` at /device/auth, so oidc-agent
   // cannot use sigil's public `kubectl` client. Flip to `it` when sigil treats an empty-password
   // Basic header from a public client as `none` authentication.
-  it(
-    'oidc-agent with the public kubectl client (no secret) logs in with the device flow',
-    async () => {
-      await loginWithDeviceFlow(oidcGen('sigil-public', 'kubectl', ''));
-      const at = await token(['--force-new', 'sigil-public']);
-      expect((await me(at))['sub']).toBe(ALICE.userID);
-    },
-  );
+  it('oidc-agent with the public kubectl client (no secret) logs in with the device flow', async () => {
+    await loginWithDeviceFlow(oidcGen('sigil-public', 'kubectl', ''));
+    const at = await token(['--force-new', 'sigil-public']);
+    expect((await me(at))['sub']).toBe(ALICE.userID);
+  });
 });
