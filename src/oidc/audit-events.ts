@@ -117,7 +117,8 @@ export function auditProviderEvents(
     const ctx = c as KoaContextWithOIDC;
     const route = ctx.oidc.route;
     const entities = ctx.oidc.entities as Record<string, unknown>;
-    const revoked = entities['RefreshToken'] ?? entities['AccessToken'];
+    const revoked =
+      entities['RefreshToken'] ?? entities['AccessToken'] ?? entities['AuthorizationCode'];
     const owner = revoked as { accountId?: unknown } | undefined;
     const sub =
       typeof owner?.accountId === 'string' ? owner.accountId : ctx.oidc.session?.accountId;
@@ -133,7 +134,9 @@ export function auditProviderEvents(
           route === 'revocation'
             ? 'revocation_request'
             : route === 'token'
-              ? 'refresh_token_reuse'
+              ? grantType(ctx) === 'authorization_code'
+                ? 'code_reuse'
+                : 'refresh_token_reuse'
               : route === 'end_session_confirm'
                 ? 'logout'
                 : route,

@@ -126,6 +126,25 @@ describe('audit trail', () => {
     });
     expect(refreshed.username).toBe('alice');
 
+    // The code presented a second time: oidc-provider revokes the grant; the trail says why.
+    const replay = await s.client().post('/token', {
+      grant_type: 'authorization_code',
+      code: a.code,
+      redirect_uri: LOOPBACK,
+      code_verifier: a.verifier,
+      client_id: 'kubectl',
+    });
+    expect(replay.status).toBe(400);
+    const revokedGrant = await eventually(
+      () => auditRows(s.server.db, "event = 'grant.revoked'"),
+      (x) => x.length > 0,
+    );
+    expect(revokedGrant[0]).toMatchObject({
+      reason: 'code_reuse',
+      client_id: 'kubectl',
+      username: 'alice',
+    });
+
     // A spent refresh token presented again (outside the grace window it would revoke the
     // family; inside it answers): a made-up one is refused and recorded.
     const bogus = await s.client().post('/token', {
