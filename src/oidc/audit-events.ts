@@ -88,6 +88,7 @@ export function auditProviderEvents(
         grantType: gt,
         scope: typeof scope === 'string' ? scope : undefined,
         ...idTokenFacts(ctx.body),
+        grantId: tokenHash(entities['Grant']),
         accessTokenId: tokenHash(entities['AccessToken']),
         refreshTokenId: tokenHash(entities['RefreshToken']),
         rotatedRefreshTokenId: tokenHash(entities['RotatedRefreshToken']),
