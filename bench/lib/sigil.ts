@@ -116,7 +116,11 @@ export async function startSigil(opts: {
     );
   } catch (err) {
     await stopChild(child);
-    throw err;
+    // The log lives in the bench's temp dir, which is removed at the end: show its tail now.
+    const tail = readFileSync(opts.logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail}`, {
+      cause: err,
+    });
   }
   return {
     url,
