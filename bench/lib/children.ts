@@ -44,7 +44,11 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
+/** Set once cleanup starts: nothing new is spawned after that (Ctrl-C mid-run). */
+let stopping = false;
+
 export async function cleanupAll(): Promise<void> {
+  stopping = true;
   for (let fn = cleanups.pop(); fn !== undefined; fn = cleanups.pop()) {
     try {
       await fn();
@@ -66,6 +70,7 @@ export function tsArgs(script: string, extra: readonly string[] = []): string[] 
 }
 
 export function spawnNode(args: string[], opts: SpawnOptions = {}): ChildProcess {
+  if (stopping) throw new Error('the bench is stopping');
   return track(spawn(process.execPath, args, { cwd: ROOT, ...opts }));
 }
 
