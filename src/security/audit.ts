@@ -15,18 +15,8 @@ import { clientAddress } from './client-ip.js';
  */
 export type { AuditOutcome };
 
-export interface AuditEvent {
-  /** `login`, `token.issued`, `token.refreshed`, `token.refresh_denied`, `token.revoked`, `logout`, `key.rotated`, `admin.<action>`, ... */
-  readonly event: string;
-  readonly outcome: AuditOutcome;
-  readonly username?: string | undefined;
-  readonly sub?: string | undefined;
-  readonly clientId?: string | undefined;
-  readonly ip?: string | undefined;
-  /** Machine-readable why: `bad_password`, `unknown_user`, `locked`, `disabled`, `directory_down`, ... */
-  readonly reason?: string | undefined;
-  readonly details?: Readonly<Record<string, unknown>> | undefined;
-}
+/** An event as callers hand it in; scrubEvent() makes it safe to store (same shape). */
+export type AuditEvent = NewAuditEvent;
 
 export interface Audit {
   /**

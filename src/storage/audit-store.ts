@@ -10,12 +10,14 @@ export type AuditOutcome = 'success' | 'failure' | 'locked' | 'denied';
 export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'locked', 'denied'];
 
 export interface NewAuditEvent {
+  /** `login`, `token.issued`, `token.refreshed`, `token.refresh_denied`, `token.revoked`, `logout`, `key.rotated`, `admin.<action>`, ... */
   readonly event: string;
   readonly outcome: AuditOutcome;
   readonly username?: string | undefined;
   readonly sub?: string | undefined;
   readonly clientId?: string | undefined;
   readonly ip?: string | undefined;
+  /** Machine-readable why: `bad_password`, `unknown_user`, `locked`, `disabled`, `directory_down`, ... */
   readonly reason?: string | undefined;
   readonly details?: Readonly<Record<string, unknown>> | undefined;
 }
