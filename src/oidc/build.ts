@@ -1,9 +1,8 @@
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../log.js';
-import { scopesFrom, type AuthenticateResult } from './accounts.js';
+import { scopesFrom } from './accounts.js';
 import { buildConfiguration, type ProviderDeps } from './configuration.js';
 import { enforceDevicePolling } from './device.js';
-import { registerPasswordGrant } from './password-grant.js';
+import { registerPasswordGrant, type PasswordCheck } from './password-grant.js';
 import { createProvider, type Provider } from './provider.js';
 import { ms } from '../config/resolve.js';
 
@@ -13,13 +12,7 @@ export interface BuildProviderDeps extends ProviderDeps {
    * Checks a password for the password grant. Defaults to AccountService.authenticate; the
    * server passes the throttled and audited path the login page uses.
    */
-  authenticate?: (
-    ctx: KoaContextWithOIDC,
-    connectorId: string,
-    username: string,
-    password: string,
-    scope: string,
-  ) => Promise<AuthenticateResult>;
+  authenticate?: PasswordCheck;
 }
 
 /**

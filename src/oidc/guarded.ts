@@ -1,25 +1,18 @@
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { GuardedAuthenticate, LoginChannel } from '../security/index.js';
-import { scopesFrom, type AuthenticateResult } from './accounts.js';
+import { scopesFrom } from './accounts.js';
+import type { PasswordCheck } from './password-grant.js';
 
 /**
  * Adapts the guarded login (throttle, reserved names, access policy, audit) to the shape the
- * password grant (and any other grant that checks a password) calls:
- * `(ctx, connectorId, username, password, scope) → AuthenticateResult`. A refusal for any
+ * password grant (and any other grant that checks a password) calls: a PasswordCheck. A refusal for any
  * reason reads as a wrong password; an access-policy denial is an access_denied error with a
  * description; an outage still throws CONNECTOR_UNAVAILABLE.
  */
 export function grantAuthenticator(
   guarded: GuardedAuthenticate,
   channel: LoginChannel = 'password_grant',
-): (
-  ctx: KoaContextWithOIDC,
-  connectorId: string,
-  username: string,
-  password: string,
-  scope: string,
-) => Promise<AuthenticateResult> {
+): PasswordCheck {
   return async (ctx, connectorId, username, password, scope) => {
     const r = await guarded({
       connectorId,

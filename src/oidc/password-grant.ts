@@ -8,17 +8,20 @@ import type { ClientPolicy } from './clients.js';
 
 export const PASSWORD_GRANT = 'password';
 
+/** Checks one username and password for a token request; resolves a wrong password, throws an outage. */
+export type PasswordCheck = (
+  ctx: KoaContextWithOIDC,
+  connectorId: string,
+  username: string,
+  password: string,
+  scope: string,
+) => Promise<AuthenticateResult>;
+
 export interface PasswordGrantDeps {
   /** The connector the password grant checks passwords with (oauth2.passwordConnector, else the first). */
   connector: () => PasswordConnector | undefined;
   /** Checks a password; the same path (throttling, audit) as the login page. */
-  authenticate: (
-    ctx: KoaContextWithOIDC,
-    connectorId: string,
-    username: string,
-    password: string,
-    scope: string,
-  ) => Promise<AuthenticateResult>;
+  authenticate: PasswordCheck;
   policyOf: (clientId: string) => ClientPolicy | undefined;
   findAccount: FindAccount;
   log: Logger;
