@@ -50,7 +50,11 @@ export const clusterSchema = z
       }),
     clientID: z.string().min(1).max(200).meta({
       description:
-        "The audience this cluster's API server expects (`--oidc-client-id`). Names a public `staticClients` id: kubelogin logs in with it.",
+        "The audience this cluster's API server expects (`--oidc-client-id`). Names a `staticClients` id: a public one kubelogin logs in with, or, with `loginClientID`, any client that lists the login client in `trustedPeers`.",
+    }),
+    loginClientID: z.string().min(1).max(200).optional().meta({
+      description:
+        'The public client kubelogin logs in with when it is not `clientID` itself: one client (say `kubectl`) for every cluster, each cluster with its own audience. The kubeconfig then asks for the scope `audience:server:client_id:<clientID>`, so the id_token carries both ids in `aud`; the `clientID` client must list this one in `trustedPeers`. A token for one cluster is then not accepted by another.',
     }),
     usernameClaim: claimName.default('email').meta({
       description:
@@ -77,7 +81,16 @@ export const WEB_CLIENT_ID = 'sigil-web';
 
 interface ClusterRuleInput {
   readonly clusters: readonly ClusterConfig[];
-  readonly staticClients: readonly { readonly id: string; readonly public: boolean }[];
+  readonly staticClients: readonly {
+    readonly id: string;
+    readonly public: boolean;
+    readonly trustedPeers: readonly string[];
+  }[];
+}
+
+/** The client kubelogin logs in with for a cluster: `loginClientID`, else the audience itself. */
+export function loginClientOf(cluster: ClusterConfig): string {
+  return cluster.loginClientID ?? cluster.clientID;
 }
 
 /** Cross-field rules of `clusters` (one row each, as in the config's superRefine table). */
@@ -91,14 +104,49 @@ export function clusterIssues(
     if (seen.has(cl.name))
       out.push({ path: ['clusters', i, 'name'], message: 'duplicate cluster name' });
     seen.add(cl.name);
-    const client = clients.get(cl.clientID);
-    if (client === undefined)
+    const audience = clients.get(cl.clientID);
+    if (audience === undefined)
       out.push({ path: ['clusters', i, 'clientID'], message: 'names no staticClients id' });
-    else if (!client.public)
+    const login = clients.get(loginClientOf(cl));
+    const loginPath = [
+      'clusters',
+      i,
+      cl.loginClientID === undefined ? 'clientID' : 'loginClientID',
+    ];
+    if (login === undefined) {
+      if (cl.loginClientID !== undefined)
+        out.push({ path: loginPath, message: 'names no staticClients id' });
+    } else if (!login.public)
       out.push({
-        path: ['clusters', i, 'clientID'],
+        path: loginPath,
         message:
           'names a confidential client; kubelogin has no secret: use a client with public: true',
+      });
+    if (
+      cl.loginClientID !== undefined &&
+      audience !== undefined &&
+      login !== undefined &&
+      cl.loginClientID !== cl.clientID &&
+      !audience.trustedPeers.includes(cl.loginClientID)
+    )
+      out.push({
+        path: ['clusters', i, 'loginClientID'],
+        message: `client ${cl.clientID} does not list ${cl.loginClientID} in trustedPeers, so ${cl.loginClientID} cannot ask for its audience`,
+      });
+  });
+  // A cluster that trusts the shared login client's own audience would accept every token
+  // that client gets, whichever cluster it was meant for.
+  const sharedLogins = new Map(
+    c.clusters
+      .filter((cl) => cl.loginClientID !== undefined && cl.loginClientID !== cl.clientID)
+      .map((cl) => [cl.loginClientID, cl.name]),
+  );
+  c.clusters.forEach((cl, i) => {
+    const other = sharedLogins.get(cl.clientID);
+    if (other !== undefined)
+      out.push({
+        path: ['clusters', i, 'clientID'],
+        message: `is the login client of cluster ${other}: this cluster would accept tokens meant for ${other}; give it an audience of its own`,
       });
   });
   c.staticClients.forEach((cl, i) => {

@@ -176,6 +176,10 @@ const staticClient = z
         error: 'not a duration',
       })
       .meta({ description: "Lifetime of this client's id_tokens (default `expiry.idTokens`)." }),
+    trustedPeers: z.array(z.string().min(1).max(200)).default([]).meta({
+      description:
+        "Clients that may ask for id_tokens this client accepts too (Dex's cross-client trust): a listed client requesting the scope `audience:server:client_id:<this id>` gets an id_token with both ids in `aud` (and itself as `azp`). This is how one kubelogin client gets a token for each cluster's own audience (`clusters[].loginClientID`).",
+    }),
     passwordGrant: z.boolean().default(false).meta({
       description:
         'Allow the resource owner password grant for this client (CI jobs, `kubelogin --grant-type=password`). Off by default; passwords go through the same connector and throttling as the login page.',
@@ -550,6 +554,14 @@ export const configSchema = z
           path: ['staticClients', i, 'secret'],
           message: 'a confidential client needs a secret (or set public: true)',
         });
+      cl.trustedPeers.forEach((peer, j) => {
+        if (!c.staticClients.some((x) => x.id === peer))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['staticClients', i, 'trustedPeers', j],
+            message: 'names no staticClients id',
+          });
+      });
       if (!cl.public && cl.redirectURIs.length === 0)
         ctx.addIssue({
           code: 'custom',

@@ -1,5 +1,7 @@
 import { stringify } from 'yaml';
+import { loginClientOf } from '../config/clusters.js';
 import type { ClusterConfig } from '../config/schema.js';
+import { audienceScope } from '../oidc/audiences.js';
 
 /** The kubelogin exec plugin's scopes: email and groups for the claims, a refresh token. */
 export const KUBELOGIN_EXTRA_SCOPES = ['email', 'groups', 'offline_access'] as const;
@@ -41,14 +43,25 @@ export function kubeconfigUserName(cluster: ClusterConfig): string {
   return `oidc-${cluster.name}`;
 }
 
+/**
+ * The scopes kubelogin asks for (besides `openid`): email and groups, a refresh token, and
+ * the cluster's audience when kubelogin logs in with a shared client (`loginClientID`).
+ */
+export function kubeloginScopes(cluster: ClusterConfig): string[] {
+  return [
+    ...KUBELOGIN_EXTRA_SCOPES,
+    ...(loginClientOf(cluster) === cluster.clientID ? [] : [audienceScope(cluster.clientID)]),
+  ];
+}
+
 /** `kubectl oidc-login get-token` arguments for a cluster (kubelogin). */
 export function kubeloginArgs(input: KubeconfigInput): string[] {
   return [
     'oidc-login',
     'get-token',
     `--oidc-issuer-url=${input.issuer}`,
-    `--oidc-client-id=${input.cluster.clientID}`,
-    ...KUBELOGIN_EXTRA_SCOPES.map((s) => `--oidc-extra-scope=${s}`),
+    `--oidc-client-id=${loginClientOf(input.cluster)}`,
+    ...kubeloginScopes(input.cluster).map((s) => `--oidc-extra-scope=${s}`),
     ...(input.issuerCaPem === undefined
       ? []
       : [

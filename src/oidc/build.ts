@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import { scopesFrom } from './accounts.js';
+import { issueExtraAudiences } from './audiences.js';
 import { buildConfiguration, type ProviderDeps } from './configuration.js';
 import { enforceDevicePolling } from './device.js';
 import { registerPasswordGrant, type PasswordCheck } from './password-grant.js';
@@ -21,7 +22,7 @@ export interface BuildProviderDeps extends ProviderDeps {
  * at construction), so everything a Provider needs is set up here and nowhere else.
  */
 export function buildProvider(deps: BuildProviderDeps): Provider {
-  const { configuration, policies } = buildConfiguration(deps);
+  const { configuration, policies, trust } = buildConfiguration(deps);
   const provider = createProvider({
     issuer: deps.config.issuer,
     configuration,
@@ -40,9 +41,11 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
         : accounts.connector(config.oauth2.passwordConnector),
     authenticate,
     policyOf: (id) => policies.get(id),
+    trust,
     findAccount: accounts.findAccount,
     log: deps.log,
   });
+  issueExtraAudiences(provider, trust);
   enforceDevicePolling(
     provider,
     new deps.adapter('DevicePoll'),

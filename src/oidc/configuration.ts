@@ -8,6 +8,7 @@ import type { ProviderPages } from './pages.js';
 import { buildInteractionPolicy } from './policy.js';
 import { DEVICE_GRANT, deviceFlowFeature } from './device.js';
 import { ownTokensOnly } from './token-policies.js';
+import { AudienceTrust } from './audiences.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -19,6 +20,9 @@ export interface ProviderDeps {
   pages: ProviderPages;
 }
 
+/** The scopes every client may ask for (the audience scopes come from the config). */
+export const STANDARD_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'] as const;
+
 export const SCOPE_CLAIMS = {
   // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail.
   openid: ['sub', 'jti'],
@@ -26,6 +30,16 @@ export const SCOPE_CLAIMS = {
   email: ['email', 'email_verified'],
   groups: ['groups'],
 } as const;
+
+/**
+ * The scope as the client sent it. oidc-provider drops the scopes it does not know before the
+ * extraParams validators run, and an audience nobody trusts is one of those: it must be
+ * refused, not dropped (the cluster would refuse the token later, with no reason given).
+ */
+function sentScope(ctx: KoaContextWithOIDC): string {
+  const sent: unknown = ctx.oidc.body?.['scope'] ?? ctx.query['scope'];
+  return typeof sent === 'string' ? sent : '';
+}
 
 const sec = (duration: string): number => Math.round(ms(duration) / 1000);
 
@@ -37,9 +51,11 @@ const sec = (duration: string): number => Math.round(ms(duration) / 1000);
 export function buildConfiguration(deps: ProviderDeps): {
   configuration: Configuration;
   policies: ReadonlyMap<string, ClientPolicy>;
+  trust: AudienceTrust;
 } {
   const { config, keys, pages } = deps;
   const policies = new Map(config.staticClients.map((c) => [c.id, clientPolicy(c, config)]));
+  const trust = new AudienceTrust(config.staticClients);
   const policyOf = (clientId: string | undefined): ClientPolicy | undefined =>
     clientId === undefined ? undefined : policies.get(clientId);
   const refresh = config.expiry.refreshTokens;
@@ -55,7 +71,9 @@ export function buildConfiguration(deps: ProviderDeps): {
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    // The standard scopes, and `audience:server:client_id:<id>` for every client that trusts a
+    // peer (audiences.ts): known scopes ride on the grant and the refresh token.
+    scopes: [...STANDARD_SCOPES, ...trust.scopes()],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
     // kube-apiserver reads only the id_token: scope claims (groups, email) must be in it.
     conformIdTokenClaims: false,
@@ -138,7 +156,15 @@ export function buildConfiguration(deps: ProviderDeps): {
     renderError: async (ctx, out) => {
       await pages.error(ctx, { error: out.error, description: out.error_description });
     },
-    extraParams: ['connector_id'],
+    extraParams: {
+      connector_id: null,
+      // Runs on the authorization, device authorization and PAR endpoints, after
+      // oidc-provider's own scope checks: an audience the client may not ask for is
+      // invalid_scope.
+      scope: (ctx, value, client) => {
+        trust.check(client.clientId, [sentScope(ctx), value].join(' '));
+      },
+    },
   };
-  return { configuration, policies };
+  return { configuration, policies, trust };
 }

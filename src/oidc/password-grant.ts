@@ -4,7 +4,9 @@ import type { PasswordConnector } from '../connectors/connector.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DirectoryUnavailable, scopesFrom, type AuthenticateResult } from './accounts.js';
+import type { AudienceTrust } from './audiences.js';
 import type { ClientPolicy } from './clients.js';
+import { STANDARD_SCOPES } from './configuration.js';
 
 export const PASSWORD_GRANT = 'password';
 
@@ -23,6 +25,8 @@ export interface PasswordGrantDeps {
   /** Checks a password; the same path (throttling, audit) as the login page. */
   authenticate: PasswordCheck;
   policyOf: (clientId: string) => ClientPolicy | undefined;
+  /** Which extra audiences (`audience:server:client_id:<id>` scopes) the client may ask for. */
+  trust: AudienceTrust;
   findAccount: FindAccount;
   log: Logger;
 }
@@ -52,11 +56,12 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       const requested = [
         ...new Set((param(ctx, 'scope') ?? 'openid').split(' ').filter((s) => s !== '')),
       ];
-      const known = new Set(['openid', 'offline_access', 'profile', 'email', 'groups']);
+      const scope = requested.join(' ');
+      deps.trust.check(client.clientId, scope);
+      const known = new Set<string>([...STANDARD_SCOPES, ...deps.trust.scopes()]);
       const unknown = requested.filter((s) => !known.has(s));
       if (unknown.length > 0)
         throw new errors.InvalidScope('requested scope is not supported', unknown[0] ?? '');
-      const scope = requested.join(' ');
 
       const connector = deps.connector();
       if (connector === undefined)

@@ -88,6 +88,60 @@ describe('config: clusters', () => {
     ).toBe(true);
   });
 
+  describe('a shared login client (loginClientID) with a cluster audience (trustedPeers)', () => {
+    const clients = (prodTrusts: string[]): Partial<ConfigInput> => ({
+      staticClients: [
+        { id: 'kubectl', public: true },
+        { id: 'prod-aud', public: true, trustedPeers: prodTrusts },
+        { id: 'app', secret: 's3cret', redirectURIs: ['https://app.example.com/cb'] },
+      ],
+    });
+    const shared = { ...prod, clientID: 'prod-aud', loginClientID: 'kubectl' };
+
+    it('accepts it when the audience client trusts the login client', () => {
+      expect(problems([shared], clients(['kubectl']))).toEqual([]);
+    });
+
+    it.each<[string, unknown[], Partial<ConfigInput>, string]>([
+      [
+        'an audience that does not trust the login client',
+        [shared],
+        clients([]),
+        'clusters.0.loginClientID: client prod-aud does not list kubectl in trustedPeers',
+      ],
+      [
+        'a login client that is no client',
+        [{ ...shared, loginClientID: 'nope' }],
+        clients(['kubectl']),
+        'clusters.0.loginClientID: names no staticClients id',
+      ],
+      [
+        'a confidential login client',
+        [{ ...shared, loginClientID: 'app' }],
+        clients(['app']),
+        'clusters.0.loginClientID: names a confidential client',
+      ],
+      [
+        "a cluster whose audience is another cluster's login client",
+        [shared, { ...prod, name: 'lab', clientID: 'kubectl' }],
+        clients(['kubectl']),
+        'clusters.1.clientID: is the login client of cluster prod',
+      ],
+      [
+        'trustedPeers naming no client',
+        [],
+        clients(['kubectl', 'ghost']),
+        'staticClients.1.trustedPeers.1: names no staticClients id',
+      ],
+    ])('refuses %s', (_name, clusters, extra, want) => {
+      const got = problems(clusters, extra);
+      expect(
+        got.some((p) => p.startsWith(want)),
+        got.join('\n'),
+      ).toBe(true);
+    });
+  });
+
   it('accepts base64 PEM CA data', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     expect(

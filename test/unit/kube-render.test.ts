@@ -231,6 +231,27 @@ describe('kubeconfig', () => {
     expect(Buffer.from(caArg!.split('=', 2)[1]!, 'base64').toString('utf8')).toBe(CA_PEM);
   });
 
+  it('with a shared login client: logs in with it and asks for the cluster audience; the API server config keeps the audience', () => {
+    const c = cluster({ clientID: 'prod-aud', loginClientID: 'kubectl' });
+    const args = buildKubeconfig({ issuer: ISSUER, cluster: c }).users[0]!.user.exec.args;
+    expect(args.filter((a) => a.startsWith('--oidc-client-id='))).toEqual([
+      '--oidc-client-id=kubectl',
+    ]);
+    expect(args.filter((a) => a.startsWith('--oidc-extra-scope='))).toEqual([
+      '--oidc-extra-scope=email',
+      '--oidc-extra-scope=groups',
+      '--oidc-extra-scope=offline_access',
+      '--oidc-extra-scope=audience:server:client_id:prod-aud',
+    ]);
+    const flags = renderApiServerFlags({
+      issuer: ISSUER,
+      cluster: c,
+      caFile: '/etc/kubernetes/pki/sigil-ca.crt',
+      signingAlgs: ['RS256'],
+    });
+    expect(flags.split('\n')).toContain('--oidc-client-id=prod-aud');
+  });
+
   it('offers a file name from the cluster name', () => {
     expect(kubeconfigFileName(cluster({ name: 'dev-eu.1' }))).toBe('kubeconfig-dev-eu.1.yaml');
   });
