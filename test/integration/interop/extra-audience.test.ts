@@ -1,10 +1,11 @@
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildKubeconfig } from '../../../src/kube/index.js';
 import { approveDeviceCode } from '../../support/device-page.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 import { basicAuth } from '../../support/http-client.js';
 import { authorize, pkce } from '../../support/oidc-flow.js';
+import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /**
@@ -237,4 +238,59 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
   it('no server error was logged', () => {
     expect(s.logs.filter((l) => typeof l['level'] === 'number' && l['level'] >= 50)).toEqual([]);
   });
+});
+
+describe('extra audiences follow the config, not the refresh token', () => {
+  it('after a restart without the trust, a refresh token that asked for prod still works, for kubectl alone', async () => {
+    const db = await createTestDatabase(inject('pgUrl'));
+    const clients = (trusted: boolean) => ({
+      staticClients: [
+        { id: 'kubectl', public: true },
+        { id: 'prod', public: true, trustedPeers: trusted ? ['kubectl'] : [] },
+      ],
+    });
+    try {
+      const before = await startTestSigil('postgres', clients(true), { databaseUrl: db.url });
+      let refreshToken: string;
+      try {
+        const a = await authorize(before.client(), {
+          clientId: 'kubectl',
+          redirectUri: LOOPBACK,
+          scope: `openid groups ${PROD_SCOPE}`,
+          username: ALICE.username,
+          password: ALICE.password,
+        });
+        const tok = await before.client().post('/token', {
+          grant_type: 'authorization_code',
+          code: a.code,
+          redirect_uri: LOOPBACK,
+          code_verifier: a.verifier,
+          client_id: 'kubectl',
+        });
+        expect(tok.status, tok.text).toBe(200);
+        const t = tok.json<Tokens>();
+        expect(decodeJwt(t.id_token).aud).toEqual(['kubectl', 'prod']);
+        refreshToken = t.refresh_token!;
+      } finally {
+        await before.close();
+      }
+
+      const after = await startTestSigil('postgres', clients(false), { databaseUrl: db.url });
+      try {
+        const r = await after.client().post('/token', {
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: 'kubectl',
+        });
+        expect(r.status, r.text).toBe(200);
+        const claims = decodeJwt(r.json<Tokens>().id_token);
+        expect(claims.aud).toBe('kubectl');
+        expect(claims['groups']).toEqual(['developers', 'viewers']);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
 });
