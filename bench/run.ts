@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, cleanupAll, killAllNow, onCleanup, rssMb } from './lib/children.js';
+import { pgRestartPhase, rotationPhase } from './lib/fault-phases.js';
 import { busyElsewherePct } from './lib/measure.js';
 import { freePort } from './lib/net.js';
 import { chainsFor, limitsPhase, peakPhase, type Context, type Outcome } from './lib/phases.js';
@@ -22,15 +23,15 @@ import { coldStartPhase, devicePhase, halfPeakPhase, twoProcessPhase } from './l
 /**
  * `npm run bench`: sigil against the signing limit, the directory, the database and a bare
  * oidc-provider, in one run on 127.0.0.1. bench/README.md says what each figure means.
- * BENCH_PHASES=limits,peak,device,half,two,profile picks phases (default: all but profile;
- * BENCH_PROFILE=1 adds profile); BENCH_QUICK=1 is a short smoke run.
+ * BENCH_PHASES=limits,peak,device,half,two,rotation,pgrestart,profile picks phases (default:
+ * all but profile; BENCH_PROFILE=1 adds profile); BENCH_QUICK=1 is a short smoke run.
  */
 const s = settings();
 const t0 = Date.now();
 const progress = (msg: string) => {
   process.stderr.write(`[${String(Math.round((Date.now() - t0) / 1000)).padStart(3)}s] ${msg}\n`);
 };
-const ALL = ['limits', 'peak', 'device', 'half', 'two'];
+const ALL = ['limits', 'peak', 'device', 'half', 'two', 'rotation', 'pgrestart'];
 const phases = new Set(
   process.env['BENCH_PHASES']?.split(',').map((x) => x.trim()) ?? [
     ...ALL,
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   results.memory.afterLoadHeap = await heapProbe(sigil.url, env.ca);
   if (phases.has('two'))
     results.twoProcesses = await twoProcessPhase(c, env, sigil, info, chains.sigil);
+  if (phases.has('rotation')) results.rotation = await rotationPhase(c, env, info);
+  if (phases.has('pgrestart')) results.pgRestart = await pgRestartPhase(c, env, sigil, info);
   if (phases.has('profile'))
     results.profile = await profilePhase(c, {
       start: async (name, nodeArgs) =>
@@ -120,7 +123,11 @@ async function main(): Promise<void> {
       chainsFile: chains.sigil,
       resultsDir: join(BENCH_DIR, 'results'),
     });
-  results.sigilLogProblems = logProblems(env.logFile);
+  // The database outage's errors are expected: the pgrestart phase reports them itself.
+  const p = results.pgRestart;
+  results.sigilLogProblems = logProblems(env.logFile, {
+    skip: p === undefined || 'error' in p ? [] : [p.logRange],
+  });
   results.elapsedSec = Math.round((Date.now() - t0) / 1000);
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
   writeReport(results, join(BENCH_DIR, 'results'));

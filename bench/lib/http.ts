@@ -117,7 +117,8 @@ export class FlowError extends Error {
   }
 }
 
-function oneLine(text: string): string {
+/** An answer's body in one line: an OAuth error and its description, or an HTML page's text. */
+export function oneLine(text: string): string {
   const json = /"error":"([^"]*)"(?:,"error_description":"([^"]*)")?/.exec(text);
   if (json !== null) return `${json[1] ?? ''}: ${json[2] ?? ''}`;
   // oidc-provider's and sigil's HTML error pages: the body text without tags.

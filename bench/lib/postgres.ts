@@ -14,8 +14,12 @@ export interface BenchPostgres {
   url: string;
   /** URL of another database on the same server (created on first use). */
   databaseUrl(name: string): string;
-  /** The postmaster's pid (its children are the backends). */
+  /** The postmaster's pid (its children are the backends); 0 while the server is halted. */
   pid(): number;
+  /** Stops the server (`pg_ctl stop -m fast`: clients are disconnected), keeping its data. */
+  halt(): void;
+  /** Starts a halted server again on the same port; returns once it accepts connections. */
+  restart(): void;
   stop(): void;
 }
 
@@ -52,24 +56,42 @@ export async function startPostgres(): Promise<BenchPostgres> {
       // Statement counts per operation (SQL statements per refresh, per login) for the report.
       '-c shared_preload_libraries=pg_stat_statements',
     ].join(' ');
-    run(join(bin, 'pg_ctl'), [
-      '-D',
-      dataDir,
-      '-o',
-      opts,
-      '-w',
-      '-l',
-      join(dataDir, 'log'),
-      'start',
-    ]);
+    const start = () => {
+      run(join(bin, 'pg_ctl'), [
+        '-D',
+        dataDir,
+        '-o',
+        opts,
+        '-w',
+        '-l',
+        join(dataDir, 'log'),
+        'start',
+      ]);
+    };
+    start();
+    let halted = false;
     const url = `postgres://postgres@127.0.0.1:${String(port)}/postgres`;
     return {
       url,
       databaseUrl: (name) => `postgres://postgres@127.0.0.1:${String(port)}/${name}`,
-      pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+      pid: () => {
+        try {
+          return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        } catch {
+          return 0;
+        }
+      },
+      halt() {
+        run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+        halted = true;
+      },
+      restart() {
+        start();
+        halted = false;
+      },
       stop() {
         try {
-          run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+          if (!halted) run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
         } finally {
           rmSync(dataDir, { recursive: true, force: true });
         }
@@ -86,7 +108,10 @@ export async function createDatabase(adminUrl: string, name: string): Promise<vo
   await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
 }
 
-async function adminQuery(adminUrl: string, sql: string): Promise<Record<string, unknown>[]> {
+export async function adminQuery(
+  adminUrl: string,
+  sql: string,
+): Promise<Record<string, unknown>[]> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { FaultLoad, FaultOutcome, PgRestartResult, RotationResult } from './fault-phases.js';
 import type { Summary } from './measure.js';
 import type { Limit, Limits, Outcome } from './phases.js';
 import type { ProfileSummary } from './profile.js';
@@ -22,6 +23,9 @@ export interface Results {
   halfPeak?: Record<string, Outcome>;
   halfPeakRates?: Record<string, number | undefined>;
   twoProcesses?: { login?: Outcome; refresh: Outcome };
+  /** Refresh load on two processes while signing keys rotate; while PostgreSQL restarts. */
+  rotation?: FaultOutcome<RotationResult>;
+  pgRestart?: FaultOutcome<PgRestartResult>;
   memory: {
     atStartMb: number;
     idleMb: number;
@@ -153,6 +157,105 @@ function rows(r: Results): string[][] {
       out.push(['login flow', 'sigil x2', ...outcomeCells(r.twoProcesses.login)]);
     out.push(['refresh grant', 'sigil x2', ...outcomeCells(r.twoProcesses.refresh)]);
   }
+  if (r.rotation !== undefined) {
+    const x = r.rotation;
+    if ('error' in x) out.push(['refresh grant, keys rotating', 'sigil x2', ...outcomeCells(x)]);
+    else
+      out.push([
+        `refresh grant, keys rotating every ${x.keys.rotationPeriod} (${String(x.rotations)} rotation${x.rotations === 1 ? '' : 's'})`,
+        'sigil x2',
+        ...faultCells(
+          x,
+          `${statuses(x.httpErrors)}; ${String(x.verifyFailures)} of ${String(x.tokensVerified)} tokens fail verification`,
+        ),
+      ]);
+  }
+  if (r.pgRestart !== undefined) {
+    const x = r.pgRestart;
+    if ('error' in x)
+      out.push(['refresh grant, PostgreSQL restart', 'sigil x2', ...outcomeCells(x)]);
+    else
+      out.push([
+        `refresh grant, PostgreSQL down ${secs(x.outageMs)} s`,
+        'sigil x2',
+        ...faultCells(
+          x,
+          `during: ${statuses(x.during)}; after: ${statuses(x.after)}; before: ${statuses(x.before)}`,
+        ),
+      ]);
+  }
+  return out;
+}
+
+const secs = (ms: number) => String(round(ms / 1000, 1));
+
+/** Failed requests by status, e.g. `37 × 503`, or `0`. */
+function statuses(by: Record<string, number>): string {
+  const parts = Object.entries(by)
+    .sort((a, b) => b[1] - a[1])
+    .map(([status, n]) => `${String(n)} × ${status === '0' ? 'no answer' : status}`);
+  return parts.length === 0 ? '0' : parts.join(' + ');
+}
+
+/** A fault phase's row: the run's figures (its rate is the bounded load's), its own error cell. */
+function faultCells(x: RotationResult | PgRestartResult, errors: string): string[] {
+  return [...outcomeCells(x.summary).slice(0, -1), errors];
+}
+
+function faultLines(r: Results): string[] {
+  const out: string[] = [];
+  const x = r.rotation;
+  if (x !== undefined) {
+    if ('error' in x) out.push(`key rotation: failed: ${x.error}`);
+    else
+      out.push(
+        `key rotation: ${String(x.rotations)} rotation${x.rotations === 1 ? '' : 's'}, ${String(x.verifyFailures)} failed verifications of ${String(x.tokensVerified)} tokens, ${String(x.requests - x.ok)} errors of ${String(x.requests)} refreshes, ${String(x.chainsLost)} refresh tokens lost`,
+      );
+  }
+  const y = r.pgRestart;
+  if (y !== undefined) {
+    if ('error' in y) out.push(`PostgreSQL restart: failed: ${y.error}`);
+    else
+      out.push(
+        `PostgreSQL restart: ${secs(y.outageMs)} s outage, ${statuses(y.during)} during, ${statuses(y.after)} after, first success ${y.firstSuccessAfterMs === undefined ? 'never' : `${String(y.firstSuccessAfterMs)} ms`} after PostgreSQL was back, ${String(y.chainsLost)} refresh tokens lost`,
+      );
+  }
+  return out;
+}
+
+/** What went wrong in the fault phases, when something did (samples), and how they ran. */
+function faultDetails(r: Results): string[] {
+  const out: string[] = [];
+  const common = (label: string, x: FaultLoad) => {
+    out.push(
+      `${label}: ${String(x.users)} virtual users (a refresh every ${String(x.pauseMs)} ms each, their own refresh-token chain) on ${String(x.processes)} sigil processes for ${secs(x.loadMs)} s: ${String(x.requests)} refreshes, ${String(x.ok)} ok; JWKS cached for ${show(x.jwksMaxAgeSec)} s (its max-age), fetched ${String(x.jwksFetches)} times`,
+    );
+    for (const [status, samples] of Object.entries(x.errorSamples))
+      out.push(`  ${status === '0' ? 'no answer' : status}: ${samples[0] ?? ''}`);
+    if (Object.keys(x.errorCodes).length > 0)
+      out.push(`  error codes: ${JSON.stringify(x.errorCodes)}`);
+    for (const v of x.verifySamples.slice(0, 3)) out.push(`  verification failed: ${v}`);
+    for (const l of x.lostSamples.slice(0, 3)) out.push(`  lost: ${l}`);
+  };
+  const x = r.rotation;
+  if (x !== undefined && !('error' in x)) {
+    common('key rotation', x);
+    const lags = x.kids.flatMap((k) =>
+      k.activationToFirstTokenMs === undefined ? [] : [k.activationToFirstTokenMs],
+    );
+    out.push(
+      `  keys: ${x.kids.map((k) => `${k.kid.slice(0, 8)} ${String(k.tokens)} tokens`).join(', ')}; ${String(x.rotationsInDatabase)} activations in the database during the load; first token with each new key ${lags.map(String).join(', ')} ms after its activation`,
+    );
+  }
+  const y = r.pgRestart;
+  if (y !== undefined && !('error' in y)) {
+    common('PostgreSQL restart', y);
+    out.push(
+      `  pg_ctl stop ${String(y.stopMs)} ms, start ${String(y.startMs)} ms; /readyz 503 after ${y.notReadyAfterMs.map((v) => (v === undefined ? 'never' : `${String(v)} ms`)).join(' and ')}; both ready ${y.readyAfterMs === undefined ? 'never' : `${String(y.readyAfterMs)} ms`} after PostgreSQL was back; slowest failed request ${String(y.slowestDuringMs)} ms`,
+    );
+    for (const [msg, v] of Object.entries(y.logProblems))
+      out.push(`  sigil logged ${String(v.count)}x during the phase: ${msg}`);
+  }
   return out;
 }
 
@@ -247,6 +350,7 @@ export function finalLines(r: Results): string[] {
       : [
           `token endpoint (refresh) with 2 sigil processes: ${String(two)}/s vs ${show(refresh)}/s with 1 (${show(pct(two, refresh), '%')})`,
         ]),
+    ...faultLines(r),
     `refresh: ${show(refresh)}/s = ${show(pct(refresh, rateOf(p['refresh']?.['bare'])), '%')} of bare oidc-provider, ${show(pct(refresh, rs256), '%')} of the RS256 limit`,
     `login: ${show(login)}/s = ${show(pct(login, rateOf(p['login']?.['bare'])), '%')} of bare oidc-provider, ${show(pct(login, raw), '%')} of raw LDAP`,
     `memory: idle ${String(round(r.memory.idleMb, 0))} MB, load ${show(loadRss(r))} MB`,
@@ -361,6 +465,7 @@ export function writeReport(r: Results, dir: string): void {
     ...costLines(r),
     ...counterLines(r),
     ...profileLines(r),
+    ...faultDetails(r),
     '',
     'goals:',
     ...g.map(

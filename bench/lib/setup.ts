@@ -24,7 +24,12 @@ export interface Environment {
     db: string,
     port: number,
     name: string,
-    opts?: { nodeArgs?: string[]; env?: Record<string, string> },
+    opts?: {
+      nodeArgs?: string[];
+      env?: Record<string, string>;
+      /** Top-level config sections that replace the bench's (e.g. `keys`). */
+      config?: Record<string, unknown>;
+    },
   ): Promise<RunningSigil>;
   backends: Watched[];
   /** The log file every sigil process of the run appends to. */
@@ -62,15 +67,23 @@ export async function environment(work: string, users: number): Promise<Environm
     }),
     backends: [
       { label: 'slapd', pids: () => [slapd.pid] },
-      { label: 'postgres', pids: () => withChildren(pg.pid()) },
+      {
+        label: 'postgres',
+        pids: () => {
+          const pid = pg.pid();
+          return pid === 0 ? [] : withChildren(pid);
+        },
+      },
     ],
     async startSigil(db, port, name, opts = {}) {
+      const { config, ...spawnOpts } = opts;
       const configFile = writeSigilConfig(
         { dir: work, tls, issuerPort, databaseUrl: pg.databaseUrl(db), ldapsUrl: slapd.ldapsUrl },
         port,
         name,
+        config,
       );
-      const sigil = await startSigil({ configFile, port, ca, logFile, ...opts });
+      const sigil = await startSigil({ configFile, port, ca, logFile, ...spawnOpts });
       onCleanup(() => sigil.stop());
       return sigil;
     },

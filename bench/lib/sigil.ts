@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { exited, spawnNode, stopChild } from './children.js';
@@ -38,8 +38,19 @@ export function connectorConfig(s: Pick<SigilSetup, 'tls' | 'ldapsUrl'>): Record
   };
 }
 
-/** Writes a config for one sigil process listening on `port` (issuer port shared by replicas). */
-export function writeSigilConfig(s: SigilSetup, port: number, name: string): string {
+/** As in production: private keys encrypted at rest. */
+export const BENCH_KEYS = { encryptionSecret: 'bench-key-encryption-secret-0123456789' };
+
+/**
+ * Writes a config for one sigil process listening on `port` (issuer port shared by replicas);
+ * `overrides` replace top-level sections (e.g. `keys` with a short rotation period).
+ */
+export function writeSigilConfig(
+  s: SigilSetup,
+  port: number,
+  name: string,
+  overrides: Record<string, unknown> = {},
+): string {
   const config = {
     issuer: `https://127.0.0.1:${String(s.issuerPort)}`,
     storage: { type: 'postgres', config: { url: s.databaseUrl } },
@@ -50,10 +61,10 @@ export function writeSigilConfig(s: SigilSetup, port: number, name: string): str
       tlsCA: s.tls.caFile,
     },
     logger: { level: 'info', format: 'json' },
-    // As in production: private keys encrypted at rest.
-    keys: { encryptionSecret: 'bench-key-encryption-secret-0123456789' },
+    keys: BENCH_KEYS,
     staticClients: [{ id: 'kubectl', name: 'kubectl', public: true }],
     connectors: [{ type: 'ldap', id: 'ldap', name: 'Directory', config: connectorConfig(s) }],
+    ...overrides,
   };
   const file = join(s.dir, `${name}.yaml`);
   // JSON is YAML.
@@ -155,19 +166,41 @@ export async function heapProbe(url: string, ca: string): Promise<HeapProbe | un
   };
 }
 
+/** Byte size of the log so far (a position for `logProblems` ranges); 0 when it is missing. */
+export function logSize(logFile: string): number {
+  try {
+    return statSync(logFile).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * sigil's warnings and errors during the run (pino JSON lines at level >= 40), counted by
- * message, with the first line of each kind: a load run should not produce any.
+ * message, with the first line of each kind: a load run should not produce any. `within`
+ * keeps only the lines in a byte range of the log, `skip` leaves out ranges (a fault phase,
+ * whose errors are expected and reported by that phase).
  */
-export function logProblems(logFile: string): Record<string, { count: number; first: string }> {
+export function logProblems(
+  logFile: string,
+  o: { within?: readonly [number, number]; skip?: readonly (readonly [number, number])[] } = {},
+): Record<string, { count: number; first: string }> {
   const out: Record<string, { count: number; first: string }> = {};
-  let text = '';
+  let text: Buffer;
   try {
-    text = readFileSync(logFile, 'utf8');
+    text = readFileSync(logFile);
   } catch {
     return out;
   }
-  for (const line of text.split('\n')) {
+  const inRange = (at: number, [from, to]: readonly [number, number]) => at >= from && at < to;
+  for (let at = 0; at < text.length;) {
+    const nl = text.indexOf(10, at);
+    const end = nl === -1 ? text.length : nl;
+    const lineAt = at;
+    at = end + 1;
+    if (o.within !== undefined && !inRange(lineAt, o.within)) continue;
+    if (o.skip?.some((r) => inRange(lineAt, r)) === true) continue;
+    const line = text.toString('utf8', lineAt, end);
     if (!line.startsWith('{')) continue;
     let entry: { level?: number; msg?: string };
     try {
