@@ -8,6 +8,8 @@ interface HttpishError {
   expose?: unknown;
   message?: unknown;
   code?: unknown;
+  /** oidc-provider's errors carry their OAuth error code here. */
+  error?: unknown;
 }
 
 function wantsHtml(ctx: ParameterizedContext<SigilState>): boolean {
@@ -49,9 +51,13 @@ export function errorHandler(views: Views): Middleware<SigilState> {
       const status =
         typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
       const expose = err.expose === true && status < 500;
-      const code = raw instanceof AppError ? raw.code : undefined;
-      if (status >= 500) ctx.state.log.error({ err: raw }, 'request failed');
-      if (raw instanceof AppError && raw.status === 503) {
+      const code =
+        raw instanceof AppError ? raw.code : typeof err.error === 'string' ? err.error : undefined;
+      // A dependency outage is expected operation (the storage layer has already said which):
+      // a warning; anything else is a bug.
+      if (status === 503) ctx.state.log.warn({ err: raw }, 'request failed: service unavailable');
+      else if (status >= 500) ctx.state.log.error({ err: raw }, 'request failed');
+      if (status === 503) {
         renderErrorPage(
           ctx,
           views,

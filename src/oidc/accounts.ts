@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { AccessPolicy, Audit } from '../security/index.js';
 import type { Queryable } from '../storage/db.js';
 import { findIdentity, saveIdentity } from '../storage/identities.js';
+import { retryable, TemporarilyUnavailable } from './unavailable.js';
 
 export type AuthenticateResult =
   { ok: true; sub: string; identity: Identity } | { ok: false; reason: LoginFailureReason };
@@ -63,10 +64,9 @@ function toAccount(
 }
 
 /** A connector outage during a token request: a clear, retryable OAuth answer, not a 500. */
-export class DirectoryUnavailable extends errors.CustomOIDCProviderError {
+export class DirectoryUnavailable extends TemporarilyUnavailable {
   constructor() {
-    super('temporarily_unavailable', 'the identity directory cannot be reached; retry shortly');
-    Object.assign(this, { status: 503, statusCode: 503, expose: true });
+    super('the identity directory cannot be reached; retry shortly');
   }
 }
 
@@ -114,6 +114,19 @@ export class AccountService {
    * show in the new id_token; an unreachable directory answers 503 and the grant survives.
    */
   readonly findAccount: FindAccount = async (ctx: KoaContextWithOIDC, sub: string, token) => {
+    try {
+      return await this.#findAccount(ctx, sub, token);
+    } catch (err) {
+      // The identities table unreachable: a retryable 503, not oidc-provider's 500.
+      throw retryable(err);
+    }
+  };
+
+  async #findAccount(
+    ctx: KoaContextWithOIDC,
+    sub: string,
+    token: Parameters<FindAccount>[2],
+  ): Promise<Account | undefined> {
     const stored = await findIdentity(this.#deps.db, sub);
     if (stored === undefined) return undefined;
     const clientId = ctx.oidc.client?.clientId;
@@ -166,7 +179,7 @@ export class AccountService {
     await saveIdentity(this.#deps.db, connector.id, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
     return toAccount(sub, result.identity, this.#deps.access, clientId);
-  };
+  }
 
   /** Records a refused refresh once (the generic grant.error handler then skips it). */
   async #refused(

@@ -41,6 +41,18 @@ function sentScope(ctx: KoaContextWithOIDC): string {
   return typeof sent === 'string' ? sent : '';
 }
 
+/** oidc-provider routes only programs call (no person reads their answers). */
+const MACHINE_ROUTES: ReadonlySet<string> = new Set([
+  'token',
+  'device_authorization',
+  'introspection',
+  'revocation',
+  'userinfo',
+  'jwks',
+  'discovery',
+  'pushed_authorization_request',
+]);
+
 const sec = (duration: string): number => Math.round(ms(duration) / 1000);
 
 /**
@@ -154,6 +166,13 @@ export function buildConfiguration(deps: ProviderDeps): {
       return grant;
     },
     renderError: async (ctx, out) => {
+      // oidc-provider renders an HTML page for any request that prefers HTML; a program at a
+      // back-channel endpoint gets its OAuth error as JSON whatever it sent as Accept.
+      if (MACHINE_ROUTES.has(ctx.oidc.route)) {
+        ctx.type = 'json';
+        ctx.body = out;
+        return;
+      }
       await pages.error(ctx, { error: out.error, description: out.error_description });
     },
     extraParams: {

@@ -5,6 +5,7 @@ import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DirectoryUnavailable, scopesFrom, type AuthenticateResult } from './accounts.js';
 import type { AudienceTrust } from './audiences.js';
+import { retryable } from './unavailable.js';
 import type { ClientPolicy } from './clients.js';
 import { STANDARD_SCOPES } from './configuration.js';
 
@@ -71,7 +72,7 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
         result = await deps.authenticate(ctx, connector.id, username, password, scope);
       } catch (err) {
         if (isAppError(err, 'CONNECTOR_UNAVAILABLE')) throw new DirectoryUnavailable();
-        throw err;
+        throw retryable(err);
       }
       if (!result.ok) throw new errors.InvalidGrant('invalid username or password');
       const accountId = result.sub;

@@ -3,6 +3,7 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { isAppError } from '../errors.js';
 import type { Db, SqlValue } from './db.js';
 import { isUnstorableText } from './db-errors.js';
+import { retryable } from '../oidc/unavailable.js';
 
 /**
  * oidc-provider's storage adapter over the `oidc_payload` table: one row per model instance,
@@ -19,6 +20,7 @@ import { isUnstorableText } from './db-errors.js';
  *   user code and saves it again under that `jti`.
  * - NUL bytes and unpaired surrogates (PostgreSQL cannot store them) are refused before any
  *   query with `invalid_request`, a 400, instead of a database error and a 500.
+ * - An unreachable database is `temporarily_unavailable`, a 503.
  */
 export const HASHED_MODELS: ReadonlySet<string> = new Set([
   'AccessToken',
@@ -188,7 +190,8 @@ export function createAdapterClass(
         // The database refused a value that slipped past the checks: still the requester's fault.
         if (isAppError(err, 'STORAGE_INVALID_INPUT')) throw invalidInput();
         opts.onError?.(err, { model: this.#model, op });
-        throw err;
+        // A database outage: a retryable 503 the client can read, not oidc-provider's 500.
+        throw retryable(err);
       }
     }
   };

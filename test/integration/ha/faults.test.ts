@@ -73,6 +73,11 @@ describe('faults with two replicas', () => {
     expect(during.length, 'the outage was seen by the load').toBeGreaterThan(0);
     for (const e of during) {
       expect(e.status, `a clean 503, not a crash or a proxy error: ${e.error ?? ''}`).toBe(503);
+      // An OAuth answer a client can act on: retry later (not server_error, "oops").
+      expect(JSON.parse(e.error ?? '{}'), e.error).toMatchObject({
+        error: 'temporarily_unavailable',
+        error_description: expect.stringMatching(/Retry shortly/),
+      });
       expect(e.end - e.start, 'no request hangs').toBeLessThan(12_000);
     }
     // Right after recovery a pooled connection may still be a dead one; after a second, nothing.

@@ -45,6 +45,21 @@ describe('hostile input: token endpoint', () => {
 
   const auth = { authorization: basicAuth(CI.id, CI.secret) };
 
+  it('answers back-channel errors in JSON even to a client that asks for HTML', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    for (const [path, body] of [
+      ['/token', { grant_type: 'refresh_token', refresh_token: 'nope', client_id: 'kubectl' }],
+      ['/device/auth', { client_id: 'nobody' }],
+      ['/token/introspection', { token: 'x' }],
+      ['/token/revocation', { token: 'x' }],
+    ] as const) {
+      const r = await s.client().post(path, body, html);
+      expect(r.status, `${path}: ${r.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      expect(r.headers['content-type'], path).toMatch(/^application\/json/);
+      expect(r.json()['error'], path).toEqual(expect.any(String));
+    }
+  });
+
   it('answers malformed grants with OAuth errors', async () => {
     const c = s.client();
     const cases: [string, Record<string, string>][] = [
