@@ -42,7 +42,12 @@ const REFUSE = /abort|deny|cancel|reject/i;
 
 /** Fills and submits the page's form the way the person would; returns the answer. */
 async function submitPage(b: Browser, page: Res, user: User, userCode?: string): Promise<Res> {
-  const posts = forms(page.text).filter((f) => f.method === 'post' && !REFUSE.test(f.action));
+  // Judged by the action's last path segment: the interaction uid before it is random and
+  // now and then spells "deny" or "abort".
+  const lastSegment = (action: string) => action.split('?')[0]?.split('/').pop() ?? '';
+  const posts = forms(page.text).filter(
+    (f) => f.method === 'post' && !REFUSE.test(lastSegment(f.action)),
+  );
   const form =
     posts.find((f) => /type="password"/.test(f.html)) ??
     posts.find((f) => /name="user_code"/.test(f.html)) ??

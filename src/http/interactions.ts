@@ -3,7 +3,13 @@ import { Router } from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { PasswordConnector } from '../connectors/connector.js';
 import { AppError, isAppError } from '../errors.js';
-import { errors, scopesFrom, type AccountService, type Provider } from '../oidc/index.js';
+import {
+  errors,
+  requestedAudiences,
+  scopesFrom,
+  type AccountService,
+  type Provider,
+} from '../oidc/index.js';
 import type { GuardedAuthenticate } from '../security/index.js';
 import type { SigilState } from './context.js';
 import type { Csrf } from './csrf.js';
@@ -33,6 +39,13 @@ const SCOPE_TEXT: Readonly<Record<string, string>> = {
   groups: 'Your group memberships',
   offline_access: 'Access while you are away (refresh tokens)',
 };
+
+/** What the consent page says a scope gives the client. */
+function scopeText(scope: string): string {
+  const [audience] = requestedAudiences(scope);
+  if (audience !== undefined) return `Tokens that ${audience} accepts as well`;
+  return SCOPE_TEXT[scope] ?? scope;
+}
 
 function field(body: unknown, name: string): string | undefined {
   if (body === null || typeof body !== 'object') return undefined;
@@ -189,7 +202,7 @@ export function interactionRoutes(deps: InteractionDeps): Router<SigilState> {
         csrf: csrf.token(details.uid),
         clientName: await clientName(details),
         accountName: undefined,
-        scopes: [...new Set(scope.split(' '))].map((s) => SCOPE_TEXT[s] ?? s),
+        scopes: [...new Set(scope.split(' '))].map(scopeText),
       });
       return;
     }

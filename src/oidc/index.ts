@@ -8,3 +8,4 @@ export { DEVICE_GRANT, DEVICE_POLL_INTERVAL } from './device.js';
 export { PASSWORD_GRANT } from './password-grant.js';
 export { auditProviderEvents, type AuditEventsDeps } from './audit-events.js';
 export { grantAuthenticator } from './guarded.js';
+export { requestedAudiences } from './audiences.js';

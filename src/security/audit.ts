@@ -1,3 +1,4 @@
+import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   insertAuditEvent,
@@ -116,10 +117,12 @@ export function createAudit(db: Queryable, log: Logger): Audit {
       try {
         await insertAuditEvent(db, row);
       } catch (err) {
-        auditLog.error(
-          { err, auditEvent: row.event, outcome: row.outcome },
-          'audit event not stored',
-        );
+        // The line above holds the event either way. A database outage is an operational
+        // condition (and already reported by storage and /readyz): a warning; else a bug.
+        const fields = { err, auditEvent: row.event, outcome: row.outcome };
+        const msg = 'audit event not stored in the database (the log line above has it)';
+        if (isAppError(err, 'DB_UNAVAILABLE')) auditLog.warn(fields, msg);
+        else auditLog.error(fields, msg);
       }
     },
     markRecorded(request) {

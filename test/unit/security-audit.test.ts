@@ -1,6 +1,10 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatAuditLine, parseWhen } from '../../src/cli/audit.js';
-import { cleanText, scrubDetails, scrubEvent } from '../../src/security/index.js';
+import { AppError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
+import { cleanText, createAudit, scrubDetails, scrubEvent } from '../../src/security/index.js';
+import type { Queryable } from '../../src/storage/index.js';
 
 const JWT =
   'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6MX0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl';
@@ -99,5 +103,45 @@ describe('sigil audit output', () => {
       '2026-11-01T00:00:00.000Z',
     );
     expect(() => parseWhen('soon', now, '--since')).toThrow(/--since: expected a duration/);
+  });
+});
+
+describe('audit: an event the database cannot take', () => {
+  /**
+   * A Queryable that fails every insert: a stand-in for the database fault only (the real
+   * outage, with a real PostgreSQL stopped, is test/integration/ha/faults.test.ts).
+   */
+  const failing = (err: Error): Queryable => ({
+    query: () => Promise.reject(err),
+  });
+
+  async function linesFor(err: Error): Promise<Record<string, unknown>[]> {
+    const sink = new PassThrough();
+    const chunks: string[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+    const log = createLogger({ level: 'info', format: 'json', destination: sink });
+    await createAudit(failing(err), log).record({
+      event: 'login',
+      outcome: 'success',
+      username: 'alice',
+    });
+    await new Promise((r) => setImmediate(r));
+    return chunks
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('is still in the log; a database outage is a warning, anything else an error', async () => {
+    const outage = await linesFor(new AppError('DB_UNAVAILABLE', 'the database cannot be reached'));
+    expect(outage.map((l) => [l['level'], l['msg']])).toEqual([
+      [30, 'audit'],
+      [40, 'audit event not stored in the database (the log line above has it)'],
+    ]);
+    expect(outage[0]!['audit']).toMatchObject({ event: 'login', username: 'alice' });
+
+    const bug = await linesFor(new Error('column "x" does not exist'));
+    expect(bug.map((l) => l['level'])).toEqual([30, 50]);
   });
 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildKubeconfig } from '../../../src/kube/index.js';
 import { approveDeviceCode } from '../../support/device-page.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
-import { basicAuth } from '../../support/http-client.js';
-import { authorize, pkce } from '../../support/oidc-flow.js';
+import { basicAuth, hiddenInput } from '../../support/http-client.js';
+import { authorize, follow, pkce } from '../../support/oidc-flow.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
@@ -36,7 +36,8 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
     s = await startTestSigil('postgres', {
       staticClients: [
         { id: 'kubectl', public: true, name: 'kubectl' },
-        { id: 'prod', public: true, trustedPeers: ['kubectl', CI.id] },
+        { id: 'prod', public: true, trustedPeers: ['kubectl', CI.id, 'asks-consent'] },
+        { id: 'asks-consent', public: true, skipApprovalScreen: false },
         { id: 'staging', public: true, trustedPeers: ['kubectl'] },
         { id: 'lab', public: true },
         {
@@ -228,6 +229,34 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
         expect(r.json()['error']).toBe('invalid_scope');
       });
     }
+  });
+
+  it('the consent page says which other audience the tokens are for', async () => {
+    const c = s.client();
+    const { challenge } = pkce();
+    const q = new URLSearchParams({
+      client_id: 'asks-consent',
+      response_type: 'code',
+      scope: `openid ${PROD_SCOPE}`,
+      redirect_uri: LOOPBACK,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    let r = await follow(c, await c.get(`/auth?${q.toString()}`));
+    const login = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
+    expect(login, r.text.slice(0, 300)).toBeDefined();
+    r = await follow(
+      c,
+      await c.post(login!, {
+        csrf: hiddenInput(r.text, 'csrf'),
+        connector: hiddenInput(r.text, 'connector'),
+        username: ALICE.username,
+        password: ALICE.password,
+      }),
+    );
+    expect(r.text).toContain('Allow access');
+    expect(r.text).toContain('Tokens that prod accepts as well');
+    expect(r.text).not.toContain(PROD_SCOPE);
   });
 
   it('asking for its own audience changes nothing', async () => {
