@@ -90,3 +90,35 @@ export async function authorize(c: Client, o: AuthorizeOptions): Promise<Authori
 }
 
 export { path };
+
+/** The token endpoint's answer to an authorization code grant. */
+export interface CodeTokens {
+  id_token: string;
+  access_token: string;
+  refresh_token?: string;
+}
+
+/**
+ * Exchanges the code `authorize` got, as a public client does (client_id in the body, the PKCE
+ * verifier); the answer must be a 200.
+ */
+export async function exchangeCode(
+  c: Client,
+  a: AuthorizeResult,
+  o: Pick<AuthorizeOptions, 'clientId' | 'redirectUri'>,
+): Promise<CodeTokens> {
+  const tok = await c.post('/token', {
+    grant_type: 'authorization_code',
+    code: a.code,
+    redirect_uri: o.redirectUri,
+    code_verifier: a.verifier,
+    client_id: o.clientId,
+  });
+  expect(tok.status, tok.text).toBe(200);
+  return tok.json<CodeTokens>();
+}
+
+/** A whole login of a public client: authorize, then exchange the code. */
+export async function loginTokens(c: Client, o: AuthorizeOptions): Promise<CodeTokens> {
+  return exchangeCode(c, await authorize(c, o), o);
+}

@@ -17,6 +17,14 @@ function problems(clusters: unknown[], extra: Partial<ConfigInput> = {}): string
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 }
 
+/** One of the problems starts with `want` (the list is the failure message). */
+function expectProblem(got: string[], want: string): void {
+  expect(
+    got.some((p) => p.startsWith(want)),
+    got.join('\n'),
+  ).toBe(true);
+}
+
 const prod = { name: 'prod', server: 'https://api.example.com:6443', clientID: 'kubernetes' };
 
 describe('config: clusters', () => {
@@ -81,11 +89,7 @@ describe('config: clusters', () => {
       "staticClients.2.id: sigil-web is reserved for sigil's own web pages",
     ],
   ])('refuses %s', (_name, clusters, extra, want) => {
-    const got = problems(clusters, extra);
-    expect(
-      got.some((p) => p.startsWith(want)),
-      got.join('\n'),
-    ).toBe(true);
+    expectProblem(problems(clusters, extra), want);
   });
 
   describe('a shared login client (loginClientID) with a cluster audience (trustedPeers)', () => {
@@ -134,11 +138,7 @@ describe('config: clusters', () => {
         'staticClients.1.trustedPeers.1: names no staticClients id',
       ],
     ])('refuses %s', (_name, clusters, extra, want) => {
-      const got = problems(clusters, extra);
-      expect(
-        got.some((p) => p.startsWith(want)),
-        got.join('\n'),
-      ).toBe(true);
+      expectProblem(problems(clusters, extra), want);
     });
   });
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, hiddenInput, type Client } from '../../support/http-client.js';
-import { authorize, follow } from '../../support/oidc-flow.js';
+import { follow, loginTokens } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 
@@ -26,22 +26,13 @@ interface DeviceAuth {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function kubeloginTokens(s: TestSigil): Promise<Tokens> {
-  const a = await authorize(s.client(), {
+  return loginTokens(s.client(), {
     clientId: 'kubectl',
     redirectUri: LOOPBACK,
     scope: 'openid email groups',
     username: ALICE.username,
     password: ALICE.password,
   });
-  const tok = await s.client().post('/token', {
-    grant_type: 'authorization_code',
-    code: a.code,
-    redirect_uri: LOOPBACK,
-    code_verifier: a.verifier,
-    client_id: 'kubectl',
-  });
-  expect(tok.status, tok.text).toBe(200);
-  return tok.json<Tokens>();
 }
 
 /** Drives the device page as a person would: enter the code, confirm (or cancel), log in. */

@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import type { ConfigInput } from '../../../src/config/schema.js';
 import { hashPassword } from '../../../src/connectors/static/index.js';
 import { ensureDevTls } from '../../../src/tls/index.js';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
 import { Client } from '../../support/http-client.js';
-import { authorize } from '../../support/oidc-flow.js';
+import { loginTokens } from '../../support/oidc-flow.js';
 import { freePort } from '../../support/postgres.js';
 import { ALICE } from '../../support/sigil.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -121,22 +120,13 @@ export interface Tokens {
 
 /** A kubelogin-style login through the proxy: authorization code + PKCE on a loopback redirect. */
 export async function login(c: Cluster, client: Client = c.client()): Promise<Tokens> {
-  const a = await authorize(client, {
+  return loginTokens(client, {
     clientId: 'kubectl',
     redirectUri: LOOPBACK,
     scope: 'openid email groups',
     username: ALICE.username,
     password: ALICE.password,
   });
-  const tok = await client.post('/token', {
-    grant_type: 'authorization_code',
-    code: a.code,
-    redirect_uri: LOOPBACK,
-    code_verifier: a.verifier,
-    client_id: 'kubectl',
-  });
-  expect(tok.status, tok.text).toBe(200);
-  return tok.json<Tokens>();
 }
 
 export function refresh(client: Client, rt: string) {

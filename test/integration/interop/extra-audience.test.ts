@@ -4,7 +4,7 @@ import { buildKubeconfig } from '../../../src/kube/index.js';
 import { approveDeviceCode } from '../../support/device-page.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 import { basicAuth, hiddenInput } from '../../support/http-client.js';
-import { authorize, follow, pkce } from '../../support/oidc-flow.js';
+import { follow, loginTokens, pkce } from '../../support/oidc-flow.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
@@ -77,24 +77,14 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
     };
   }
 
-  async function codeFlow(clientId: string, scope: string): Promise<Tokens> {
-    const a = await authorize(s.client(), {
+  const codeFlow = (clientId: string, scope: string) =>
+    loginTokens(s.client(), {
       clientId,
       redirectUri: LOOPBACK,
       scope,
       username: ALICE.username,
       password: ALICE.password,
     });
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: LOOPBACK,
-      code_verifier: a.verifier,
-      client_id: clientId,
-    });
-    expect(tok.status, tok.text).toBe(200);
-    return tok.json<Tokens>();
-  }
 
   /** The audience checks of the three verifiers: prod's API server, kubelogin, staging's API server. */
   async function expectProdOnly(idToken: string, client = 'kubectl'): Promise<void> {
@@ -282,22 +272,13 @@ describe('extra audiences follow the config, not the refresh token', () => {
       const before = await startTestSigil('postgres', clients(true), { databaseUrl: db.url });
       let refreshToken: string;
       try {
-        const a = await authorize(before.client(), {
+        const t = await loginTokens(before.client(), {
           clientId: 'kubectl',
           redirectUri: LOOPBACK,
           scope: `openid groups ${PROD_SCOPE}`,
           username: ALICE.username,
           password: ALICE.password,
         });
-        const tok = await before.client().post('/token', {
-          grant_type: 'authorization_code',
-          code: a.code,
-          redirect_uri: LOOPBACK,
-          code_verifier: a.verifier,
-          client_id: 'kubectl',
-        });
-        expect(tok.status, tok.text).toBe(200);
-        const t = tok.json<Tokens>();
         expect(decodeJwt(t.id_token).aud).toEqual(['kubectl', 'prod']);
         refreshToken = t.refresh_token!;
       } finally {

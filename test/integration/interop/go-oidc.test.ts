@@ -1,6 +1,6 @@
 import { importJWK, SignJWT, decodeJwt, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorize } from '../../support/oidc-flow.js';
+import { loginTokens } from '../../support/oidc-flow.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
@@ -14,22 +14,13 @@ interface Tokens {
 
 /** Authorization code + PKCE as kubelogin runs it; the token answer. */
 async function codeFlow(s: TestSigil, clientId: string): Promise<Tokens> {
-  const a = await authorize(s.client(), {
+  return loginTokens(s.client(), {
     clientId,
     redirectUri: LOOPBACK,
     scope: 'openid email groups offline_access',
     username: ALICE.username,
     password: ALICE.password,
   });
-  const tok = await s.client().post('/token', {
-    grant_type: 'authorization_code',
-    code: a.code,
-    redirect_uri: LOOPBACK,
-    code_verifier: a.verifier,
-    client_id: clientId,
-  });
-  expect(tok.status, tok.text).toBe(200);
-  return tok.json<Tokens>();
 }
 
 /** The active signing key, straight from the database: for crafting tokens the verifier must refuse. */

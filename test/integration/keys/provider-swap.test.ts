@@ -6,7 +6,7 @@ import {
   revokeKey,
   keyPolicyFromConfig,
 } from '../../../src/keys/index.js';
-import { authorize, follow, pkce } from '../../support/oidc-flow.js';
+import { follow, loginTokens, pkce } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /**
@@ -24,22 +24,13 @@ interface Tokens {
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
 async function login(s: TestSigil, c = s.client()): Promise<Tokens> {
-  const a = await authorize(c, {
+  return loginTokens(c, {
     clientId: 'kubectl',
     redirectUri: LOOPBACK,
     scope: 'openid email groups',
     username: ALICE.username,
     password: ALICE.password,
   });
-  const tok = await c.post('/token', {
-    grant_type: 'authorization_code',
-    code: a.code,
-    redirect_uri: LOOPBACK,
-    code_verifier: a.verifier,
-    client_id: 'kubectl',
-  });
-  expect(tok.status, tok.text).toBe(200);
-  return tok.json<Tokens>();
 }
 
 async function refresh(s: TestSigil, rt: string) {

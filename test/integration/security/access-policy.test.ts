@@ -3,7 +3,7 @@ import { Attribute, Change, type Client as LdapClient } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashPassword } from '../../../src/connectors/static/index.js';
 import { basicAuth, type Client } from '../../support/http-client.js';
-import { authorize, follow } from '../../support/oidc-flow.js';
+import { authorize, follow, loginTokens } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
@@ -12,22 +12,14 @@ import { auditRows, BOB, eventually, LOOPBACK, openLogin, submit, users } from '
 const CI = { id: 'ci', secret: 'ci-secret-for-policy-123' };
 
 async function exchange(s: TestSigil, clientId: string, username: string, password: string) {
-  const a = await authorize(s.client(), {
+  const t = await loginTokens(s.client(), {
     clientId,
     redirectUri: LOOPBACK,
     scope: 'openid profile groups',
     username,
     password,
   });
-  const tok = await s.client().post('/token', {
-    grant_type: 'authorization_code',
-    code: a.code,
-    redirect_uri: LOOPBACK,
-    code_verifier: a.verifier,
-    client_id: clientId,
-  });
-  expect(tok.status, tok.text).toBe(200);
-  return tok.json<{ id_token: string; refresh_token: string }>();
+  return { ...t, refresh_token: t.refresh_token ?? '' };
 }
 
 describe('per-client access policy and reserved names (static users)', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashPassword } from '../../../src/connectors/static/index.js';
 import { sigil } from '../../support/cli.js';
 import { basicAuth } from '../../support/http-client.js';
-import { authorize, follow } from '../../support/oidc-flow.js';
+import { authorize, exchangeCode, follow } from '../../support/oidc-flow.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { auditRows, eventually, LOOPBACK, openLogin, submit, users } from './support.js';
@@ -67,15 +67,7 @@ describe('audit trail', () => {
       password: ALICE.password,
     });
     seen.codes.push(a.code);
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: LOOPBACK,
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    expect(tok.status, tok.text).toBe(200);
-    const t = tok.json<Tokens>();
+    const t = await exchangeCode(s.client(), a, { clientId: 'kubectl', redirectUri: LOOPBACK });
     seen.idTokens.push(t.id_token);
     seen.access.push(t.access_token);
     seen.refresh.push(t.refresh_token!);
