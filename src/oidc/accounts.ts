@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Account, AccountClaims, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type {
@@ -30,6 +31,11 @@ export interface AccountServiceDeps {
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
   const set = new Set((scope ?? '').split(' '));
   return { groups: set.has('groups'), offlineAccess: offlineAccess || set.has('offline_access') };
+}
+
+/** Whether two identities store alike (compared as the JSON the identities table holds). */
+function sameIdentity(a: Identity, b: Identity): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 /** Builds the claims an account answers with, from the identity a connector returned. */
@@ -176,7 +182,9 @@ export class AccountService {
       await this.#refused(ctx, sub, stored.identity.username, result.reason);
       return undefined;
     }
-    await saveIdentity(this.#deps.db, connector.id, result.identity);
+    // Most refreshes find the person unchanged: no write, no dead row for VACUUM.
+    if (!sameIdentity(stored.identity, result.identity))
+      await saveIdentity(this.#deps.db, connector.id, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
     return toAccount(sub, result.identity, this.#deps.access, clientId);
   }

@@ -5,7 +5,7 @@ import type { Queryable } from './db.js';
 /**
  * The people sigil has seen: `sub` → the connector that owns it and the identity it last
  * returned. findAccount reads it to answer for a `sub`; refresh re-checks the connector and
- * writes it again.
+ * writes it again when it changed (`updated_at`: when it last changed).
  */
 export interface StoredIdentity {
   readonly sub: string;

@@ -179,7 +179,21 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
 
   it('shows changed groups on refresh and refuses a deleted user with invalid_grant', async () => {
     const t = await login('e-bob');
-    expect((await jwtVerify(t.id_token, jwks)).payload['groups']).toEqual(['e2e-platform']);
+    const { sub, groups } = (await jwtVerify(t.id_token, jwks)).payload;
+    expect(groups).toEqual(['e2e-platform']);
+    const stored = async () =>
+      (
+        await s.server.db.query<{ claims: { groups: string[] }; updated_at: Date }>(
+          'SELECT claims, updated_at FROM identities WHERE sub = $1',
+          [sub!],
+        )
+      ).rows[0]!;
+    // A refresh that finds the person unchanged leaves the stored identity alone.
+    const before = await stored();
+    const same = await refresh(t.refresh_token);
+    expect(same.status, same.text).toBe(200);
+    expect(+(await stored()).updated_at).toBe(+before.updated_at);
+    const rt = same.json<{ refresh_token?: string }>().refresh_token ?? t.refresh_token;
     await admin.modify(
       `cn=e2e-devs,${GROUPS}`,
       new Change({
@@ -187,7 +201,7 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
         modification: new Attribute({ type: 'member', values: [userDn('e-bob')] }),
       }),
     );
-    const r = await refresh(t.refresh_token);
+    const r = await refresh(rt);
     expect(r.status, r.text).toBe(200);
     const next = r.json<{ id_token: string; refresh_token?: string }>();
     expect((await jwtVerify(next.id_token, jwks)).payload['groups']).toEqual([
@@ -195,8 +209,12 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
       'e2e-engineering',
       'e2e-platform',
     ]);
+    // A changed one is written: the next findAccount (userinfo, a later refresh) sees it.
+    const after = await stored();
+    expect(after.claims.groups).toEqual(['e2e-devs', 'e2e-engineering', 'e2e-platform']);
+    expect(+after.updated_at).toBeGreaterThan(+before.updated_at);
     await admin.del(userDn('e-bob'));
-    const gone = await refresh(next.refresh_token ?? t.refresh_token);
+    const gone = await refresh(next.refresh_token ?? rt);
     expect(gone.status).toBe(400);
     expect(gone.json()['error']).toBe('invalid_grant');
   });
