@@ -57,6 +57,17 @@ export function providerPages(views: Views): ProviderPages {
       );
       return Promise.resolve();
     },
+    notFound(ctx) {
+      send(
+        ctx,
+        views.page('error', 'Not found', {
+          heading: 'Not found',
+          message: 'There is nothing at this address.',
+          code: 'not_found',
+        }),
+      );
+      return Promise.resolve();
+    },
     logout(ctx, form) {
       send(ctx, views.page('logout', 'Sign out', { form }));
       return Promise.resolve();

@@ -1,3 +1,4 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../log.js';
 import { scopesFrom } from './accounts.js';
 import { issueExtraAudiences } from './audiences.js';
@@ -46,6 +47,19 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
     log: deps.log,
   });
   issueExtraAudiences(provider, trust);
+  // The last stop of every request (sigil's own routes come first): an address nothing
+  // answers at gets a 404 page or JSON error, not Koa's bare "Not Found".
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body != null) return;
+    if (ctx.accepts('json', 'html') === 'html') {
+      await deps.pages.notFound(ctx as KoaContextWithOIDC);
+      ctx.status = 404;
+    } else {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found', error_description: 'There is no endpoint at this address.' };
+    }
+  });
   enforceDevicePolling(
     provider,
     new deps.adapter('DevicePoll'),

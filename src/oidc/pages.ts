@@ -10,6 +10,8 @@ export interface ProviderPages {
     ctx: KoaContextWithOIDC,
     error: { error: string; description?: string | undefined },
   ): Promise<void>;
+  /** An address nothing answers at (no route of sigil's or oidc-provider's). */
+  notFound(ctx: KoaContextWithOIDC): Promise<void>;
   /** The logout confirmation; `form` is oidc-provider's own hidden form (with its xsrf token). */
   logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   logoutSuccess(ctx: KoaContextWithOIDC): Promise<void>;

@@ -132,6 +132,29 @@ describe('hostile input: authorization endpoint', () => {
     expect([400, 413]).toContain(raw.status);
   });
 
+  it('answers an address nothing serves with a 404 page for people and a JSON error for programs', async () => {
+    const c = s.client();
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['POST', '/auth'],
+      ['PUT', '/token'],
+      ['DELETE', '/jwks'],
+      ['GET', `/${encodeURIComponent(XSS)}`],
+    ] as const) {
+      const page = await c.request(method, path, { headers: { accept: 'text/html' } });
+      expect(page.status, `${method} ${path}`).toBe(404);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.text).toContain('Not found');
+      expectSafe(page, `${method} ${path} page`);
+      const api = await c.request(method, path, { headers: { accept: 'application/json' } });
+      expect(api.status).toBe(404);
+      expect(api.json()).toEqual({
+        error: 'not_found',
+        error_description: 'There is no endpoint at this address.',
+      });
+    }
+  });
+
   it('refuses the wrong content type and wrong methods', async () => {
     const c = s.client();
     const json = await c.request('POST', '/auth', {
