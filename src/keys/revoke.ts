@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { rotationIncomplete } from '../storage/adapter.js';
 import { LOCKS, type Db, type Queryable } from '../storage/db.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { generateSigningKey, insertKey, type KeySealer } from './keystore.js';
@@ -113,7 +114,7 @@ export async function revokeKey(
 }
 
 /**
- * Ends every grant whose live (unconsumed, unexpired) refresh token was issued before
+ * Ends every grant whose live (unconsumed or with an incomplete rotation, unexpired) refresh token was issued before
  * `cutoff`: all of the grant's rows go, and the sessions of the accounts they belong to.
  * Idempotent; `sigil keys revoke` runs it again once lagging replicas have caught up.
  */
@@ -125,7 +126,8 @@ export async function endGrantsBefore(
     `WITH affected AS (
        SELECT DISTINCT grant_id, payload->>'accountId' AS account_id
          FROM oidc_payload
-        WHERE kind = 'RefreshToken' AND grant_id IS NOT NULL AND consumed_at IS NULL
+        WHERE kind = 'RefreshToken' AND grant_id IS NOT NULL
+          AND (consumed_at IS NULL OR ${rotationIncomplete('oidc_payload')})
           AND (expires_at IS NULL OR expires_at > now())
           AND to_timestamp((payload->>'iat')::double precision) < $1
      ), tokens AS (

@@ -58,8 +58,27 @@ export interface AdapterOptions {
    * RefreshToken this is the reuse grace window: a client that retries a refresh whose answer
    * it lost gets tokens again instead of tripping oidc-provider's reuse detection, which
    * revokes the whole grant.
+   *
+   * A model with a grace window also reads as unconsumed, whenever it was consumed, while no
+   * successor of the same kind was saved in its grant since: the rotation that consumed it
+   * never completed (the database went away between oidc-provider's consume and save, or the
+   * process died there), so the client cannot hold a newer token and its retry must work.
    */
   readonly reuseGraceMs?: Readonly<Partial<Record<string, number>>>;
+}
+
+/**
+ * SQL condition on the consumed `oidc_payload` row aliased `t`: no successor of its kind was
+ * saved in its grant since it was consumed, so the rotation that consumed it never completed
+ * and nobody can hold a newer token (see AdapterOptions.reuseGraceMs). Such a refresh token is
+ * still live: the adapter reads it as unconsumed and key revocation (keys/revoke.ts) ends its
+ * grant like any other.
+ */
+export function rotationIncomplete(t: string): string {
+  return `(${t}.grant_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM oidc_payload successor
+     WHERE successor.grant_id = ${t}.grant_id AND successor.kind = ${t}.kind
+       AND successor.id <> ${t}.id AND successor.created_at >= ${t}.consumed_at))`;
 }
 
 /** sha256(id), base64url: the stored id of a credential-bearing model. */
@@ -164,15 +183,22 @@ export function createAdapterClass(
       value: string,
       rawId: string | undefined,
     ): Promise<AdapterPayload | undefined> {
-      const graceMs = opts.reuseGraceMs?.[this.#model] ?? 0;
+      const graceMs = opts.reuseGraceMs?.[this.#model];
       const { rows } = await this.#run<{ payload: AdapterPayload; in_grace: boolean }>(
         op,
-        `SELECT payload,
-                (consumed_at IS NOT NULL AND consumed_at > now() - $3::double precision * interval '1 millisecond') AS in_grace
-           FROM oidc_payload
-          WHERE kind = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())
-          LIMIT 1`,
-        [this.#model, value, graceMs],
+        graceMs === undefined
+          ? `SELECT payload, false AS in_grace
+               FROM oidc_payload
+              WHERE kind = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())
+              LIMIT 1`
+          : `SELECT t.payload,
+                    (t.consumed_at IS NOT NULL AND (
+                      t.consumed_at > now() - $3::double precision * interval '1 millisecond'
+                      OR ${rotationIncomplete('t')})) AS in_grace
+               FROM oidc_payload t
+              WHERE t.kind = $1 AND t.${where} AND (t.expires_at IS NULL OR t.expires_at > now())
+              LIMIT 1`,
+        graceMs === undefined ? [this.#model, value] : [this.#model, value, graceMs],
       );
       const row = rows[0];
       if (row === undefined) return undefined;

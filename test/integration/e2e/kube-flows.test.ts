@@ -2,6 +2,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, hiddenInput, type Client } from '../../support/http-client.js';
 import { follow, loginTokens } from '../../support/oidc-flow.js';
+import { hashId } from '../../../src/storage/index.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 
@@ -276,6 +277,29 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
     // ...but laptop 2's login is another family and still refreshes.
     const other = await refresh(laptop2.refresh_token!);
     expect(other.status, other.text).toBe(200);
+  });
+
+  it('a refresh whose rotation never completed still works after the grace window; its family is not revoked', async () => {
+    const t = await kubeloginTokens(s);
+    // The state a database outage (or a crash) between oidc-provider's consume and its save of
+    // the new token leaves behind: the token consumed, no successor. The client never got a
+    // newer token, so its retry, however late, must work.
+    const consumed = await s.server.db.query(
+      `UPDATE oidc_payload
+          SET consumed_at = now() - interval '1 hour',
+              payload = payload || jsonb_build_object('consumed', floor(extract(epoch FROM now() - interval '1 hour'))::bigint)
+        WHERE kind = 'RefreshToken' AND id = $1`,
+      [hashId(t.refresh_token!)],
+    );
+    expect(consumed.rowCount).toBe(1);
+    const refresh = (rt: string) =>
+      s
+        .client()
+        .post('/token', { grant_type: 'refresh_token', refresh_token: rt, client_id: 'kubectl' });
+    const late = await refresh(t.refresh_token!);
+    expect(late.status, late.text).toBe(200);
+    const next = late.json<Tokens>().refresh_token!;
+    expect((await refresh(next)).status).toBe(200);
   });
 
   it('refuses refresh tokens from another client, garbage and empty ones with invalid_grant or invalid_request, never 500', async () => {

@@ -218,6 +218,32 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         },
       );
 
+      it('ReuseGrace: a consumed RefreshToken reads unconsumed in its window, and after it only while its rotation is incomplete', async () => {
+        const graced = new (createAdapterClass(db, { reuseGraceMs: { RefreshToken: 60_000 } }))(
+          'RefreshToken',
+        );
+        const [first, other, successor] = [newId(), newId(), newId()];
+        await graced.upsert(first, samplePayload('RefreshToken', first, { grantId: 'g-1' }), 600);
+        await graced.upsert(other, samplePayload('RefreshToken', other, { grantId: 'g-2' }), 600);
+        await graced.consume(first);
+        expect((await graced.find(first))?.consumed, 'inside the window').toBeUndefined();
+        expect(typeof (await adapterFor('RefreshToken').find(first))?.consumed).toBe('number');
+        // Long after the window, with no successor saved in its grant (a token of another
+        // grant does not count): the rotation never completed, the token is still live.
+        await db.query(
+          "UPDATE oidc_payload SET consumed_at = consumed_at - interval '1 hour' WHERE kind = 'RefreshToken'",
+        );
+        expect((await graced.find(first))?.consumed, 'rotation incomplete').toBeUndefined();
+        // Once a successor is saved in the grant, the consumption stands.
+        await graced.upsert(
+          successor,
+          samplePayload('RefreshToken', successor, { grantId: 'g-1' }),
+          600,
+        );
+        expect(typeof (await graced.find(first))?.consumed).toBe('number');
+        expect((await graced.find(successor))?.consumed).toBeUndefined();
+      });
+
       it('Destroy: the row is gone and other rows stay', async () => {
         const a = adapterFor('AccessToken');
         const [x, y] = [newId(), newId()];
