@@ -200,6 +200,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       provider: () => provider,
       clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
       cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
+      // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
+      tokenClaims: async (claims, clientId) => {
+        const sub = claims['sub'];
+        const own = typeof sub === 'string' ? await accounts.claimsFor(sub, clientId) : undefined;
+        return own ?? { ok: true, claims };
+      },
     });
     // oidc-provider takes its keys at construction: a new key set means a new instance,
     // swapped in between requests (in-flight requests finish on the instance they started on).

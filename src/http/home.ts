@@ -1,6 +1,12 @@
 import Router from '@koa/router';
+import { loginClientOf } from '../config/clusters.js';
 import type { ClusterConfig } from '../config/schema.js';
-import { clusterUser, kubeconfigFileName, renderKubeconfig } from '../kube/index.js';
+import {
+  clusterUser,
+  kubeconfigFileName,
+  renderKubeconfig,
+  type ClusterUser,
+} from '../kube/index.js';
 import type { SigilState } from './context.js';
 import { renderErrorPage } from './error-handler.js';
 import { CALLBACK_PATH, type SelfLogin } from './self-login.js';
@@ -15,7 +21,20 @@ export interface HomeDeps {
   readonly issuerCaPem: () => string | undefined;
   /** views/assets/copy.js: the copy-to-clipboard script of the page. */
   readonly copyScript: string;
+  /**
+   * The claims an id_token for `clientId` would carry for this person (that client's groups
+   * filter, prefix and access rules applied to their directory groups), or why the client
+   * refuses them. Without it, the page uses the sign-in's own claims.
+   */
+  readonly tokenClaims?: (
+    claims: Readonly<Record<string, unknown>>,
+    clientId: string,
+  ) => Promise<TokenClaims>;
 }
+
+export type TokenClaims =
+  | { readonly ok: true; readonly claims: Readonly<Record<string, unknown>> }
+  | { readonly ok: false; readonly reason: string };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -35,6 +54,16 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
   const byName = new Map(deps.clusters.map((c) => [c.name, c]));
   const kubeconfigOf = (cluster: ClusterConfig) =>
     renderKubeconfig({ issuer: deps.issuer, cluster, issuerCaPem: deps.issuerCaPem() });
+
+  /** Who the person is on a cluster: its login client's token, then its claim mapping. */
+  const whoOn = async (
+    claims: Readonly<Record<string, unknown>>,
+    cluster: ClusterConfig,
+  ): Promise<ClusterUser> => {
+    if (deps.tokenClaims === undefined) return clusterUser(claims, cluster);
+    const token = await deps.tokenClaims(claims, loginClientOf(cluster));
+    return token.ok ? clusterUser(token.claims, cluster) : { ok: false, reason: token.reason };
+  };
 
   router.get('/assets/sigil-copy.js', (ctx) => {
     ctx.type = 'text/javascript';
@@ -79,14 +108,16 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
         sub: String(claims['sub']),
         groups: groupsOf(claims),
       },
-      clusters: deps.clusters.map((c) => ({
-        name: c.name,
-        server: c.server,
-        kubeconfig: kubeconfigOf(c),
-        fileName: kubeconfigFileName(c),
-        downloadUrl: `/home/kubeconfig/${encodeURIComponent(c.name)}`,
-        who: clusterUser(claims, c),
-      })),
+      clusters: await Promise.all(
+        deps.clusters.map(async (c) => ({
+          name: c.name,
+          server: c.server,
+          kubeconfig: kubeconfigOf(c),
+          fileName: kubeconfigFileName(c),
+          downloadUrl: `/home/kubeconfig/${encodeURIComponent(c.name)}`,
+          who: await whoOn(claims, c),
+        })),
+      ),
     });
   });
 

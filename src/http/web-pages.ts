@@ -8,7 +8,7 @@ import { configSchema, type Config, type StaticClientConfig } from '../config/sc
 import { resolveIssuerCa } from '../kube/index.js';
 import type { Provider } from '../oidc/index.js';
 import type { SigilState } from './context.js';
-import { homeRoutes } from './home.js';
+import { homeRoutes, type HomeDeps } from './home.js';
 import { CALLBACK_PATH, SelfLogin } from './self-login.js';
 import type { Views } from './views.js';
 import { createWebSessionStore } from './web-session.js';
@@ -23,6 +23,8 @@ export interface WebPagesDeps {
   readonly clientSecret: string;
   /** HMAC key of the sign-in flow cookie (shared by every replica). */
   readonly cookieSecret: string;
+  /** What a cluster's login client gets for the person (the who-am-I view); see HomeDeps. */
+  readonly tokenClaims?: HomeDeps['tokenClaims'];
 }
 
 export interface WebPages {
@@ -74,6 +76,7 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
       }
     },
     copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
+    ...(deps.tokenClaims === undefined ? {} : { tokenClaims: deps.tokenClaims }),
   });
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },

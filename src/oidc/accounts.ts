@@ -51,14 +51,25 @@ export function identityClaims(sub: string, identity: Identity): AccountClaims {
   };
 }
 
+/** The claims one client gets: the identity's, with that client's `groups` claim. */
+function clientClaims(
+  sub: string,
+  identity: Identity,
+  access?: AccessPolicy,
+  clientId?: string,
+): AccountClaims {
+  const claims = identityClaims(sub, identity);
+  if (access !== undefined) claims['groups'] = access.groupsClaim(clientId, identity.groups);
+  return claims;
+}
+
 function toAccount(
   sub: string,
   identity: Identity,
   access?: AccessPolicy,
   clientId?: string,
 ): Account {
-  const claims = identityClaims(sub, identity);
-  if (access !== undefined) claims['groups'] = access.groupsClaim(clientId, identity.groups);
+  const claims = clientClaims(sub, identity, access, clientId);
   return {
     accountId: sub,
     // Not a claim: read by the audit trail (src/oidc/audit-events.ts) to name the user.
@@ -187,6 +198,24 @@ export class AccountService {
       await saveIdentity(this.#deps.db, connector.id, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
     return toAccount(sub, result.identity, this.#deps.access, clientId);
+  }
+
+  /**
+   * The claims an id_token for `clientId` would carry for `sub` now, from the identity last
+   * seen (that client's access rules, groups filter and prefix applied), or why the client
+   * refuses the person. Undefined for a `sub` sigil has not seen. For the "who am I on this
+   * cluster" view, which must show what the cluster's own login client gets.
+   */
+  async claimsFor(
+    sub: string,
+    clientId: string,
+  ): Promise<{ ok: true; claims: AccountClaims } | { ok: false; reason: string } | undefined> {
+    const stored = await findIdentity(this.#deps.db, sub);
+    if (stored === undefined) return undefined;
+    const decision = this.#deps.access?.decide(clientId, stored.identity.groups);
+    if (decision !== undefined && !decision.allowed)
+      return { ok: false, reason: decision.description };
+    return { ok: true, claims: clientClaims(sub, stored.identity, this.#deps.access, clientId) };
   }
 
   /** Records a refused refresh once (the generic grant.error handler then skips it). */

@@ -16,6 +16,15 @@ const CLUSTERS = [
     groupsPrefix: 'lab:',
   },
   { name: 'odd', server: 'https://api.odd.example.com', clientID: 'kubectl', usernameClaim: 'upn' },
+  // Clusters whose login clients shape or refuse the token: who-am-I must follow them.
+  { name: 'filtered', server: 'https://api.filtered.example.com', clientID: 'k8s-filtered' },
+  { name: 'ops-only', server: 'https://api.ops.example.com', clientID: 'k8s-ops' },
+];
+
+const CLIENTS = [
+  { id: 'kubectl', public: true, name: 'kubectl' },
+  { id: 'k8s-filtered', public: true, groupFilter: { include: ['dev*'], prefix: 'corp:' } },
+  { id: 'k8s-ops', public: true, name: 'ops cluster', allowedGroups: ['ops'] },
 ];
 
 /** GET /home in a fresh browser → sigil's login form → signed in → back on /home. */
@@ -44,7 +53,7 @@ describe('/home: sign in through sigil-web, identity, who-am-I and kubeconfigs',
   let s: TestSigil;
 
   beforeAll(async () => {
-    s = await startTestSigil('pglite', { clusters: CLUSTERS });
+    s = await startTestSigil('pglite', { clusters: CLUSTERS, staticClients: CLIENTS });
   });
   afterAll(async () => {
     await s.close();
@@ -71,6 +80,12 @@ describe('/home: sign in through sigil-web, identity, who-am-I and kubeconfigs',
     expect(r.text).toContain('<code>alice</code>');
     expect(r.text).toContain('<li>lab:viewers</li>');
     expect(r.text).toContain('This cluster will refuse your sign-in: the token has no upn claim.');
+    // ...with the cluster's own login client: its groupFilter and prefix, its allowedGroups.
+    expect(r.text).toContain('<li>oidc:corp:developers</li>');
+    expect(r.text).not.toContain('corp:viewers');
+    expect(r.text).toContain(
+      'This cluster will refuse your sign-in: you are not a member of a group allowed to use ops cluster.',
+    );
     // the kubeconfig, escaped, with a download link and a copy button for the script
     expect(r.text).toContain('href="/home/kubeconfig/prod"');
     expect(r.text).toContain(`--oidc-issuer-url=${s.issuer}`);
