@@ -12,12 +12,13 @@ interface HttpishError {
   error?: unknown;
 }
 
-function wantsHtml(ctx: ParameterizedContext<SigilState>): boolean {
+function wantsHtml(ctx: ParameterizedContext): boolean {
   return ctx.accepts('html', 'json') === 'html';
 }
 
+/** An error as a page for people, or `{error, error_description}` for programs (by Accept). */
 export function renderErrorPage(
-  ctx: ParameterizedContext<SigilState>,
+  ctx: ParameterizedContext,
   views: Views,
   status: number,
   heading: string,

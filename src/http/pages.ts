@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../oidc/index.js';
+import { renderErrorPage } from './error-handler.js';
 import type { Views } from './views.js';
 
 const ERROR_TEXT: Readonly<Record<string, string>> = {
@@ -58,13 +59,13 @@ export function providerPages(views: Views): ProviderPages {
       return Promise.resolve();
     },
     notFound(ctx) {
-      send(
+      renderErrorPage(
         ctx,
-        views.page('error', 'Not found', {
-          heading: 'Not found',
-          message: 'There is nothing at this address.',
-          code: 'not_found',
-        }),
+        views,
+        404,
+        'Not found',
+        'There is no endpoint at this address.',
+        'not_found',
       );
       return Promise.resolve();
     },

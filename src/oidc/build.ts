@@ -51,14 +51,8 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
   // answers at gets a 404 page or JSON error, not Koa's bare "Not Found".
   provider.use(async (ctx, next) => {
     await next();
-    if (ctx.status !== 404 || ctx.body != null) return;
-    if (ctx.accepts('json', 'html') === 'html') {
+    if (ctx.status === 404 && ctx.body == null)
       await deps.pages.notFound(ctx as KoaContextWithOIDC);
-      ctx.status = 404;
-    } else {
-      ctx.status = 404;
-      ctx.body = { error: 'not_found', error_description: 'There is no endpoint at this address.' };
-    }
   });
   enforceDevicePolling(
     provider,

@@ -10,7 +10,7 @@ export interface ProviderPages {
     ctx: KoaContextWithOIDC,
     error: { error: string; description?: string | undefined },
   ): Promise<void>;
-  /** An address nothing answers at (no route of sigil's or oidc-provider's). */
+  /** An address nothing answers at (no route of sigil's or oidc-provider's): a 404 page or JSON. */
   notFound(ctx: KoaContextWithOIDC): Promise<void>;
   /** The logout confirmation; `form` is oidc-provider's own hidden form (with its xsrf token). */
   logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
