@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
+import { makeServerCertificates } from './openssl.js';
 import { freePort } from './postgres.js';
 
 /**
@@ -50,76 +51,6 @@ function run(cmd: string, args: string[]): void {
     throw new Error(
       `${cmd} ${args.join(' ')} failed (${String(r.status)}): ${r.stderr}${r.stdout}`,
     );
-}
-
-/** A CA (basicConstraints CA:TRUE) and a server certificate for 127.0.0.1/localhost it signs. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const ca = join(dir, 'ca.pem');
-  const caKey = join(dir, 'ca-key.pem');
-  const cert = join(dir, 'server.pem');
-  const key = join(dir, 'server-key.pem');
-  const csr = join(dir, 'server.csr');
-  const ext = join(dir, 'server.ext');
-  run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    caKey,
-    '-out',
-    ca,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=sigil test LDAP CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  run('openssl', [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    '/CN=127.0.0.1',
-  ]);
-  writeFileSync(
-    ext,
-    [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '',
-    ].join('\n'),
-  );
-  run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    ca,
-    '-CAkey',
-    caKey,
-    '-CAcreateserial',
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-sha256',
-    '-extfile',
-    ext,
-  ]);
-  return { ca, cert, key };
 }
 
 /** LDIF for the paging fixture: cn=page-001..150 under ou=Paging, each with uid=pager as member. */
@@ -245,7 +176,7 @@ export async function startSlapd(): Promise<Slapd> {
   try {
     mkdirSync(join(dir, 'db'));
     const adminPassword = `admin-${Math.random().toString(36).slice(2)}`;
-    const tls = makeCertificates(dir);
+    const tls = makeServerCertificates(dir, { caSubject: 'sigil test LDAP CA', days: 2 });
     const conf = join(dir, 'slapd.conf');
     writeFileSync(conf, slapdConf(dir, tls, adminPassword));
     const ldif = join(dir, 'seed.ldif');

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCa } from '../../support/openssl.js';
 import { runLdapCheck } from '../../../src/connectors/ldap/index.js';
 import type { LdapConfig } from '../../../src/connectors/ldap/index.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
@@ -23,25 +23,7 @@ describe('runLdapCheck', () => {
   let otherCa: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sigil-ldap-check-'));
-    otherCa = join(dir, 'other-ca.pem');
-    const r = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'k.pem'),
-      '-out',
-      otherCa,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=not the LDAP CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-    ]);
-    if (r.status !== 0) throw new Error(String(r.stderr));
+    otherCa = makeCa(dir, { subject: 'not the LDAP CA', days: 1, name: 'other-ca' }).ca;
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCa } from '../../support/openssl.js';
 import { inject } from 'vitest';
 import { createLdapConnector, type LdapConfig } from '../../../src/connectors/ldap/index.js';
 import {
@@ -31,25 +31,7 @@ describe('ldap connections', () => {
   let otherCa: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sigil-ldap-ca-'));
-    otherCa = join(dir, 'other-ca.pem');
-    const r = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'k.pem'),
-      '-out',
-      otherCa,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=not the LDAP CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-    ]);
-    if (r.status !== 0) throw new Error(String(r.stderr));
+    otherCa = makeCa(dir, { subject: 'not the LDAP CA', days: 1, name: 'other-ca' }).ca;
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
