@@ -47,34 +47,40 @@ function run(
 
 let built: Promise<string> | undefined;
 
+/**
+ * Builds a Go program (a directory of package main) offline into a temp dir: GOPATH mode
+ * against Debian's /usr/share/gocode, no module proxy. Returns the binary's path.
+ */
+export async function buildGoProgram(srcDir: string, name: string): Promise<string> {
+  if (!existsSync('/usr/bin/go'))
+    throw new Error('golang-go is not installed (/usr/bin/go): run scripts/test-all.sh as root');
+  if (!existsSync(join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc')))
+    throw new Error(
+      'golang-github-coreos-go-oidc-dev is not installed: run scripts/test-all.sh as root',
+    );
+  const dir = mkdtempSync(join(tmpdir(), `sigil-${name}-`));
+  const out = join(dir, name);
+  const r = await run('/usr/bin/go', ['build', '-o', out, '.'], {
+    cwd: srcDir,
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: dir,
+      GO111MODULE: 'off',
+      GOPATH: `${GOPATH_DEBIAN}:${join(dir, 'gopath')}`,
+      GOCACHE: join(dir, 'cache'),
+      GOFLAGS: '',
+      GOPROXY: 'off',
+      CGO_ENABLED: '0',
+    },
+    timeoutMs: 180_000,
+  });
+  if (r.code !== 0) throw new Error(`go build of ${name} failed:\n${r.stderr}`);
+  return out;
+}
+
 /** Builds the verifier once (per test file: vitest isolates modules) into a temp dir. */
 export function buildGoVerifier(): Promise<string> {
-  built ??= (async () => {
-    if (!existsSync('/usr/bin/go'))
-      throw new Error('golang-go is not installed (/usr/bin/go): run scripts/test-all.sh as root');
-    if (!existsSync(join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc')))
-      throw new Error(
-        'golang-github-coreos-go-oidc-dev is not installed: run scripts/test-all.sh as root',
-      );
-    const dir = mkdtempSync(join(tmpdir(), 'sigil-go-verifier-'));
-    const out = join(dir, 'go-verifier');
-    const r = await run('/usr/bin/go', ['build', '-o', out, '.'], {
-      cwd: GO_VERIFIER_SRC,
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: dir,
-        GO111MODULE: 'off',
-        GOPATH: `${GOPATH_DEBIAN}:${join(dir, 'gopath')}`,
-        GOCACHE: join(dir, 'cache'),
-        GOFLAGS: '',
-        GOPROXY: 'off',
-        CGO_ENABLED: '0',
-      },
-      timeoutMs: 180_000,
-    });
-    if (r.code !== 0) throw new Error(`go build of the go-oidc verifier failed:\n${r.stderr}`);
-    return out;
-  })();
+  built ??= buildGoProgram(GO_VERIFIER_SRC, 'go-verifier');
   return built;
 }
 

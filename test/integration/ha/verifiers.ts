@@ -1,8 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildGoProgram } from '../../support/go-verifier.js';
 
 /**
  * Long-running token verifiers as child processes that read one token per line and answer one
@@ -64,43 +63,9 @@ export function startJoseVerifier(issuer: string, caFile: string, audience: stri
   return startLineProcess(proc);
 }
 
-const GOPATH_DEBIAN = '/usr/share/gocode';
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd, env });
-    let err = '';
-    p.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    p.on('error', reject);
-    p.on('close', (code) =>
-      code === 0 ? resolve('') : reject(new Error(`${cmd} failed: ${err}`)),
-    );
-  });
-}
-
 /** Builds go-stream-verifier offline (GOPATH mode, Debian's go-oidc) into a temp dir. */
-export async function buildGoStreamVerifier(): Promise<string> {
-  if (!existsSync('/usr/bin/go')) throw new Error('golang-go is not installed (/usr/bin/go)');
-  if (!existsSync(join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc')))
-    throw new Error('golang-github-coreos-go-oidc-dev is not installed');
-  const dir = mkdtempSync(join(tmpdir(), 'sigil-go-stream-'));
-  const out = join(dir, 'go-stream-verifier');
-  await run(
-    '/usr/bin/go',
-    ['build', '-o', out, '.'],
-    join(import.meta.dirname, 'go-stream-verifier'),
-    {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: dir,
-      GO111MODULE: 'off',
-      GOPATH: `${GOPATH_DEBIAN}:${join(dir, 'gopath')}`,
-      GOCACHE: join(dir, 'cache'),
-      GOFLAGS: '',
-      GOPROXY: 'off',
-      CGO_ENABLED: '0',
-    },
-  );
-  return out;
+export function buildGoStreamVerifier(): Promise<string> {
+  return buildGoProgram(join(import.meta.dirname, 'go-stream-verifier'), 'go-stream-verifier');
 }
 
 export async function startGoVerifier(
