@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { follow } from '../../support/oidc-flow.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
   authParams,
   CRLF,
@@ -11,21 +10,14 @@ import {
   LONG,
   NUL,
   rawRequest,
-  serverErrors,
   XSS,
   XSS_ATTR,
+  hostileSigil,
 } from './support.js';
 
 /** The authorization endpoint (/auth), GET and POST, and the login page it leads to. */
 describe('hostile input: authorization endpoint', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite');
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
-  });
+  const s = hostileSigil('pglite');
 
   it('answers malformed requests with a 4xx error page', async () => {
     const c = s.client();

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hiddenInput } from '../../support/http-client.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
@@ -8,20 +7,13 @@ import {
   INJECTIONS,
   LONG,
   NUL,
-  serverErrors,
   XSS,
+  hostileSigil,
 } from './support.js';
 
 /** The device flow: /device/auth for clients, /device for people entering a code. */
 describe('hostile input: device flow', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite');
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
-  });
+  const s = hostileSigil('pglite');
 
   it('refuses malformed device authorization requests', async () => {
     const c = s.client();

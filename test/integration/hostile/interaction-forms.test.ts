@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { hiddenInput, type Client } from '../../support/http-client.js';
 import { follow } from '../../support/oidc-flow.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import {
   authParams,
@@ -11,9 +10,9 @@ import {
   INJECTIONS,
   LDAPI,
   NUL,
-  serverErrors,
   SQLI,
   XSS,
+  hostileSigil,
 } from './support.js';
 
 interface Page {
@@ -24,40 +23,33 @@ interface Page {
 
 /** The login, connector-choice, consent and abort forms of /interaction/:uid, LDAP behind them. */
 describe('hostile input: interaction forms', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite', {
-      connectors: [
-        {
-          type: 'ldap',
-          id: 'corp',
-          name: 'Corporate directory',
-          config: {
-            host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
-            rootCA: inject('ldapCaFile'),
-            bindDN: LDAP_FIXTURES.serviceDN,
-            bindPW: LDAP_FIXTURES.servicePassword,
-            userSearch: {
-              baseDN: LDAP_FIXTURES.peopleDN,
-              filter: '(objectClass=inetOrgPerson)',
-              username: 'uid',
-            },
-            groupSearch: {
-              baseDN: LDAP_FIXTURES.groupsDN,
-              filter: '(objectClass=groupOfNames)',
-              userMatchers: [{ userAttr: 'DN', groupAttr: 'member' }],
-              nameAttr: 'cn',
-            },
+  const s = hostileSigil('pglite', {
+    connectors: [
+      {
+        type: 'ldap',
+        id: 'corp',
+        name: 'Corporate directory',
+        config: {
+          host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
+          rootCA: inject('ldapCaFile'),
+          bindDN: LDAP_FIXTURES.serviceDN,
+          bindPW: LDAP_FIXTURES.servicePassword,
+          userSearch: {
+            baseDN: LDAP_FIXTURES.peopleDN,
+            filter: '(objectClass=inetOrgPerson)',
+            username: 'uid',
+          },
+          groupSearch: {
+            baseDN: LDAP_FIXTURES.groupsDN,
+            filter: '(objectClass=groupOfNames)',
+            userMatchers: [{ userAttr: 'DN', groupAttr: 'member' }],
+            nameAttr: 'cn',
           },
         },
-      ],
-      // Dozens of wrong logins below: the lockout has its own tests.
-      throttle: { enabled: false },
-    });
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
+      },
+    ],
+    // Dozens of wrong logins below: the lockout has its own tests.
+    throttle: { enabled: false },
   });
 
   async function open(c: Client, connector = 'corp', clientId = 'kubectl'): Promise<Page> {

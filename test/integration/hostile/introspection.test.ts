@@ -1,32 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
   form,
   INJECTIONS,
   LONG,
-  serverErrors,
   tokensFor,
   type IssuedTokens,
+  hostileSigil,
 } from './support.js';
 
 const WEB = { authorization: basicAuth('web', 'web-secret-value-123') };
 
 /** The introspection endpoint: who may ask about which token, and malformed questions. */
 describe('hostile input: introspection', () => {
-  let s: TestSigil;
+  const s = hostileSigil('pglite');
   let kubectl: IssuedTokens;
   let web: IssuedTokens;
   beforeAll(async () => {
-    s = await startTestSigil('pglite');
     kubectl = await tokensFor(s, 'kubectl');
     web = await tokensFor(s, 'web');
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
   });
 
   it('tells a client about its own tokens only', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
 import { follow } from '../../support/oidc-flow.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { ALICE } from '../../support/sigil.js';
 import {
   CRLF,
   enc,
@@ -9,9 +9,9 @@ import {
   expectSafe,
   INJECTIONS,
   NUL,
-  serverErrors,
   SQLI,
   XSS,
+  hostileSigil,
 } from './support.js';
 
 async function signIn(c: Client): Promise<Res> {
@@ -28,17 +28,8 @@ async function signIn(c: Client): Promise<Res> {
 
 /** /home (kubeconfig page), its downloads, and the /callback of sigil's own sign-in. */
 describe('hostile input: kubeconfig page', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite', {
-      clusters: [
-        { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
-      ],
-    });
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
+  const s = hostileSigil('pglite', {
+    clusters: [{ name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' }],
   });
 
   it('refuses hostile callbacks with a 4xx page', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hiddenInput } from '../../support/http-client.js';
 import { authorize } from '../../support/oidc-flow.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { ALICE } from '../../support/sigil.js';
 import {
   CRLF,
   expectClientError,
@@ -9,31 +9,24 @@ import {
   form,
   INJECTIONS,
   NUL,
-  serverErrors,
   tokensFor,
   XSS,
+  hostileSigil,
 } from './support.js';
 
 /** RP-initiated logout: /session/end and its confirmation form (oidc-provider's own xsrf). */
 describe('hostile input: logout', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite', {
-      staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        {
-          id: 'web',
-          secret: 'web-secret-value-123',
-          redirectURIs: ['https://app.example.com/callback'],
-          postLogoutRedirectURIs: ['https://app.example.com/bye'],
-          skipApprovalScreen: false,
-        },
-      ],
-    });
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
+  const s = hostileSigil('pglite', {
+    staticClients: [
+      { id: 'kubectl', public: true, name: 'kubectl' },
+      {
+        id: 'web',
+        secret: 'web-secret-value-123',
+        redirectURIs: ['https://app.example.com/callback'],
+        postLogoutRedirectURIs: ['https://app.example.com/bye'],
+        skipApprovalScreen: false,
+      },
+    ],
   });
 
   it('refuses hostile logout requests with an escaped error page', async () => {

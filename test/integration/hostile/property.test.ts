@@ -1,8 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
-import { expectSafe, INJECTIONS, serverErrors } from './support.js';
+import { expectSafe, hostileSigil, INJECTIONS } from './support.js';
 
 const TOKEN_KEYS = [
   'grant_type',
@@ -65,25 +64,18 @@ function encode(pairs: [string, string][]): string {
  * never reflects markup, and the server logs no error.
  */
 describe('property: /token and /auth never fail on any input', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite', {
-      staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        {
-          id: 'ci',
-          secret: 'ci-secret-prop-1',
-          redirectURIs: ['https://ci.example.com/cb'],
-          passwordGrant: true,
-        },
-      ],
-      // Generated logins must not be slowed down by the lockout they cause.
-      throttle: { enabled: false },
-    });
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
+  const s = hostileSigil('pglite', {
+    staticClients: [
+      { id: 'kubectl', public: true, name: 'kubectl' },
+      {
+        id: 'ci',
+        secret: 'ci-secret-prop-1',
+        redirectURIs: ['https://ci.example.com/cb'],
+        passwordGrant: true,
+      },
+    ],
+    // Generated logins must not be slowed down by the lockout they cause.
+    throttle: { enabled: false },
   });
 
   it('POST /token', async () => {

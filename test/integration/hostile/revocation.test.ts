@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
   form,
   INJECTIONS,
   LONG,
-  serverErrors,
   tokensFor,
+  hostileSigil,
 } from './support.js';
 
 const WEB = { authorization: basicAuth('web', 'web-secret-value-123') };
@@ -18,14 +17,7 @@ const WEB = { authorization: basicAuth('web', 'web-secret-value-123') };
  * tokens get a 200 that changes nothing; malformed requests get a 4xx.
  */
 describe('hostile input: revocation', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('pglite');
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
-  });
+  const s = hostileSigil('pglite');
 
   it("cannot revoke another client's token", async () => {
     const kubectl = await tokensFor(s, 'kubectl');

@@ -1,8 +1,9 @@
 import { connect } from 'node:tls';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Client, Res } from '../../support/http-client.js';
 import { pkce } from '../../support/oidc-flow.js';
-import type { TestSigil } from '../../support/sigil.js';
+import type { ConfigInput } from '../../../src/config/schema.js';
+import { startTestSigil, type Backend, type TestSigil } from '../../support/sigil.js';
 
 /**
  * Hostile input, shared by every surface's test file: the payloads, the checks every answer
@@ -178,4 +179,28 @@ export function enc(value: string): string {
       '\uFFFD',
     ),
   );
+}
+
+/**
+ * The sigil of one hostile-input file: started before its tests; after them, nothing it was
+ * sent may have become a server error, then it stops. Call inside the file's describe; the
+ * returned object forwards to the sigil once it has started.
+ */
+export function hostileSigil(backend: Backend, extra: Partial<ConfigInput> = {}): TestSigil {
+  let started: TestSigil | undefined;
+  beforeAll(async () => {
+    started = await startTestSigil(backend, extra);
+  });
+  afterAll(async () => {
+    if (started === undefined) return;
+    expect(serverErrors(started)).toEqual([]);
+    await started.close();
+  });
+  const current = (): TestSigil => {
+    if (started === undefined) throw new Error('the sigil of this file starts in beforeAll');
+    return started;
+  };
+  return new Proxy({} as TestSigil, {
+    get: (_target, key) => Reflect.get(current(), key) as unknown,
+  });
 }

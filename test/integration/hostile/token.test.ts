@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
@@ -10,37 +9,30 @@ import {
   LONG,
   NUL,
   rawRequest,
-  serverErrors,
   SQLI,
   XSS,
+  hostileSigil,
 } from './support.js';
 
 const CI = { id: 'ci', secret: 'ci-secret-hostile-1' };
 
 /** The token endpoint: every grant type, client authentication, bodies of every shape. */
 describe('hostile input: token endpoint', () => {
-  let s: TestSigil;
-  beforeAll(async () => {
-    s = await startTestSigil('postgres', {
-      staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        {
-          id: 'web',
-          secret: 'web-secret-value-123',
-          redirectURIs: ['https://app.example.com/callback'],
-        },
-        {
-          id: CI.id,
-          secret: CI.secret,
-          redirectURIs: ['https://ci.example.com/cb'],
-          passwordGrant: true,
-        },
-      ],
-    });
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
+  const s = hostileSigil('postgres', {
+    staticClients: [
+      { id: 'kubectl', public: true, name: 'kubectl' },
+      {
+        id: 'web',
+        secret: 'web-secret-value-123',
+        redirectURIs: ['https://app.example.com/callback'],
+      },
+      {
+        id: CI.id,
+        secret: CI.secret,
+        redirectURIs: ['https://ci.example.com/cb'],
+        passwordGrant: true,
+      },
+    ],
   });
 
   const auth = { authorization: basicAuth(CI.id, CI.secret) };

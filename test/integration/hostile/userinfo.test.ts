@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CRLF,
   expectClientError,
@@ -7,22 +6,17 @@ import {
   form,
   INJECTIONS,
   rawRequest,
-  serverErrors,
   tokensFor,
   type IssuedTokens,
+  hostileSigil,
 } from './support.js';
 
 /** The userinfo endpoint (/me): bearer tokens of every wrong shape. */
 describe('hostile input: userinfo', () => {
-  let s: TestSigil;
+  const s = hostileSigil('pglite');
   let t: IssuedTokens;
   beforeAll(async () => {
-    s = await startTestSigil('pglite');
     t = await tokensFor(s, 'kubectl');
-  });
-  afterAll(async () => {
-    expect(serverErrors(s)).toEqual([]);
-    await s.close();
   });
 
   it('answers a valid token, uncached', async () => {
