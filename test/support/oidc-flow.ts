@@ -122,3 +122,10 @@ export async function exchangeCode(
 export async function loginTokens(c: Client, o: AuthorizeOptions): Promise<CodeTokens> {
   return exchangeCode(c, await authorize(c, o), o);
 }
+
+/** The tokens of a login that must have brought a refresh token (the test fails if not). */
+export function withRefreshToken(t: CodeTokens): CodeTokens & { refresh_token: string } {
+  const { refresh_token: rt } = t;
+  expect(rt, 'the token answer has a refresh_token').toEqual(expect.any(String));
+  return { ...t, refresh_token: rt ?? '' };
+}

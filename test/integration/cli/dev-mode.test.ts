@@ -5,7 +5,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
 import { Client } from '../../support/http-client.js';
-import { authorize, follow, pkce } from '../../support/oidc-flow.js';
+import { follow, pkce, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 
 const ISSUER = 'https://localhost:5556';
 
@@ -54,22 +54,15 @@ describe('zero-config dev mode', () => {
 
   it('lets the demo user log in with kubectl (kubelogin-style) and get tokens', async () => {
     cookieJar = browser();
-    const a = await authorize(c(), {
-      clientId: 'kubectl',
-      redirectUri: 'http://localhost:8000',
-      scope: 'openid email groups',
-      username: 'demo',
-      password,
-    });
-    const tok = await browser().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: 'http://localhost:8000',
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    expect(tok.status, tok.text).toBe(200);
-    const t = tok.json<{ id_token: string; refresh_token: string }>();
+    const t = withRefreshToken(
+      await loginTokens(c(), {
+        clientId: 'kubectl',
+        redirectUri: 'http://localhost:8000',
+        scope: 'openid email groups',
+        username: 'demo',
+        password,
+      }),
+    );
     const jwks = createLocalJWKSet((await browser().get('/jwks')).json<JSONWebKeySet>());
     const { payload } = await jwtVerify(t.id_token, jwks, { issuer: ISSUER, audience: 'kubectl' });
     expect(payload['email']).toBe('demo@example.com');

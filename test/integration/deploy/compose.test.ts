@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
-import { authorize } from '../../support/oidc-flow.js';
+import { loginTokens } from '../../support/oidc-flow.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -187,22 +187,14 @@ describe('the demo directory and the compose connector work together (against th
     ['carol', ['viewers']],
   ])('%s logs in with the documented demo password and gets her groups', async (user, groups) => {
     const c = s.client();
-    const a = await authorize(c, {
+    const tok = await loginTokens(c, {
       clientId: 'kubectl',
       redirectUri: 'http://127.0.0.1:8000',
       scope: 'openid groups',
       username: user,
       password: `${user}-demo-password`,
     });
-    const tok = await c.post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: 'http://127.0.0.1:8000',
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    expect(tok.status, tok.text).toBe(200);
-    const idToken = tok.json<{ id_token: string }>().id_token;
+    const idToken = tok.id_token;
     const payload = JSON.parse(
       Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString(),
     ) as {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
-import { authorize, follow, pkce } from '../../support/oidc-flow.js';
+import { follow, pkce, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { hiddenInput } from '../../support/http-client.js';
 
@@ -131,22 +131,15 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
   });
 
   async function login(uid: string) {
-    const a = await authorize(s.client(), {
-      clientId: 'kubectl',
-      redirectUri: REDIRECT,
-      scope: 'openid email profile groups',
-      username: uid,
-      password: `${uid}-pw`,
-    });
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: REDIRECT,
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    expect(tok.status, tok.text).toBe(200);
-    return tok.json<{ id_token: string; refresh_token: string }>();
+    return withRefreshToken(
+      await loginTokens(s.client(), {
+        clientId: 'kubectl',
+        redirectUri: REDIRECT,
+        scope: 'openid email profile groups',
+        username: uid,
+        password: `${uid}-pw`,
+      }),
+    );
   }
   const refresh = (rt: string) =>
     s

@@ -10,7 +10,7 @@ import type { Kubeconfig } from '../../../src/kube/index.js';
 import { authenticationConfigurationSchema } from '../../support/authentication-config-schema.js';
 import { MAIN } from '../../support/cli.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
-import { authorize } from '../../support/oidc-flow.js';
+import { loginTokens } from '../../support/oidc-flow.js';
 import { freePort } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
@@ -116,25 +116,18 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     const algs = f.get('signing-algs')!.split(',');
     for (const a of algs) expect(discovery['id_token_signing_alg_values_supported']).toContain(a);
 
-    const a = await authorize(s.client(), {
+    const tok = await loginTokens(s.client(), {
       clientId: 'kubectl',
       redirectUri: 'http://127.0.0.1:8000',
       scope: 'openid email groups',
       username: ALICE.username,
       password: ALICE.password,
     });
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: 'http://127.0.0.1:8000',
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
     const v = await verifyWithGo(
       f.get('issuer-url')!,
       f.get('ca-file')!,
       f.get('client-id')!,
-      tok.json<{ id_token: string }>().id_token,
+      tok.id_token,
       {
         signingAlgs: algs,
       },
@@ -281,21 +274,14 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
   it('kubectl runs the exec plugin as the v1 contract says and sends its id_token to the API server', async () => {
     // A stand-in for kubelogin: records its arguments and environment, prints an
     // ExecCredential holding a real sigil id_token.
-    const a = await authorize(s.client(), {
+    const tok = await loginTokens(s.client(), {
       clientId: 'kubectl',
       redirectUri: 'http://127.0.0.1:8000',
       scope: 'openid email groups offline_access',
       username: ALICE.username,
       password: ALICE.password,
     });
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: 'http://127.0.0.1:8000',
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    const idToken = tok.json<{ id_token: string }>().id_token;
+    const idToken = tok.id_token;
     const bin = join(dir, 'bin');
     mkdirSync(bin, { recursive: true });
     writeFileSync(

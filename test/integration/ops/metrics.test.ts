@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { authorize } from '../../support/oidc-flow.js';
+import { authorize, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 import { closedPort } from '../ldap/support.js';
 import { freePort } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
@@ -68,24 +68,16 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
   };
 
   async function codeFlow(username: string, password: string, connector: string) {
-    const c = s.client();
-    const a = await authorize(c, {
-      clientId: 'kubectl',
-      redirectUri: REDIRECT,
-      scope: 'openid groups',
-      username,
-      password,
-      extra: { connector_id: connector },
-    });
-    const tok = await c.post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: REDIRECT,
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    expect(tok.status, tok.text).toBe(200);
-    return tok.json<{ refresh_token: string }>();
+    return withRefreshToken(
+      await loginTokens(s.client(), {
+        clientId: 'kubectl',
+        redirectUri: REDIRECT,
+        scope: 'openid groups',
+        username,
+        password,
+        extra: { connector_id: connector },
+      }),
+    );
   }
 
   it('listens on telemetry.http and starts the always-present series at zero', async () => {

@@ -3,7 +3,7 @@ import { Attribute, Change, type Client as LdapClient } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashPassword } from '../../../src/connectors/static/index.js';
 import { basicAuth, type Client } from '../../support/http-client.js';
-import { authorize, follow, loginTokens } from '../../support/oidc-flow.js';
+import { follow, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
@@ -19,7 +19,7 @@ async function exchange(s: TestSigil, clientId: string, username: string, passwo
     username,
     password,
   });
-  return { ...t, refresh_token: t.refresh_token ?? '' };
+  return withRefreshToken(t);
 }
 
 describe('per-client access policy and reserved names (static users)', () => {
@@ -260,22 +260,15 @@ describe('allowedGroups is enforced again at every refresh (LDAP)', () => {
 
   it('refreshes while dana is in p-ops, refuses with invalid_grant once she is not', async () => {
     // The client asks for no groups scope: the policy fetches the groups anyway.
-    const a = await authorize(s.client(), {
-      clientId: 'prod',
-      redirectUri: LOOPBACK,
-      scope: 'openid',
-      username: 'p-dana',
-      password: 'p-dana-pw',
-    });
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: LOOPBACK,
-      code_verifier: a.verifier,
-      client_id: 'prod',
-    });
-    expect(tok.status, tok.text).toBe(200);
-    const t = tok.json<{ id_token: string; refresh_token: string }>();
+    const t = withRefreshToken(
+      await loginTokens(s.client(), {
+        clientId: 'prod',
+        redirectUri: LOOPBACK,
+        scope: 'openid',
+        username: 'p-dana',
+        password: 'p-dana-pw',
+      }),
+    );
     const first = await refresh(s.client(), t.refresh_token);
     expect(first.status, first.text).toBe(200);
     const next = first.json<{ id_token: string; refresh_token?: string }>();
