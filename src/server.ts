@@ -201,10 +201,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
       cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
       // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
-      tokenClaims: async (claims, clientId) => {
+      tokenClaims: async (claims) => {
         const sub = claims['sub'];
-        const own = typeof sub === 'string' ? await accounts.claimsFor(sub, clientId) : undefined;
-        return own ?? { ok: true, claims };
+        const of = typeof sub === 'string' ? await accounts.claimsFor(sub) : undefined;
+        return of ?? (() => ({ ok: true, claims }));
       },
     });
     // oidc-provider takes its keys at construction: a new key set means a new instance,

@@ -22,14 +22,13 @@ export interface HomeDeps {
   /** views/assets/copy.js: the copy-to-clipboard script of the page. */
   readonly copyScript: string;
   /**
-   * The claims an id_token for `clientId` would carry for this person (that client's groups
-   * filter, prefix and access rules applied to their directory groups), or why the client
-   * refuses them. Without it, the page uses the sign-in's own claims.
+   * For the signed-in person: the claims an id_token of a given client would carry (that
+   * client's groups filter, prefix and access rules applied to their directory groups), or why
+   * the client refuses them. Without it, the page uses the sign-in's own claims.
    */
   readonly tokenClaims?: (
     claims: Readonly<Record<string, unknown>>,
-    clientId: string,
-  ) => Promise<TokenClaims>;
+  ) => Promise<(clientId: string) => TokenClaims>;
 }
 
 export type TokenClaims =
@@ -55,14 +54,16 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
   const kubeconfigOf = (cluster: ClusterConfig) =>
     renderKubeconfig({ issuer: deps.issuer, cluster, issuerCaPem: deps.issuerCaPem() });
 
-  /** Who the person is on a cluster: its login client's token, then its claim mapping. */
-  const whoOn = async (
+  /** Who the person is on each cluster: its login client's token, then its claim mapping. */
+  const whoOnClusters = async (
     claims: Readonly<Record<string, unknown>>,
-    cluster: ClusterConfig,
-  ): Promise<ClusterUser> => {
-    if (deps.tokenClaims === undefined) return clusterUser(claims, cluster);
-    const token = await deps.tokenClaims(claims, loginClientOf(cluster));
-    return token.ok ? clusterUser(token.claims, cluster) : { ok: false, reason: token.reason };
+  ): Promise<(cluster: ClusterConfig) => ClusterUser> => {
+    if (deps.tokenClaims === undefined) return (cluster) => clusterUser(claims, cluster);
+    const tokenOf = await deps.tokenClaims(claims);
+    return (cluster) => {
+      const token = tokenOf(loginClientOf(cluster));
+      return token.ok ? clusterUser(token.claims, cluster) : { ok: false, reason: token.reason };
+    };
   };
 
   router.get('/assets/sigil-copy.js', (ctx) => {
@@ -95,6 +96,7 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
       return;
     }
     const claims = session.claims;
+    const whoOn = await whoOnClusters(claims);
     const username =
       str(claims['preferred_username']) ?? str(claims['email']) ?? String(claims['sub']);
     ctx.set('Cache-Control', 'no-store');
@@ -108,16 +110,14 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
         sub: String(claims['sub']),
         groups: groupsOf(claims),
       },
-      clusters: await Promise.all(
-        deps.clusters.map(async (c) => ({
-          name: c.name,
-          server: c.server,
-          kubeconfig: kubeconfigOf(c),
-          fileName: kubeconfigFileName(c),
-          downloadUrl: `/home/kubeconfig/${encodeURIComponent(c.name)}`,
-          who: await whoOn(claims, c),
-        })),
-      ),
+      clusters: deps.clusters.map((c) => ({
+        name: c.name,
+        server: c.server,
+        kubeconfig: kubeconfigOf(c),
+        fileName: kubeconfigFileName(c),
+        downloadUrl: `/home/kubeconfig/${encodeURIComponent(c.name)}`,
+        who: whoOn(c),
+      })),
     });
   });
 

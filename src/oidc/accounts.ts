@@ -15,6 +15,11 @@ import type { Queryable } from '../storage/db.js';
 import { findIdentity, saveIdentity } from '../storage/identities.js';
 import { retryable, TemporarilyUnavailable } from './unavailable.js';
 
+/** The claims one client's id_token would carry, or why that client refuses the person. */
+export type ClientTokenClaims =
+  | { readonly ok: true; readonly claims: AccountClaims }
+  | { readonly ok: false; readonly reason: string };
+
 export type AuthenticateResult =
   { ok: true; sub: string; identity: Identity } | { ok: false; reason: LoginFailureReason };
 
@@ -201,21 +206,23 @@ export class AccountService {
   }
 
   /**
-   * The claims an id_token for `clientId` would carry for `sub` now, from the identity last
-   * seen (that client's access rules, groups filter and prefix applied), or why the client
-   * refuses the person. Undefined for a `sub` sigil has not seen. For the "who am I on this
-   * cluster" view, which must show what the cluster's own login client gets.
+   * What an id_token of each client would carry for `sub` now, from the identity last seen
+   * (the client's access rules, groups filter and prefix applied), or why the client refuses
+   * the person. One read of the identity serves every client asked about. Undefined for a
+   * `sub` sigil has not seen. For the "who am I on this cluster" view, which must show what the
+   * cluster's own login client gets.
    */
-  async claimsFor(
-    sub: string,
-    clientId: string,
-  ): Promise<{ ok: true; claims: AccountClaims } | { ok: false; reason: string } | undefined> {
+  async claimsFor(sub: string): Promise<((clientId: string) => ClientTokenClaims) | undefined> {
     const stored = await findIdentity(this.#deps.db, sub);
     if (stored === undefined) return undefined;
-    const decision = this.#deps.access?.decide(clientId, stored.identity.groups);
-    if (decision !== undefined && !decision.allowed)
-      return { ok: false, reason: decision.description };
-    return { ok: true, claims: clientClaims(sub, stored.identity, this.#deps.access, clientId) };
+    const { identity } = stored;
+    const access = this.#deps.access;
+    return (clientId) => {
+      const decision = access?.decide(clientId, identity.groups);
+      if (decision !== undefined && !decision.allowed)
+        return { ok: false, reason: decision.description };
+      return { ok: true, claims: clientClaims(sub, identity, access, clientId) };
+    };
   }
 
   /** Records a refused refresh once (the generic grant.error handler then skips it). */
