@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { AccessPolicy, Audit } from '../security/index.js';
 import type { Queryable } from '../storage/db.js';
 import { findIdentity, saveIdentity } from '../storage/identities.js';
-import { retryable, TemporarilyUnavailable } from './unavailable.js';
+import { retryable } from './unavailable.js';
 
 /** The claims one client's id_token would carry, or why that client refuses the person. */
 export type ClientTokenClaims =
@@ -83,13 +83,6 @@ function toAccount(
     // Kubernetes audit log can be traced back to the sigil event that issued the token.
     claims: (use) => (use === 'id_token' ? { ...claims, jti: randomUUID() } : claims),
   };
-}
-
-/** A connector outage during a token request: a clear, retryable OAuth answer, not a 500. */
-export class DirectoryUnavailable extends TemporarilyUnavailable {
-  constructor() {
-    super('the identity directory cannot be reached; retry shortly');
-  }
 }
 
 /**
@@ -186,8 +179,8 @@ export class AccountService {
           'refresh failed: directory unreachable',
         );
         await this.#refused(ctx, sub, stored.identity.username, 'directory_down', 'failure');
-        throw new DirectoryUnavailable();
       }
+      // findAccount makes an outage a retryable 503; the grant survives.
       throw err;
     }
     if (!result.ok) {

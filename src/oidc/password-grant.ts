@@ -1,9 +1,8 @@
 import type { FindAccount, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { PasswordConnector } from '../connectors/connector.js';
-import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DirectoryUnavailable, scopesFrom, type AuthenticateResult } from './accounts.js';
+import { scopesFrom, type AuthenticateResult } from './accounts.js';
 import type { AudienceTrust } from './audiences.js';
 import { retryable } from './unavailable.js';
 import type { ClientPolicy } from './clients.js';
@@ -71,7 +70,7 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       try {
         result = await deps.authenticate(ctx, connector.id, username, password, scope);
       } catch (err) {
-        if (isAppError(err, 'CONNECTOR_UNAVAILABLE')) throw new DirectoryUnavailable();
+        // The directory or the database unreachable: a retryable 503, not a 500.
         throw retryable(err);
       }
       if (!result.ok) throw new errors.InvalidGrant('invalid username or password');
