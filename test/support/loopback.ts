@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client, Res } from './http-client.js';
+import { Client, type Res } from './http-client.js';
 
 /**
  * The local end of a native app's loopback redirect (RFC 8252 §7.3), as kubelogin runs it
@@ -45,25 +45,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** A cookieless GET to a loopback http URL (another origin than the issuer's). */
 function loopbackGet(url: URL): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'GET' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const location = res.headers.location;
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text,
-          json: <T>() => JSON.parse(text) as T,
-          ...(location === undefined ? {} : { location }),
-        });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return new Client(url.origin).get(url.pathname + url.search);
 }
 
 export interface BrowseResult {
