@@ -88,6 +88,10 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     )
     .option(...configOption)
     .option('--no-wait', 'skip the second sweep after replicas have caught up')
+    // A kid is an RFC 7638 thumbprint in base64url: one in 64 begins with '-'. Such an
+    // operand is the key id, not an unknown option; a mistyped option still fails (as an
+    // excess argument, or as a key id no key has).
+    .allowUnknownOption()
     .action((kid: string, o: { config?: string; wait: boolean }) =>
       h.keys(o, { action: 'revoke', kid, wait: o.wait }),
     );
