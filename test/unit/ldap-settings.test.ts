@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ldapConfigSchema, type LdapConfigInput } from '../../src/connectors/ldap/config.js';
 import { parseHosts, resolveLdapSettings } from '../../src/connectors/ldap/settings.js';
@@ -54,13 +57,40 @@ describe('ldap settings', () => {
         rootCAData: Buffer.from(pem).toString('base64'),
       }),
     );
-    expect(ok.tls.ca).toBe(pem);
+    // The CA is parsed once into the shared SecureContext (the ldaps-with-rootCAData case of
+    // test/integration/ldap/connection.test.ts shows slapd's certificate verifies against it).
+    expect(ok.tls.secureContext).toBeDefined();
+    expect(ok.tls.ca).toBeUndefined();
     expect(ok.tls.rejectUnauthorized).toBe(true);
     expect(() =>
       resolveLdapSettings(
         ldapConfigSchema.parse({ ...base, insecureNoSSL: false, rootCAData: 'bm90IGEgY2VydA==' }),
       ),
     ).toThrow(expect.objectContaining({ code: 'TLS_INVALID' }));
+  });
+
+  it('refuses an unreadable client certificate pair at start-up, naming both files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigil-ldap-settings-'));
+    try {
+      const cert = join(dir, 'client.crt');
+      const key = join(dir, 'client.key');
+      writeFileSync(cert, 'not a certificate\n');
+      writeFileSync(key, 'not a key\n');
+      const cfg = ldapConfigSchema.parse({
+        ...base,
+        insecureNoSSL: false,
+        clientCert: cert,
+        clientKey: key,
+      });
+      expect(() => resolveLdapSettings(cfg)).toThrow(
+        expect.objectContaining({
+          code: 'TLS_INVALID',
+          message: expect.stringContaining(`clientCert ${cert}, clientKey ${key}`),
+        }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each<[string, Partial<LdapConfigInput>, string]>([
