@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCa } from '../../support/openssl.js';
+import { makeCa, makeServerCertificates } from '../../support/openssl.js';
 import { inject } from 'vitest';
 import { createLdapConnector, type LdapConfig } from '../../../src/connectors/ldap/index.js';
 import {
@@ -97,6 +99,53 @@ describe('ldap connections', () => {
       ),
     ).rejects.toMatchObject({
       code: 'CONNECTOR_UNAVAILABLE',
+    });
+  });
+
+  it('refuses a directory that offers only TLS 1.1 (the minimum is TLS 1.2)', async () => {
+    // A stand-in, and it says so: slapd's GnuTLS here cannot be capped at an old version, so a
+    // Node TLS server that speaks at most MAX (and has a certificate from CA) answers the
+    // handshake, then hangs up: no LDAP behind it. With TLS 1.2 the handshake completes (the
+    // control: the certificate is fine), with TLS 1.1 it must not.
+    mkdirSync(join(dir, 'tls11'));
+    const { ca, cert, key } = makeServerCertificates(join(dir, 'tls11'), {
+      caSubject: 'TLS version test CA',
+      days: 1,
+    });
+    const attempt = async (maxVersion: 'TLSv1.1' | 'TLSv1.2') => {
+      const server = createTlsServer(
+        {
+          cert: readFileSync(cert),
+          key: readFileSync(key),
+          minVersion: 'TLSv1',
+          maxVersion,
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        },
+        (socket) => socket.destroy(),
+      );
+      let handshakes = 0;
+      server.on('secureConnection', () => (handshakes += 1));
+      const port = await new Promise<number>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+      );
+      try {
+        const cfg = testConfig({ host: `127.0.0.1:${String(port)}`, rootCA: ca, timeout: '2s' });
+        const error = await login(cfg).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        return { error, handshakes };
+      } finally {
+        server.close();
+      }
+    };
+    const modern = await attempt('TLSv1.2');
+    expect(modern.handshakes).toBe(1);
+    const old = await attempt('TLSv1.1');
+    expect(old.handshakes).toBe(0);
+    expect(old.error).toMatchObject({
+      code: 'CONNECTOR_UNAVAILABLE',
+      message: expect.stringMatching(/TLS/) as unknown,
     });
   });
 
