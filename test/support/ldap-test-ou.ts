@@ -1,6 +1,7 @@
 import type { Client as LdapClient } from 'ldapts';
 import { inject } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
+import type { LdapConfigInput } from '../../src/connectors/ldap/index.js';
 import { adminClient, deleteTree } from '../integration/ldap/support.js';
 import { LDAP_FIXTURES } from './slapd.js';
 
@@ -17,8 +18,49 @@ export interface TestOu {
   readonly peopleDN: string;
   readonly groupsDN: string;
   /** An `ldap` connector entry for sigil's config, searching only this OU. */
-  connector(id?: string, name?: string): NonNullable<ConfigInput['connectors']>[number];
+  connector(id?: string, name?: string): ConnectorEntry;
   cleanup(): Promise<void>;
+}
+
+export type ConnectorEntry = NonNullable<ConfigInput['connectors']>[number];
+
+/**
+ * An `ldap` connector entry for sigil's config against the test slapd: ldaps with the test CA,
+ * the service account's bind, people (inetOrgPerson, by uid) under `peopleDN` and, with
+ * `groupsDN`, their groupOfNames groups by DN. `over` replaces whole keys of the config.
+ */
+export function slapdConnector(
+  search: { peopleDN: string; groupsDN?: string; idAttr?: string },
+  over: Partial<LdapConfigInput> = {},
+  entry: { id: string; name: string } = { id: 'corp', name: 'Corporate directory' },
+): ConnectorEntry {
+  return {
+    type: 'ldap',
+    ...entry,
+    config: {
+      host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
+      rootCA: inject('ldapCaFile'),
+      bindDN: LDAP_FIXTURES.serviceDN,
+      bindPW: LDAP_FIXTURES.servicePassword,
+      userSearch: {
+        baseDN: search.peopleDN,
+        filter: '(objectClass=inetOrgPerson)',
+        username: 'uid',
+        ...(search.idAttr === undefined ? {} : { idAttr: search.idAttr }),
+      },
+      ...(search.groupsDN === undefined
+        ? {}
+        : {
+            groupSearch: {
+              baseDN: search.groupsDN,
+              filter: '(objectClass=groupOfNames)',
+              userMatchers: [{ userAttr: 'DN', groupAttr: 'member' }],
+              nameAttr: 'cn',
+            },
+          }),
+      ...over,
+    },
+  };
 }
 
 /**
@@ -56,32 +98,12 @@ export async function createTestOu(name: string, users: readonly TestUser[]): Pr
   return {
     peopleDN,
     groupsDN,
-    connector: (id = 'corp', display = 'Corporate directory') => ({
-      type: 'ldap' as const,
-      id,
-      name: display,
-      config: {
-        host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
-        rootCA: inject('ldapCaFile'),
-        bindDN: LDAP_FIXTURES.serviceDN,
-        bindPW: LDAP_FIXTURES.servicePassword,
-        usernamePrompt: 'Corporate username',
-        connectTimeout: '2s',
-        timeout: '5s',
-        userSearch: {
-          baseDN: peopleDN,
-          filter: '(objectClass=inetOrgPerson)',
-          username: 'uid',
-          idAttr: 'entryUUID',
-        },
-        groupSearch: {
-          baseDN: groupsDN,
-          filter: '(objectClass=groupOfNames)',
-          userMatchers: [{ userAttr: 'DN', groupAttr: 'member' }],
-          nameAttr: 'cn',
-        },
-      },
-    }),
+    connector: (id = 'corp', name = 'Corporate directory') =>
+      slapdConnector(
+        { peopleDN, groupsDN, idAttr: 'entryUUID' },
+        { usernamePrompt: 'Corporate username', connectTimeout: '2s', timeout: '5s' },
+        { id, name },
+      ),
     async cleanup() {
       const a = await adminClient();
       try {

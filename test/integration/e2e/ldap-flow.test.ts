@@ -3,6 +3,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Attribute, Change, type Client as LdapClient } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
 import { follow, pkce, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
@@ -92,24 +93,13 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
       enablePasswordDB: false,
       staticPasswords: [],
       connectors: [
-        {
-          type: 'ldap',
-          id: 'corp',
-          name: 'Corporate directory',
-          config: {
+        slapdConnector(
+          { peopleDN: PEOPLE, idAttr: 'entryUUID' },
+          {
             host: `127.0.0.1:${ldap.port}`,
-            rootCA: inject('ldapCaFile'),
-            bindDN: LDAP_FIXTURES.serviceDN,
-            bindPW: LDAP_FIXTURES.servicePassword,
             usernamePrompt: 'Corporate username',
             connectTimeout: '1s',
             timeout: '3s',
-            userSearch: {
-              baseDN: PEOPLE,
-              filter: '(objectClass=inetOrgPerson)',
-              username: 'uid',
-              idAttr: 'entryUUID',
-            },
             groupSearch: {
               baseDN: GROUPS,
               filter: '(objectClass=groupOfNames)',
@@ -117,7 +107,7 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
               nameAttr: 'cn',
             },
           },
-        },
+        ),
       ],
     });
     jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sigil } from '../../support/cli.js';
+import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { LDAPI, SQLI, TEMPLATE, XSS } from './support.js';
@@ -48,24 +49,7 @@ describe('hostile input: CLI', () => {
         enablePasswordDB: true,
         staticPasswords: [{ email: 'a@example.com', hash: HASH, username: 'alice', userID: 'a' }],
         staticClients: [{ id: 'kubectl', public: true }],
-        connectors: [
-          {
-            type: 'ldap',
-            id: 'corp',
-            name: 'Corp',
-            config: {
-              host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
-              rootCA: inject('ldapCaFile'),
-              bindDN: LDAP_FIXTURES.serviceDN,
-              bindPW: LDAP_FIXTURES.servicePassword,
-              userSearch: {
-                baseDN: LDAP_FIXTURES.peopleDN,
-                filter: '(objectClass=inetOrgPerson)',
-                username: 'uid',
-              },
-            },
-          },
-        ],
+        connectors: [slapdConnector({ peopleDN: LDAP_FIXTURES.peopleDN })],
       }),
     );
     expect(sigil(['migrate', '--config', config]).status).toBe(0);

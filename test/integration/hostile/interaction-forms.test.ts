@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hiddenInput, type Client } from '../../support/http-client.js';
+import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { follow } from '../../support/oidc-flow.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import {
@@ -25,28 +26,7 @@ interface Page {
 describe('hostile input: interaction forms', () => {
   const s = hostileSigil('pglite', {
     connectors: [
-      {
-        type: 'ldap',
-        id: 'corp',
-        name: 'Corporate directory',
-        config: {
-          host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
-          rootCA: inject('ldapCaFile'),
-          bindDN: LDAP_FIXTURES.serviceDN,
-          bindPW: LDAP_FIXTURES.servicePassword,
-          userSearch: {
-            baseDN: LDAP_FIXTURES.peopleDN,
-            filter: '(objectClass=inetOrgPerson)',
-            username: 'uid',
-          },
-          groupSearch: {
-            baseDN: LDAP_FIXTURES.groupsDN,
-            filter: '(objectClass=groupOfNames)',
-            userMatchers: [{ userAttr: 'DN', groupAttr: 'member' }],
-            nameAttr: 'cn',
-          },
-        },
-      },
+      slapdConnector({ peopleDN: LDAP_FIXTURES.peopleDN, groupsDN: LDAP_FIXTURES.groupsDN }),
     ],
     // Dozens of wrong logins below: the lockout has its own tests.
     throttle: { enabled: false },

@@ -1,8 +1,9 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Attribute, Change, type Client as LdapClient } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/connectors/static/index.js';
 import { basicAuth, type Client } from '../../support/http-client.js';
+import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { follow, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
@@ -220,31 +221,7 @@ describe('allowedGroups is enforced again at every refresh (LDAP)', () => {
       enablePasswordDB: false,
       staticPasswords: [],
       staticClients: [{ id: 'prod', public: true, name: 'prod', allowedGroups: ['p-ops'] }],
-      connectors: [
-        {
-          type: 'ldap',
-          id: 'corp',
-          name: 'Corporate directory',
-          config: {
-            host: `127.0.0.1:${new URL(inject('ldapsUrl')).port}`,
-            rootCA: inject('ldapCaFile'),
-            bindDN: LDAP_FIXTURES.serviceDN,
-            bindPW: LDAP_FIXTURES.servicePassword,
-            userSearch: {
-              baseDN: PEOPLE,
-              filter: '(objectClass=inetOrgPerson)',
-              username: 'uid',
-              idAttr: 'entryUUID',
-            },
-            groupSearch: {
-              baseDN: GROUPS,
-              filter: '(objectClass=groupOfNames)',
-              userMatchers: [{ userAttr: 'DN', groupAttr: 'member' }],
-              nameAttr: 'cn',
-            },
-          },
-        },
-      ],
+      connectors: [slapdConnector({ peopleDN: PEOPLE, groupsDN: GROUPS, idAttr: 'entryUUID' })],
     });
     jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());
   });
