@@ -9,6 +9,13 @@ export interface Res {
   location?: string;
 }
 
+/** What one request sends beyond method and path: a body or form, and headers. */
+export interface RequestOptions {
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  form?: Record<string, string>;
+}
+
 /**
  * A small cookie-keeping HTTP(S) client for black-box tests: real sockets, real TLS (with the
  * CA the test trusts), no redirects followed unless asked. Enough browser for the OAuth
@@ -34,15 +41,7 @@ export class Client {
       .join('; ');
   }
 
-  request(
-    method: string,
-    path: string,
-    init: {
-      body?: string | Buffer;
-      headers?: Record<string, string>;
-      form?: Record<string, string>;
-    } = {},
-  ): Promise<Res> {
+  request(method: string, path: string, init: RequestOptions = {}): Promise<Res> {
     const u = this.url(path);
     const headers: Record<string, string> = { ...this.opts.headers, ...init.headers };
     let body = init.body;

@@ -48,8 +48,36 @@ export interface TestSigilOptions {
   web?: Partial<NonNullable<ConfigInput['web']>>;
 }
 
+const WEB_SECRET = 'web-secret-value-123';
+
 /** Secrets of the fixtures that must never appear in a log line; close() checks. */
-export const FIXTURE_SECRETS = ['correct horse battery staple', 'web-secret-value-123'] as const;
+export const FIXTURE_SECRETS = [ALICE.password, WEB_SECRET] as const;
+
+type StaticClientInput = NonNullable<ConfigInput['staticClients']>[number];
+
+/** The kubelogin-style public client of the fixtures. */
+export const KUBECTL_CLIENT: StaticClientInput = { id: 'kubectl', public: true, name: 'kubectl' };
+
+/** The confidential web client of the fixtures; its secret is one of FIXTURE_SECRETS. */
+export const WEB_CLIENT: StaticClientInput = {
+  id: 'web',
+  secret: WEB_SECRET,
+  redirectURIs: ['https://app.example.com/callback'],
+};
+
+/** A confidential client with the password grant, as a CI job uses it; `over` replaces keys. */
+export function passwordGrantClient(
+  ci: { id: string; secret: string },
+  over: Partial<StaticClientInput> = {},
+): StaticClientInput {
+  return {
+    id: ci.id,
+    secret: ci.secret,
+    redirectURIs: ['https://ci.example.com/cb'],
+    passwordGrant: true,
+    ...over,
+  };
+}
 
 export async function startTestSigil(
   backend: Backend,
@@ -93,16 +121,7 @@ export async function startTestSigil(
         groups: ['developers', 'viewers'],
       },
     ],
-    staticClients: [
-      { id: 'kubectl', public: true, name: 'kubectl' },
-      {
-        id: 'web',
-        secret: 'web-secret-value-123',
-        name: 'Web App',
-        redirectURIs: ['https://app.example.com/callback'],
-        skipApprovalScreen: false,
-      },
-    ],
+    staticClients: [KUBECTL_CLIENT, { ...WEB_CLIENT, name: 'Web App', skipApprovalScreen: false }],
     ...extra,
   };
   const config = deepFreeze(configSchema.parse(input));

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, hiddenInput, type Client } from '../../support/http-client.js';
 import { follow, loginTokens } from '../../support/oidc-flow.js';
 import { hashId } from '../../../src/storage/index.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import {
+  ALICE,
+  KUBECTL_CLIENT,
+  passwordGrantClient,
+  startTestSigil,
+  WEB_CLIENT,
+  type TestSigil,
+} from '../../support/sigil.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 
 const LOOPBACK = 'http://127.0.0.1:8000';
@@ -80,19 +87,12 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
   beforeAll(async () => {
     s = await startTestSigil('postgres', {
       staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        {
-          id: 'web',
-          secret: 'web-secret-value-123',
-          redirectURIs: ['https://app.example.com/callback'],
-        },
-        {
-          id: CI.id,
-          secret: CI.secret,
+        KUBECTL_CLIENT,
+        WEB_CLIENT,
+        passwordGrantClient(CI, {
           redirectURIs: ['https://ci.example.com/unused'],
-          passwordGrant: true,
           idTokenTTL: '2m',
-        },
+        }),
       ],
       expiry: { refreshTokens: { reuseInterval: '2s' } },
     });

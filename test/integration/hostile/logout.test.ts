@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hiddenInput } from '../../support/http-client.js';
 import { authorize } from '../../support/oidc-flow.js';
-import { ALICE } from '../../support/sigil.js';
+import { ALICE, KUBECTL_CLIENT, WEB_CLIENT } from '../../support/sigil.js';
 import {
   CRLF,
   expectClientError,
@@ -18,11 +18,9 @@ import {
 describe('hostile input: logout', () => {
   const s = hostileSigil('pglite', {
     staticClients: [
-      { id: 'kubectl', public: true, name: 'kubectl' },
+      KUBECTL_CLIENT,
       {
-        id: 'web',
-        secret: 'web-secret-value-123',
-        redirectURIs: ['https://app.example.com/callback'],
+        ...WEB_CLIENT,
         postLogoutRedirectURIs: ['https://app.example.com/bye'],
         skipApprovalScreen: false,
       },

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
+import { KUBECTL_CLIENT, passwordGrantClient } from '../../support/sigil.js';
 import { expectSafe, hostileSigil, INJECTIONS } from './support.js';
+
+const CI = { id: 'ci', secret: 'ci-secret-prop-1' };
 
 const TOKEN_KEYS = [
   'grant_type',
@@ -65,15 +68,7 @@ function encode(pairs: [string, string][]): string {
  */
 describe('property: /token and /auth never fail on any input', () => {
   const s = hostileSigil('pglite', {
-    staticClients: [
-      { id: 'kubectl', public: true, name: 'kubectl' },
-      {
-        id: 'ci',
-        secret: 'ci-secret-prop-1',
-        redirectURIs: ['https://ci.example.com/cb'],
-        passwordGrant: true,
-      },
-    ],
+    staticClients: [KUBECTL_CLIENT, passwordGrantClient(CI)],
     // Generated logins must not be slowed down by the lockout they cause.
     throttle: { enabled: false },
   });
@@ -86,7 +81,7 @@ describe('property: /token and /auth never fail on any input', () => {
           body: encode(pairs),
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            ...(authenticate ? { authorization: basicAuth('ci', 'ci-secret-prop-1') } : {}),
+            ...(authenticate ? { authorization: basicAuth(CI.id, CI.secret) } : {}),
           },
         });
         expectSafe(r, encode(pairs).slice(0, 200));

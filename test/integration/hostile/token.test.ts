@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { basicAuth } from '../../support/http-client.js';
+import { KUBECTL_CLIENT, passwordGrantClient, WEB_CLIENT } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
@@ -19,20 +20,7 @@ const CI = { id: 'ci', secret: 'ci-secret-hostile-1' };
 /** The token endpoint: every grant type, client authentication, bodies of every shape. */
 describe('hostile input: token endpoint', () => {
   const s = hostileSigil('postgres', {
-    staticClients: [
-      { id: 'kubectl', public: true, name: 'kubectl' },
-      {
-        id: 'web',
-        secret: 'web-secret-value-123',
-        redirectURIs: ['https://app.example.com/callback'],
-      },
-      {
-        id: CI.id,
-        secret: CI.secret,
-        redirectURIs: ['https://ci.example.com/cb'],
-        passwordGrant: true,
-      },
-    ],
+    staticClients: [KUBECTL_CLIENT, WEB_CLIENT, passwordGrantClient(CI)],
   });
 
   const auth = { authorization: basicAuth(CI.id, CI.secret) };

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, hiddenInput } from '../../support/http-client.js';
 import { authorize, follow } from '../../support/oidc-flow.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import {
+  ALICE,
+  KUBECTL_CLIENT,
+  passwordGrantClient,
+  startTestSigil,
+  WEB_CLIENT,
+  type TestSigil,
+} from '../../support/sigil.js';
 import { BOB, LOOPBACK, openLogin, submit, users } from './support.js';
 
 const CI = { id: 'ci', secret: 'ci-secret-never-logged-77' };
@@ -28,20 +35,7 @@ describe('no credential in any log line', () => {
   beforeAll(async () => {
     s = await startTestSigil('postgres', {
       staticPasswords: await users(),
-      staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        {
-          id: 'web',
-          secret: 'web-secret-value-123',
-          redirectURIs: ['https://app.example.com/callback'],
-        },
-        {
-          id: CI.id,
-          secret: CI.secret,
-          redirectURIs: ['https://ci.example.com/cb'],
-          passwordGrant: true,
-        },
-      ],
+      staticClients: [KUBECTL_CLIENT, WEB_CLIENT, passwordGrantClient(CI)],
     });
   });
   afterAll(async () => {

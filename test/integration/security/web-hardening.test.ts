@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, Client, hiddenInput, type Res } from '../../support/http-client.js';
+import {
+  basicAuth,
+  Client,
+  hiddenInput,
+  type RequestOptions,
+  type Res,
+} from '../../support/http-client.js';
 import { authorize, follow } from '../../support/oidc-flow.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import {
+  ALICE,
+  KUBECTL_CLIENT,
+  startTestSigil,
+  WEB_CLIENT,
+  type TestSigil,
+} from '../../support/sigil.js';
 import { LOOPBACK, openLogin, submit, users } from './support.js';
 
 /** A client that keeps every answer it got, to check headers across whole flows. */
 class Recording extends Client {
   readonly seen: { method: string; path: string; res: Res }[] = [];
-  override async request(
-    method: string,
-    path: string,
-    init: {
-      body?: string | Buffer;
-      headers?: Record<string, string>;
-      form?: Record<string, string>;
-    } = {},
-  ): Promise<Res> {
+  override async request(method: string, path: string, init: RequestOptions = {}): Promise<Res> {
     const res = await super.request(method, path, init);
     this.seen.push({ method, path: path.split('?')[0]!, res });
     return res;
@@ -42,13 +46,8 @@ describe('web hardening', () => {
     s = await startTestSigil('pglite', {
       staticPasswords: await users(),
       staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        {
-          id: 'web',
-          secret: 'web-secret-value-123',
-          redirectURIs: ['https://app.example.com/callback'],
-          skipApprovalScreen: false,
-        },
+        KUBECTL_CLIENT,
+        { ...WEB_CLIENT, skipApprovalScreen: false },
         { id: 'ops-only', public: true, allowedGroups: ['ops'] },
       ],
       clusters: [
