@@ -109,6 +109,20 @@ export async function record(page: Page, name: string): Promise<void> {
   await expectAccessible(page, name);
 }
 
+/** A phone in the dark theme: the page options of the suite's small-screen checks. */
+export const PHONE_DARK = {
+  colorScheme: 'dark',
+  viewport: { width: 360, height: 740 },
+} as const;
+
+/** How far the page is wider than the screen, in CSS pixels (0 or less: no sideways scroll). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return inPage<number>(
+    page,
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  );
+}
+
 /**
  * Evaluates a JavaScript expression in the page. Expressions are strings because the test
  * program is compiled without the DOM library (it is Node code).

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkce } from '../../support/oidc-flow.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
-import { inPage, launchChromium, newPage, record } from './browser.js';
+import { horizontalOverflow, launchChromium, newPage, PHONE_DARK, record } from './browser.js';
 
 /**
  * The post-login pages in chromium: the landing page, /home with identity, groups, who-am-I
@@ -91,10 +91,7 @@ describe(
     });
 
     it('fits a phone screen in the dark theme', async () => {
-      const { context, page, watch } = await newPage(browser, {
-        colorScheme: 'dark',
-        viewport: { width: 360, height: 740 },
-      });
+      const { context, page, watch } = await newPage(browser, PHONE_DARK);
       try {
         await page.goto(`${s.issuer}/home`);
         await page.getByLabel('Corporate username').fill('h-dana');
@@ -102,11 +99,7 @@ describe(
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByRole('heading', { name: 'Your Kubernetes access' }).waitFor();
         // The kubeconfig blocks scroll inside themselves; the page itself does not.
-        const overflow = await inPage<number>(
-          page,
-          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-        );
-        expect(overflow).toBeLessThanOrEqual(0);
+        expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
         await record(page, 'home-mobile-dark');
         expect(watch.errors).toEqual([]);
       } finally {

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkce } from '../../support/oidc-flow.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
-import { focusedId, inPage, launchChromium, newPage, record, type PageWatch } from './browser.js';
+import {
+  focusedId,
+  horizontalOverflow,
+  inPage,
+  launchChromium,
+  newPage,
+  PHONE_DARK,
+  record,
+  type PageWatch,
+} from './browser.js';
 
 /**
  * The pages in a real browser (Debian chromium, headless) against a running sigil over
@@ -174,19 +183,12 @@ describe(
     });
 
     it('fits a phone screen in the dark theme', async () => {
-      const { context, page, watch } = await newPage(browser, {
-        colorScheme: 'dark',
-        viewport: { width: 360, height: 740 },
-      });
+      const { context, page, watch } = await newPage(browser, PHONE_DARK);
       try {
         await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
         await signIn(page, 'b-bob', 'wrong');
         await page.getByRole('alert').waitFor();
-        const overflow = await inPage<number>(
-          page,
-          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-        );
-        expect(overflow).toBeLessThanOrEqual(0);
+        expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
         const bg = await inPage<string>(page, 'getComputedStyle(document.body).backgroundColor');
         expect(bg).toBe('rgb(17, 19, 24)');
         await record(page, 'login-mobile-dark');
