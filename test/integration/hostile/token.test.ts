@@ -111,6 +111,32 @@ describe('hostile input: token endpoint', () => {
     }
   });
 
+  it('reads an empty-secret Basic header of a public client as its client_id, and nothing more', async () => {
+    const c = s.client();
+    const kubectl = { authorization: basicAuth('kubectl', '') };
+    const body = { grant_type: 'refresh_token', refresh_token: 'not-a-token' };
+    // The client is known without authentication: the refresh token is what fails.
+    const known = await c.post('/token', body, kubectl);
+    expect(known.status, known.text).toBe(400);
+    expect(known.json()).toMatchObject({ error: 'invalid_grant' });
+    // A body that names another client is refused, not silently rewritten.
+    const other = await c.post('/token', { ...body, client_id: 'web' }, kubectl);
+    expect(other.status, other.text).toBe(400);
+    expect(other.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'client_id does not match the Authorization header',
+    });
+    // A confidential client gets no such pass: oidc-provider still wants its secret.
+    const web = await c.post('/token', body, { authorization: basicAuth('web', '') });
+    expect(web.status, web.text).toBe(400);
+    expect(web.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'client_secret must be provided in the Authorization header',
+    });
+    const mega = await form(c, '/token', Buffer.alloc(1024 * 1024, 'a'), kubectl);
+    expect(mega.status).toBe(413);
+  });
+
   it('refuses duplicate parameters, wrong content types, non-UTF-8 and oversized bodies', async () => {
     const c = s.client();
     expectClientError(
