@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 
 /** Token-endpoint-like routes where a client authenticates. */
 const CLIENT_AUTH_PATHS = new Set([
@@ -41,56 +41,57 @@ export function publicClientBasicAuth(
   limit: number,
 ): Middleware {
   return async (ctx, next) => {
-    const header = ctx.get('authorization');
-    if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path) || !/^basic /i.test(header)) {
-      await next();
-      return;
-    }
-    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon === -1 || colon !== decoded.length - 1) {
-      await next();
-      return;
-    }
-    let clientId: string;
-    try {
-      clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    } catch {
-      {
-        await next();
+    const clientId = emptySecretPublicClient(ctx, publicClients);
+    if (clientId !== undefined) {
+      let raw: Buffer;
+      try {
+        raw = await readBody(ctx.req, limit);
+      } catch {
+        ctx.status = 413;
+        ctx.body = { error: 'invalid_request', error_description: 'request body too large' };
         return;
       }
+      const form = new URLSearchParams(raw.toString('utf8'));
+      const given = form.get('client_id');
+      if (given !== null && given !== clientId) {
+        ctx.status = 400;
+        ctx.body = {
+          error: 'invalid_request',
+          error_description: 'client_id does not match the Authorization header',
+        };
+        return;
+      }
+      form.set('client_id', clientId);
+      const body = form.toString();
+      delete ctx.req.headers.authorization;
+      ctx.req.headers['content-length'] = String(Buffer.byteLength(body));
+      (ctx.req as unknown as { body: string }).body = body;
     }
-    if (!publicClients.has(clientId) || !ctx.is('application/x-www-form-urlencoded')) {
-      await next();
-      return;
-    }
-    let raw: Buffer;
-    try {
-      raw = await readBody(ctx.req, limit);
-    } catch {
-      ctx.status = 413;
-      ctx.body = { error: 'invalid_request', error_description: 'request body too large' };
-      return;
-    }
-    const form = new URLSearchParams(raw.toString('utf8'));
-    const given = form.get('client_id');
-    if (given !== null && given !== clientId) {
-      ctx.status = 400;
-      ctx.body = {
-        error: 'invalid_request',
-        error_description: 'client_id does not match the Authorization header',
-      };
-      return;
-    }
-    form.set('client_id', clientId);
-    const body = form.toString();
-    delete ctx.req.headers.authorization;
-    ctx.req.headers['content-length'] = String(Buffer.byteLength(body));
-    (ctx.req as unknown as { body: string }).body = body;
-    {
-      await next();
-      return;
-    }
+    await next();
   };
+}
+
+/**
+ * The configured public client a form POST to a client-authentication route names with
+ * `Authorization: Basic base64(client_id + ':')`; undefined for any other request.
+ */
+function emptySecretPublicClient(
+  ctx: ParameterizedContext,
+  publicClients: ReadonlySet<string>,
+): string | undefined {
+  const header = ctx.get('authorization');
+  if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path) || !/^basic /i.test(header))
+    return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1 || colon !== decoded.length - 1) return undefined;
+  let clientId: string;
+  try {
+    clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+  if (!publicClients.has(clientId) || !ctx.is('application/x-www-form-urlencoded'))
+    return undefined;
+  return clientId;
 }
