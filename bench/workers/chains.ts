@@ -9,8 +9,9 @@ import { Recorder, type Latency } from '../lib/stats.js';
 /**
  * Virtual users for the fault phases (a process of its own): each one holds one refresh-token
  * chain and refreshes it in a loop with a pause, as kubectl does for a user, against the bases
- * in turn (round robin per request), sending what kubelogin's token client sends. A 200 answer is a committed token: the user keeps the new
- * refresh token. A failed request keeps the previous one and tries it again after `retryMs`.
+ * in turn (round robin per request), sending what kubelogin's token client sends. A 200 answer
+ * is a committed token: the user keeps the new refresh token. A failed request keeps the
+ * previous one and tries it again after `retryMs`.
  * Every id_token issued is verified at once by a verifier that caches the JWKS: jose's remote
  * key set with the cache lifetime sigil advertises (Cache-Control max-age) and a 24 h cooldown,
  * so a kid it does not know never triggers a refetch before the cache expires.

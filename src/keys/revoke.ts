@@ -114,8 +114,9 @@ export async function revokeKey(
 }
 
 /**
- * Ends every grant whose live (unconsumed or with an incomplete rotation, unexpired) refresh token was issued before
- * `cutoff`: all of the grant's rows go, and the sessions of the accounts they belong to.
+ * Ends every grant whose live refresh token (unexpired, and unconsumed or with an incomplete
+ * rotation) was issued before `cutoff`: all of the grant's rows go, and the sessions of the
+ * accounts they belong to.
  * Idempotent; `sigil keys revoke` runs it again once lagging replicas have caught up.
  */
 export async function endGrantsBefore(

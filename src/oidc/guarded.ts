@@ -5,9 +5,9 @@ import type { PasswordCheck } from './password-grant.js';
 
 /**
  * Adapts the guarded login (throttle, reserved names, access policy, audit) to the shape the
- * password grant (and any other grant that checks a password) calls: a PasswordCheck. A refusal for any
- * reason reads as a wrong password; an access-policy denial is an access_denied error with a
- * description; an outage still throws CONNECTOR_UNAVAILABLE.
+ * password grant (and any other grant that checks a password) calls: a PasswordCheck. A
+ * refusal for any reason reads as a wrong password; an access-policy denial is an access_denied
+ * error with a description; an outage still throws CONNECTOR_UNAVAILABLE.
  */
 export function grantAuthenticator(
   guarded: GuardedAuthenticate,
