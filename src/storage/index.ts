@@ -10,13 +10,7 @@ export { pgOptionsFromConfig, type PostgresStorageConfig } from './pg-config.js'
 export { openPgliteDb, type PgliteDbOptions } from './pglite.js';
 export { acquireDirLock, LOCK_FILE, type DirLock, type LockOwner } from './dir-lock.js';
 export { migrate, migrationsDir, listMigrations, type Migration } from './migrate.js';
-export {
-  createAdapterClass,
-  hashId,
-  HASHED_MODELS,
-  rotationIncomplete,
-  type AdapterOptions,
-} from './adapter.js';
+export { createAdapterClass, hashId, HASHED_MODELS, type AdapterOptions } from './adapter.js';
 export {
   garbageCollect,
   startGcTimer,
