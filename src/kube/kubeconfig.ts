@@ -47,7 +47,7 @@ export function kubeconfigUserName(cluster: ClusterConfig): string {
  * The scopes kubelogin asks for (besides `openid`): email and groups, a refresh token, and
  * the cluster's audience when kubelogin logs in with a shared client (`loginClientID`).
  */
-export function kubeloginScopes(cluster: ClusterConfig): string[] {
+function kubeloginScopes(cluster: ClusterConfig): string[] {
   return [
     ...KUBELOGIN_EXTRA_SCOPES,
     ...(loginClientOf(cluster) === cluster.clientID ? [] : [audienceScope(cluster.clientID)]),

@@ -14,7 +14,7 @@ import { errors } from 'oidc-provider';
  * next id_token.
  */
 
-export const AUDIENCE_SCOPE_PREFIX = 'audience:server:client_id:';
+const AUDIENCE_SCOPE_PREFIX = 'audience:server:client_id:';
 
 export const audienceScope = (clientId: string): string => `${AUDIENCE_SCOPE_PREFIX}${clientId}`;
 

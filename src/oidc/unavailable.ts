@@ -7,7 +7,7 @@ import { AppError, ERROR_CODES } from '../errors.js';
  * JSON at the token endpoint and as a page where a person waits. oidc-provider answers any
  * other thrown error with `server_error: oops! something went wrong`.
  */
-export class TemporarilyUnavailable extends errors.CustomOIDCProviderError {
+class TemporarilyUnavailable extends errors.CustomOIDCProviderError {
   constructor(description: string) {
     super('temporarily_unavailable', description);
     Object.assign(this, { status: 503, statusCode: 503, expose: true });
