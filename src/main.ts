@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildProgram, CommanderError, type CliHandlers } from './cli/program.js';
 import { devBanner } from './cli/banner.js';
-import { DEFAULT_DATA_DIR, resolveStorage } from './config/resolve.js';
+import { DEFAULT_DATA_DIR, LOG_LEVELS, resolveStorage } from './config/index.js';
 import { devConfig, devPasswordFile } from './config/dev.js';
 import { renderConfigReference } from './config/docs.js';
 import { ConfigError, loadConfig } from './config/load.js';
@@ -39,12 +39,10 @@ function configFile(given: string | undefined): string | undefined {
   return f === undefined || f === '' ? undefined : f;
 }
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
 /** The config's logger; SIGIL_LOG_LEVEL, when set and not empty, overrides the level. */
 function loggerFor(config: Config): Logger {
   const fromEnv = process.env['SIGIL_LOG_LEVEL'] ?? '';
-  if (fromEnv !== '' && !LOG_LEVELS.includes(fromEnv))
+  if (fromEnv !== '' && !(LOG_LEVELS as readonly string[]).includes(fromEnv))
     throw new AppError(
       'CONFIG_INVALID',
       `SIGIL_LOG_LEVEL=${fromEnv.slice(0, 40)}: expected one of ${LOG_LEVELS.join(', ')}`,

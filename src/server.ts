@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/schema.js';
-import { resolveStorage, ms } from './config/resolve.js';
+import { resolveStorage } from './config/index.js';
 import type { PasswordConnector } from './connectors/connector.js';
 import { createLdapConnector } from './connectors/ldap/index.js';
 import { createStaticConnector } from './connectors/static/index.js';
@@ -189,7 +189,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       onError: (err, where) => {
         log.warn({ err, ...where }, 'storage operation failed');
       },
-      reuseGraceMs: { RefreshToken: ms(config.expiry.refreshTokens.reuseInterval) },
+      reuseGraceMs: { RefreshToken: config.expiry.refreshTokens.reuseInterval },
     });
     // sigil's own pages sign people in through the built-in `sigil-web` client.
     const web = createWebPages({
@@ -325,12 +325,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const stopRetention = startRetentionTimer(
       db,
       {
-        auditRetentionMs: ms(config.audit.retention),
+        auditRetentionMs: config.audit.retention,
         throttleIdleMs: Math.max(
-          ms(config.throttle.username.window),
-          ms(config.throttle.username.lockout),
-          ms(config.throttle.ip.window),
-          ms(config.throttle.ip.lockout),
+          config.throttle.username.window,
+          config.throttle.username.lockout,
+          config.throttle.ip.window,
+          config.throttle.ip.lockout,
         ),
         intervalMs: 15 * 60_000,
       },
@@ -384,5 +384,3 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
 }
-
-export { ms };

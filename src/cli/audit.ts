@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { resolveStorage } from '../config/resolve.js';
-import { parseDuration } from '../config/duration.js';
-import type { Config } from '../config/schema.js';
+import { resolveStorage, type Config } from '../config/index.js';
+import { parseDuration } from '../lib/index.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createAudit, type AuditEvent } from '../security/index.js';

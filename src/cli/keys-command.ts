@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolveStorage } from '../config/resolve.js';
+import { resolveStorage } from '../config/index.js';
 import type { Config } from '../config/schema.js';
 import { AppError, errorMessage } from '../errors.js';
 import {

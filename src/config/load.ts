@@ -3,8 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
-import { validateStaticUsers } from '../connectors/static/index.js';
 import { configSchema, type Config } from './schema.js';
+import { validateStaticUsers } from './schema/static-users.js';
 
 /** Keys whose value may instead come from a file: `bindPWFile: /run/secrets/ldap`. */
 export const FILE_SECRET_KEYS = [

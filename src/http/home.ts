@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { loginClientOf } from '../config/clusters.js';
+import { loginClientOf } from '../config/index.js';
 import type { ClusterConfig } from '../config/schema.js';
 import {
   clusterUser,

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Router from '@koa/router';
 import type { Adapter } from 'oidc-provider';
-import { WEB_CLIENT_ID } from '../config/clusters.js';
-import { ms } from '../config/resolve.js';
+import { WEB_CLIENT_ID } from '../config/index.js';
 import { configSchema, type Config, type StaticClientConfig } from '../config/schema.js';
 import { resolveIssuerCa } from '../kube/index.js';
 import type { Provider } from '../oidc/index.js';
@@ -60,7 +59,7 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     provider: deps.provider,
     sessions: createWebSessionStore(deps.adapter),
     cookieSecret: deps.cookieSecret,
-    flowTtlSec: Math.round(ms(config.expiry.authRequests) / 1000),
+    flowTtlSec: Math.round(config.expiry.authRequests / 1000),
   });
   const routes = homeRoutes({
     issuer: config.issuer,

@@ -1,12 +1,6 @@
 export * from './keystore.js';
 export { createSealer, isSealed } from './sealer.js';
-export {
-  keyPolicyFromConfig,
-  DEFAULT_POLL_MS,
-  DEFAULT_ROTATION_PERIOD,
-  CLOCK_SKEW_MS,
-  type KeyPolicy,
-} from './policy.js';
+export { keyPolicyFromConfig, DEFAULT_POLL_MS, CLOCK_SKEW_MS, type KeyPolicy } from './policy.js';
 export { emitAll, type KeyEvent, type KeyEventType, type KeyEventListener } from './events.js';
 export {
   maintainKeys,

@@ -1,5 +1,4 @@
-import type { Config } from '../config/schema.js';
-import { ms } from '../config/resolve.js';
+import { DEFAULT_ROTATION_PERIOD_MS, type Config } from '../config/index.js';
 import type { SigningAlg } from './keystore.js';
 
 /**
@@ -26,7 +25,6 @@ export interface KeyPolicy {
   readonly jwksMaxAgeSec: number;
 }
 
-export const DEFAULT_ROTATION_PERIOD = '24h';
 export const DEFAULT_POLL_MS = 2000;
 /** Verifiers' clock skew allowance that a retired key's publication must also cover. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -38,15 +36,14 @@ export function keyPolicyFromConfig(
   const pollMs = overrides.pollMs ?? DEFAULT_POLL_MS;
   const propagationMs = 2 * pollMs + 1000;
   const tokenLifetimes = [
-    ms(config.expiry.idTokens),
-    ...config.staticClients.flatMap((c) => (c.idTokenTTL === undefined ? [] : [ms(c.idTokenTTL)])),
+    config.expiry.idTokens,
+    ...config.staticClients.flatMap((c) => (c.idTokenTTL === undefined ? [] : [c.idTokenTTL])),
   ];
-  const leadTimeMs = ms(config.keys.leadTime);
+  const leadTimeMs = config.keys.leadTime;
   return {
     alg: config.keys.algorithm,
-    rotationPeriodMs: ms(
-      config.keys.rotationPeriod ?? config.expiry.signingKeys ?? DEFAULT_ROTATION_PERIOD,
-    ),
+    rotationPeriodMs:
+      config.keys.rotationPeriod ?? config.expiry.signingKeys ?? DEFAULT_ROTATION_PERIOD_MS,
     leadTimeMs,
     pollMs,
     propagationMs,

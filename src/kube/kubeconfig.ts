@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { loginClientOf } from '../config/clusters.js';
+import { loginClientOf } from '../config/index.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { audienceScope } from '../oidc/audiences.js';
 

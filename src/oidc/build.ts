@@ -6,7 +6,6 @@ import { buildConfiguration, type ProviderDeps } from './configuration.js';
 import { enforceDevicePolling } from './device.js';
 import { registerPasswordGrant, type PasswordCheck } from './password-grant.js';
 import { createProvider, type Provider } from './provider.js';
-import { ms } from '../config/resolve.js';
 
 export interface BuildProviderDeps extends ProviderDeps {
   log: Logger;
@@ -57,7 +56,7 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
   enforceDevicePolling(
     provider,
     new deps.adapter('DevicePoll'),
-    Math.round(ms(config.expiry.deviceRequests) / 1000),
+    Math.round(config.expiry.deviceRequests / 1000),
   );
   return provider;
 }

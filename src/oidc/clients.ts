@@ -1,6 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { Config, StaticClientConfig } from '../config/schema.js';
-import { ms } from '../config/resolve.js';
 import type { SigningAlg } from '../keys/index.js';
 
 /** Loopback redirect URIs that, for a native client, match any port (oidc-provider strips the port). */
@@ -32,7 +31,7 @@ export function clientPolicy(c: StaticClientConfig, config: Config): ClientPolic
     public: c.public,
     skipConsent: c.skipApprovalScreen ?? config.oauth2.skipApprovalScreen,
     refreshTokens: c.refreshTokens,
-    idTokenTtlSec: Math.round(ms(c.idTokenTTL ?? config.expiry.idTokens) / 1000),
+    idTokenTtlSec: Math.round((c.idTokenTTL ?? config.expiry.idTokens) / 1000),
   };
 }
 

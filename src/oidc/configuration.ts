@@ -1,6 +1,5 @@
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
-import { ms } from '../config/resolve.js';
 import type { KeySet } from '../keys/index.js';
 import type { AccountService } from './accounts.js';
 import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
@@ -53,7 +52,8 @@ const MACHINE_ROUTES: ReadonlySet<string> = new Set([
   'pushed_authorization_request',
 ]);
 
-const sec = (duration: string): number => Math.round(ms(duration) / 1000);
+/** Seconds, as oidc-provider's TTLs are given, of a duration in ms. */
+const sec = (ms: number): number => Math.round(ms / 1000);
 
 /**
  * Builds oidc-provider's Configuration from sigil's. Everything protocol-shaped is

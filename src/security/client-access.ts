@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { anyOf, type GroupMatcher } from './group-pattern.js';
+import { anyOf, type GroupMatcher } from '../lib/index.js';
 
 /**
  * Who may use which client, and what its `groups` claim carries. The order is fixed:

@@ -15,12 +15,6 @@ export {
   type AccessPolicy,
 } from './client-access.js';
 export {
-  compileGroupPattern,
-  isValidGroupPattern,
-  anyOf,
-  type GroupMatcher,
-} from './group-pattern.js';
-export {
   createGuardedAuthenticate,
   type Authenticator,
   type GuardedAuthenticate,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config/schema.js';
-import { ms } from '../config/resolve.js';
+import type { Config } from '../config/index.js';
 import {
   addThrottleFailure,
   clearThrottle,
@@ -53,14 +52,14 @@ export function throttleSettings(config: Config): ThrottleSettings {
   const t = config.throttle;
   const rule = (r: typeof t.username): FailureRule => ({
     maxFailures: r.maxFailures,
-    windowMs: ms(r.window),
-    lockoutMs: ms(r.lockout),
+    windowMs: r.window,
+    lockoutMs: r.lockout,
   });
   return {
     enabled: t.enabled,
     username: rule(t.username),
     ip: rule(t.ip),
-    backoff: { after: t.backoff.after, initialMs: ms(t.backoff.initial), maxMs: ms(t.backoff.max) },
+    backoff: { after: t.backoff.after, initialMs: t.backoff.initial, maxMs: t.backoff.max },
   };
 }
 

@@ -6,7 +6,6 @@ export {
   toStorageError,
 } from './db-errors.js';
 export { createPgDb, type PgDbOptions, type PgSslOptions } from './pg.js';
-export { pgOptionsFromConfig, type PostgresStorageConfig } from './pg-config.js';
 export { openPgliteDb, type PgliteDbOptions } from './pglite.js';
 export { acquireDirLock, LOCK_FILE, type DirLock, type LockOwner } from './dir-lock.js';
 export { migrate, migrationsDir, listMigrations, type Migration } from './migrate.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ResolvedStorage } from '../config/resolve.js';
+import type { ResolvedStorage } from '../config/index.js';
 import { AppError, errorMessage } from '../errors.js';
 import type { Db } from './db.js';
 import type { LockOwner } from './dir-lock.js';

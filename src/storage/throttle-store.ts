@@ -72,20 +72,20 @@ export async function addThrottleFailure(
 ): Promise<ThrottleState> {
   // $3 now, $4 maxFailures, $5 window (ms), $6 lockout (ms). SET expressions see the old row.
   const now3 = '$3::timestamptz';
-  const ms = (p: string) => `(${p}::double precision * interval '1 millisecond')`;
-  const restart = `(t.window_start <= ${now3} - ${ms('$5')} OR t.locked_until <= ${now3})`;
+  const msInterval = (p: string) => `(${p}::double precision * interval '1 millisecond')`;
+  const restart = `(t.window_start <= ${now3} - ${msInterval('$5')} OR t.locked_until <= ${now3})`;
   const count = `(CASE WHEN ${restart} THEN 1 ELSE t.failures + 1 END)`;
   const { rows } = await db.query<Row>(
     `INSERT INTO login_throttle AS t (scope, key, failures, window_start, last_failure, locked_until)
      VALUES ($1, $2, 1, ${now3}, ${now3},
-             CASE WHEN $4::integer <= 1 THEN ${now3} + ${ms('$6')} END)
+             CASE WHEN $4::integer <= 1 THEN ${now3} + ${msInterval('$6')} END)
      ON CONFLICT (scope, key) DO UPDATE SET
        failures = ${count},
        window_start = CASE WHEN ${restart} THEN ${now3} ELSE t.window_start END,
        last_failure = ${now3},
        locked_until = CASE
          WHEN ${count} >= $4::integer AND NOT coalesce(t.locked_until > ${now3}, false)
-           THEN ${now3} + ${ms('$6')}
+           THEN ${now3} + ${msInterval('$6')}
          WHEN t.locked_until <= ${now3} THEN NULL
          ELSE t.locked_until
        END

@@ -1,7 +1,7 @@
 import type { Client as LdapClient } from 'ldapts';
 import { inject } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { LdapConfigInput } from '../../src/connectors/ldap/index.js';
+import type { LdapConfigInput } from '../../src/config/index.js';
 import { adminClient, deleteTree } from '../integration/ldap/support.js';
 import { LDAP_FIXTURES } from './slapd.js';
 

@@ -18,6 +18,7 @@ function walkZod(
     schema instanceof z.ZodOptional ||
     schema instanceof z.ZodNullable ||
     schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodPrefault ||
     schema instanceof z.ZodReadonly
   ) {
     walkZod(schema.unwrap() as z.ZodType, path, out, desc);

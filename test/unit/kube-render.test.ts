@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clusterSchema, type ClusterConfig } from '../../src/config/clusters.js';
+import { clusterSchema, type ClusterConfig } from '../../src/config/schema/clusters.js';
 import {
   buildAuthenticationConfiguration,
   buildKubeconfig,

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   groupMemberAnyFilter,
   nestedGroupFilter,
-  parseAdminFilter,
   userByIdFilter,
   userByNameFilter,
 } from '../../src/connectors/ldap/filters.js';
+import { parseAdminFilter } from '../../src/config/index.js';
 
 const ber = (f: { write(w: BerWriter): void }) => {
   const w = new BerWriter();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ldapConfigSchema, type LdapConfigInput } from '../../src/connectors/ldap/config.js';
+import { ldapConfigSchema, type LdapConfigInput } from '../../src/config/index.js';
 import { parseHosts, resolveLdapSettings } from '../../src/connectors/ldap/settings.js';
 
 const base: LdapConfigInput = {

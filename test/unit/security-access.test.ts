@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
-import {
-  compileGroupPattern,
-  createAccessPolicy,
-  isValidGroupPattern,
-} from '../../src/security/index.js';
+import { createAccessPolicy } from '../../src/security/index.js';
+import { compileGroupPattern, isValidGroupPattern } from '../../src/lib/index.js';
 
 function config(
   clients: NonNullable<ConfigInput['staticClients']>,

@@ -3,12 +3,8 @@ import bcrypt from 'bcryptjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StaticPasswordConfig } from '../../src/config/schema.js';
 import { isAppError } from '../../src/errors.js';
-import {
-  createStaticConnector,
-  hashPassword,
-  validateHash,
-  validateStaticUsers,
-} from '../../src/connectors/static/index.js';
+import { createStaticConnector, hashPassword } from '../../src/connectors/static/index.js';
+import { validateHash, validateStaticUsers } from '../../src/config/index.js';
 import { dummyHashLike } from '../../src/connectors/static/hash.js';
 
 /** Dex's documented example: the bcrypt hash of "password". */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
-import { pgOptionsFromConfig, type PostgresStorageConfig } from '../../src/storage/pg-config.js';
+import { pgOptionsFromConfig, type PostgresStorageConfig } from '../../src/config/index.js';
 import { hashId } from '../../src/storage/adapter.js';
 
 const base: PostgresStorageConfig = {
   maxOpenConns: 7,
-  connectionTimeout: '3s',
-  statementTimeout: '1m',
+  connectionTimeout: 3000,
+  statementTimeout: 60_000,
 };
 
 describe('pgOptionsFromConfig', () => {

@@ -1,5 +1,5 @@
 import type { Identity } from '../connector.js';
-import type { LdapConfig } from './config.js';
+import type { LdapConfig } from '../../config/index.js';
 import { LdapDirectory } from './directory.js';
 import { userByNameFilter } from './filters.js';
 import { identityFromEntry } from './identity.js';

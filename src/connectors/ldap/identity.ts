@@ -1,7 +1,7 @@
 import type { Entry } from 'ldapts';
 import { AppError } from '../../errors.js';
 import type { Identity } from '../connector.js';
-import type { LdapConfig } from './config.js';
+import type { LdapConfig } from '../../config/index.js';
 import { firstNonEmpty, stableId, truthy } from './entry.js';
 
 /** What the connector keeps for refresh: the DN only (opaque to everything else). */

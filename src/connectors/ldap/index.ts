@@ -1,10 +1,4 @@
 export {
-  ldapConfigSchema,
-  userMatcherSchema,
-  type LdapConfig,
-  type LdapConfigInput,
-} from './config.js';
-export {
   createLdapConnector,
   type LdapConnectorOptions,
   type LdapLogger,

@@ -11,7 +11,7 @@ import type {
 } from '../connector.js';
 import { accountState } from './account-state.js';
 import { adSubCode, bindFailureReason } from './bind-failure.js';
-import type { LdapConfig } from './config.js';
+import type { LdapConfig } from '../../config/index.js';
 import { LdapDirectory } from './directory.js';
 import { connectorDn, identityFromEntry } from './identity.js';
 import { resolveLdapSettings } from './settings.js';

@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, type ConnectionOptions, type SecureContextOptions } from 'node:tls';
 import type { Filter } from 'ldapts';
-import { parseDuration } from '../../config/duration.js';
+import { parseAdminFilter, type LdapConfig } from '../../config/index.js';
 import { AppError, errorMessage } from '../../errors.js';
-import type { LdapConfig } from './config.js';
-import { parseAdminFilter } from './filters.js';
 
 /** One directory server of the `host` list. */
 export interface LdapHost {
@@ -65,13 +63,6 @@ export function parseHosts(text: string, tlsMode: TlsMode): LdapHost[] {
         url: `${scheme}://${bracketed}:${String(port)}`,
       };
     });
-}
-
-function duration(text: string, key: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0)
-    throw new AppError('CONFIG_INVALID', `ldap ${key}: not a duration: ${JSON.stringify(text)}`);
-  return ms;
 }
 
 function readPem(path: string, key: string): Buffer {
@@ -143,29 +134,15 @@ function matchersOf(cfg: LdapConfig): UserMatcher[] {
   return [];
 }
 
+/**
+ * The cross-field rules (TLS modes, bind password, group matchers, filters, timeouts) were
+ * checked once, by the config schema (config/schema/ldap.ts); this only turns the config into
+ * what the connector runs with.
+ */
 export function resolveLdapSettings(cfg: LdapConfig): LdapSettings {
-  if (cfg.insecureNoSSL && cfg.startTLS)
-    throw new AppError('CONFIG_INVALID', 'ldap: insecureNoSSL and startTLS cannot both be set');
   const tlsMode: TlsMode = cfg.insecureNoSSL ? 'none' : cfg.startTLS ? 'starttls' : 'ldaps';
   const hosts = parseHosts(cfg.host, tlsMode);
-  if (hosts.length === 0) throw new AppError('CONFIG_INVALID', 'ldap host: no host given');
-  if ((cfg.clientCert === undefined) !== (cfg.clientKey === undefined))
-    throw new AppError('CONFIG_INVALID', 'ldap: clientCert and clientKey go together');
-  if (
-    cfg.bindDN !== undefined &&
-    cfg.bindDN !== '' &&
-    (cfg.bindPW === undefined || cfg.bindPW === '')
-  )
-    throw new AppError(
-      'CONFIG_INVALID',
-      'ldap bindPW: a bindDN needs a password (an empty password is an anonymous bind)',
-    );
   const matchers = matchersOf(cfg);
-  if (cfg.groupSearch !== undefined && matchers.length === 0)
-    throw new AppError(
-      'CONFIG_INVALID',
-      'ldap groupSearch: set userMatchers (or userAttr and groupAttr)',
-    );
   const userFilter =
     cfg.userSearch.filter === undefined
       ? undefined
@@ -182,8 +159,8 @@ export function resolveLdapSettings(cfg: LdapConfig): LdapSettings {
     hosts,
     tlsMode,
     tls: tlsMode === 'none' ? {} : tlsOptions(cfg),
-    connectTimeoutMs: duration(cfg.connectTimeout, 'connectTimeout'),
-    timeoutMs: duration(cfg.timeout, 'timeout'),
+    connectTimeoutMs: cfg.connectTimeout,
+    timeoutMs: cfg.timeout,
     poolSize: cfg.poolSize,
     ...(bind === undefined ? {} : { bind }),
     ...(userFilter === undefined ? {} : { userFilter }),

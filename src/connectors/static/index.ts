@@ -1,14 +1,2 @@
-export {
-  createStaticConnector,
-  validateStaticUsers,
-  type StaticConnectorOptions,
-  type StaticUserProblem,
-} from './static-connector.js';
-export {
-  hashPassword,
-  normalizeHash,
-  validateHash,
-  verifyPassword,
-  BCRYPT_COST,
-  type HashAlgorithm,
-} from './hash.js';
+export { createStaticConnector, type StaticConnectorOptions } from './static-connector.js';
+export { hashPassword, verifyPassword, BCRYPT_COST, type HashAlgorithm } from './hash.js';

@@ -1,4 +1,8 @@
-import type { StaticPasswordConfig } from '../../config/schema.js';
+import {
+  normalizeHash,
+  validateStaticUsers,
+  type StaticPasswordConfig,
+} from '../../config/index.js';
 import { AppError } from '../../errors.js';
 import type {
   Identity,
@@ -7,7 +11,7 @@ import type {
   RefreshResult,
   Scopes,
 } from '../connector.js';
-import { dummyHashLike, normalizeHash, validateHash, verifyPassword } from './hash.js';
+import { dummyHashLike, verifyPassword } from './hash.js';
 
 /**
  * Dex's password DB (`enablePasswordDB` + `staticPasswords`): local users from the config
@@ -21,41 +25,9 @@ export interface StaticConnectorOptions {
   readonly name?: string;
 }
 
-export interface StaticUserProblem {
-  /** Config path, e.g. `staticPasswords[2].hash`. */
-  readonly path: string;
-  readonly message: string;
-}
-
 interface StaticUser {
   readonly config: StaticPasswordConfig;
   readonly hash: string;
-}
-
-/** Every problem of a `staticPasswords` list: unusable hashes and duplicate logins or ids. */
-export function validateStaticUsers(users: readonly StaticPasswordConfig[]): StaticUserProblem[] {
-  const problems: StaticUserProblem[] = [];
-  const seen = {
-    email: new Map<string, number>(),
-    username: new Map<string, number>(),
-    userID: new Map<string, number>(),
-  };
-  users.forEach((u, i) => {
-    const hashProblem = validateHash(u.hash);
-    if (hashProblem !== undefined)
-      problems.push({ path: `staticPasswords[${String(i)}].hash`, message: hashProblem });
-    const keys = { email: u.email.toLowerCase(), username: u.username, userID: u.userID };
-    for (const field of ['email', 'username', 'userID'] as const) {
-      const first = seen[field].get(keys[field]);
-      if (first === undefined) seen[field].set(keys[field], i);
-      else
-        problems.push({
-          path: `staticPasswords[${String(i)}].${field}`,
-          message: `same ${field} as staticPasswords[${String(first)}]`,
-        });
-    }
-  });
-  return problems;
 }
 
 export function createStaticConnector(

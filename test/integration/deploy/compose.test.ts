@@ -154,6 +154,8 @@ describe('the demo directory and the compose connector work together (against th
       ROOT,
     );
     const ldap = compose.connectors[0]!;
+    // The parsed config holds durations in ms; the input of startTestSigil is written as text.
+    const { connectTimeout, timeout, ...ldapConfig } = ldap.config;
     s = await startTestSigil('postgres', {
       enablePasswordDB: false,
       staticPasswords: [],
@@ -161,7 +163,9 @@ describe('the demo directory and the compose connector work together (against th
         {
           ...ldap,
           config: {
-            ...ldap.config,
+            ...ldapConfig,
+            connectTimeout: `${connectTimeout}ms`,
+            timeout: `${timeout}ms`,
             host: `127.0.0.1:${new URL(inject('ldapUrl')).port}`,
             bindDN: LDAP_FIXTURES.serviceDN,
             bindPW: LDAP_FIXTURES.servicePassword,

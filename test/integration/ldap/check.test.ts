@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa } from '../../support/openssl.js';
 import { runLdapCheck } from '../../../src/connectors/ldap/index.js';
-import type { LdapConfig } from '../../../src/connectors/ldap/index.js';
+import type { LdapConfig } from '../../../src/config/index.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { closedPort, testConfig } from './support.js';
 

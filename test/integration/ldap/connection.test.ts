@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeServerCertificates } from '../../support/openssl.js';
 import { inject } from 'vitest';
-import { createLdapConnector, type LdapConfig } from '../../../src/connectors/ldap/index.js';
+import type { LdapConfig } from '../../../src/config/index.js';
+import { createLdapConnector } from '../../../src/connectors/ldap/index.js';
 import {
   ALL_SCOPES,
   blackHole,

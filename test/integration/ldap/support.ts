@@ -5,8 +5,8 @@ import {
   ldapConfigSchema,
   type LdapConfig,
   type LdapConfigInput,
-  type LdapLogger,
-} from '../../../src/connectors/ldap/index.js';
+} from '../../../src/config/index.js';
+import type { LdapLogger } from '../../../src/connectors/ldap/index.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 
 /** Helpers shared by the LDAP connector's integration tests (not a test file). */

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { adminFilterProblem } from './filters.js';
-import { parseDuration } from '../../config/duration.js';
+import { durationMs } from './common.js';
+import { adminFilterProblem } from './ldap-filter.js';
 
 /**
  * The LDAP connector's configuration: Dex's keys and shape (a Dex user can paste their
  * `config:` block), plus sigil's additions, each marked "sigil:" in its description.
  */
+/** LDAP timeouts: a duration longer than zero. */
+const positiveDuration = durationMs.refine((ms) => ms > 0, { error: 'must be longer than 0s' });
+
 const scope = z
   .enum(['sub', 'one'])
   .default('sub')
@@ -70,13 +73,11 @@ export const ldapConfigSchema = z
       .string()
       .default('Username')
       .meta({ description: 'Label of the username field on the login page.' }),
-    connectTimeout: z
-      .string()
-      .default('5s')
+    connectTimeout: positiveDuration
+      .prefault('5s')
       .meta({ description: 'sigil: timeout to open a connection to one host.' }),
-    timeout: z
-      .string()
-      .default('10s')
+    timeout: positiveDuration
+      .prefault('10s')
       .meta({ description: 'sigil: timeout of one LDAP operation.' }),
     poolSize: z
       .number()
@@ -175,9 +176,10 @@ export const ldapConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    // Cross-field rules, one row each; settings.ts enforces the same when a connector is built.
+    // Cross-field rules, one row each: validated here once; the connector trusts them.
     const g = c.groupSearch;
     const rows: [bad: boolean, path: string[], message: string][] = [
+      [c.host.split(',').every((part) => part.trim() === ''), ['host'], 'no host given'],
       [
         c.insecureNoSSL && c.startTLS,
         ['startTLS'],
@@ -198,12 +200,6 @@ export const ldapConfigSchema = z
         ['bindPW'],
         'a bindDN needs a password (an empty password is an anonymous bind)',
       ],
-      [
-        parseDuration(c.connectTimeout) === undefined,
-        ['connectTimeout'],
-        'not a duration (e.g. 5s)',
-      ],
-      [parseDuration(c.timeout) === undefined, ['timeout'], 'not a duration (e.g. 10s)'],
       [
         g !== undefined &&
           g.userMatchers === undefined &&
