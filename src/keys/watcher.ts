@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { startPeriodic } from '../lib/index.js';
 import type { Db } from '../storage/db.js';
 import type { KeyEventListener } from './events.js';
 import { keySetVersion, loadKeySet, type KeySealer, type KeySet } from './keystore.js';
@@ -39,9 +40,6 @@ export function startKeyWatcher(opts: KeyWatcherOptions): KeyWatcher {
   const { db, sealer, policy, log } = opts;
   let version = opts.version;
   let failing = false;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   const pass = async (): Promise<void> => {
     try {
@@ -70,28 +68,5 @@ export function startKeyWatcher(opts: KeyWatcherOptions): KeyWatcher {
     }
   };
 
-  const tick = (): Promise<void> => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void tick().then(schedule);
-    }, policy.pollMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    tick,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(pass, policy.pollMs);
 }

@@ -9,3 +9,7 @@ export {
   anyOf,
   type GroupMatcher,
 } from './group-pattern.js';
+export { withTimeout } from './with-timeout.js';
+export { startPeriodic, type Periodic } from './periodic.js';
+export { deleteInBatches, type BatchLimits } from './batches.js';
+export { Closers, type Closer } from './closers.js';

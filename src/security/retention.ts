@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { deleteInBatches, startPeriodic } from '../lib/index.js';
 import { pruneAuditEvents, pruneThrottle, type Db, type GcLogger } from '../storage/index.js';
 
 /**
@@ -26,15 +27,10 @@ export async function pruneOnce(
     ...(opts.maxBatches === undefined ? {} : { maxBatches: opts.maxBatches }),
   };
   const audit = await pruneAuditEvents(db, new Date(now.getTime() - opts.auditRetentionMs), batch);
-  let throttle = 0;
-  if (!audit.skipped) {
-    const before = new Date(now.getTime() - opts.throttleIdleMs);
-    for (let i = 0, n = -1; i < (opts.maxBatches ?? 100) && n !== 0; i++) {
-      n = await pruneThrottle(db, before, opts.batchSize ?? 1000);
-      throttle += n;
-      if (n < (opts.batchSize ?? 1000)) break;
-    }
-  }
+  const before = new Date(now.getTime() - opts.throttleIdleMs);
+  const throttle = audit.skipped
+    ? 0
+    : await deleteInBatches((batchSize) => pruneThrottle(db, before, batchSize), batch);
   return { audit: audit.deleted, throttle, skipped: audit.skipped };
 }
 
@@ -43,29 +39,18 @@ export function startRetentionTimer(
   opts: RetentionOptions,
   log: GcLogger,
 ): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    if (running !== undefined) return;
-    running = pruneOnce(db, opts)
-      .then((r) => {
-        if (r.audit + r.throttle > 0)
-          log.info(
-            { audit: r.audit, throttle: r.throttle },
-            'old audit events and throttle rows deleted',
-          );
-        else log.debug({ skipped: r.skipped }, 'audit retention found nothing to do');
-      })
-      .catch((err: unknown) => {
-        log.error({ err: errorMessage(err) }, 'audit retention failed');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, opts.intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  const job = startPeriodic(async () => {
+    try {
+      const r = await pruneOnce(db, opts);
+      if (r.audit + r.throttle > 0)
+        log.info(
+          { audit: r.audit, throttle: r.throttle },
+          'old audit events and throttle rows deleted',
+        );
+      else log.debug({ skipped: r.skipped }, 'audit retention found nothing to do');
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'audit retention failed');
+    }
+  }, opts.intervalMs);
+  return () => job.stop();
 }

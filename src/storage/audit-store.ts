@@ -1,4 +1,5 @@
 import { LOCKS, type Db, type Queryable } from './db.js';
+import { deleteInBatches, type BatchLimits } from '../lib/index.js';
 
 /**
  * The audit_events table: append-only (an UPDATE trigger refuses changes), pruned by age in
@@ -134,25 +135,19 @@ export interface PruneResult {
 export async function pruneAuditEvents(
   db: Db,
   before: Date,
-  opts: { batchSize?: number; maxBatches?: number } = {},
+  opts: BatchLimits = {},
 ): Promise<PruneResult> {
-  const batchSize = opts.batchSize ?? 1000;
-  const maxBatches = opts.maxBatches ?? 100;
   const deleted = await db.withAdvisoryLock(
     LOCKS.auditPrune,
-    async (conn) => {
-      let total = 0;
-      for (let i = 0; i < maxBatches; i++) {
+    (conn) =>
+      deleteInBatches(async (batchSize) => {
         const { rowCount } = await conn.query(
           `DELETE FROM audit_events WHERE id IN (
              SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)`,
           [before, batchSize],
         );
-        total += rowCount;
-        if (rowCount < batchSize) break;
-      }
-      return total;
-    },
+        return rowCount;
+      }, opts),
     { wait: false },
   );
   return deleted === undefined ? { deleted: 0, skipped: true } : { deleted, skipped: false };

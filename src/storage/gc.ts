@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { deleteInBatches, startPeriodic, type BatchLimits } from '../lib/index.js';
 import { LOCKS, type Db } from './db.js';
 
 /**
@@ -7,10 +8,7 @@ import { LOCKS, type Db } from './db.js';
  * many row locks or runs long, and at most `maxBatches` per run (the next run continues).
  * One replica at a time: when another holds the lock this run does nothing.
  */
-export interface GcOptions {
-  readonly batchSize?: number;
-  readonly maxBatches?: number;
-}
+export type GcOptions = BatchLimits;
 
 export interface GcResult {
   readonly deleted: number;
@@ -19,24 +17,18 @@ export interface GcResult {
 }
 
 export async function garbageCollect(db: Db, opts: GcOptions = {}): Promise<GcResult> {
-  const batchSize = opts.batchSize ?? 1000;
-  const maxBatches = opts.maxBatches ?? 100;
   const deleted = await db.withAdvisoryLock(
     LOCKS.gc,
-    async (conn) => {
-      let total = 0;
-      for (let i = 0; i < maxBatches; i++) {
+    (conn) =>
+      deleteInBatches(async (batchSize) => {
         const { rowCount } = await conn.query(
           `DELETE FROM oidc_payload WHERE ctid IN (
              SELECT ctid FROM oidc_payload WHERE expires_at < now() LIMIT $1
            )`,
           [batchSize],
         );
-        total += rowCount;
-        if (rowCount < batchSize) break;
-      }
-      return total;
-    },
+        return rowCount;
+      }, opts),
     { wait: false },
   );
   return deleted === undefined ? { deleted: 0, skipped: true } : { deleted, skipped: false };
@@ -59,25 +51,14 @@ export function startGcTimer(
   log: GcLogger,
   opts: GcOptions = {},
 ): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    if (running !== undefined) return;
-    running = garbageCollect(db, opts)
-      .then(({ deleted, skipped }) => {
-        if (deleted > 0) log.info({ deleted }, 'expired OIDC records deleted');
-        else log.debug({ deleted, skipped }, 'garbage collection found nothing to do');
-      })
-      .catch((err: unknown) => {
-        log.error({ err: errorMessage(err) }, 'garbage collection failed');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  const job = startPeriodic(async () => {
+    try {
+      const { deleted, skipped } = await garbageCollect(db, opts);
+      if (deleted > 0) log.info({ deleted }, 'expired OIDC records deleted');
+      else log.debug({ deleted, skipped }, 'garbage collection found nothing to do');
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'garbage collection failed');
+    }
+  }, intervalMs);
+  return () => job.stop();
 }

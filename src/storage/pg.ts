@@ -3,6 +3,7 @@ import pg from 'pg';
 import { AppError } from '../errors.js';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { toStorageError } from './db-errors.js';
+import { withTimeout } from '../lib/index.js';
 
 /** TLS to the server, in libpq's terms. `ca` is PEM text (already read from `caFile`). */
 export interface PgSslOptions {
@@ -101,19 +102,11 @@ export function createPgDb(opts: PgDbOptions): Db {
     },
 
     async ping(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(
-            new AppError('DB_UNAVAILABLE', `the database did not answer within ${timeoutMs}ms`),
-          );
-        }, timeoutMs);
-      });
-      try {
-        await Promise.race([runQuery(pool, 'SELECT 1'), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withTimeout(
+        runQuery(pool, 'SELECT 1'),
+        timeoutMs,
+        () => new AppError('DB_UNAVAILABLE', `the database did not answer within ${timeoutMs}ms`),
+      );
     },
 
     close() {

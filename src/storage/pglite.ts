@@ -6,6 +6,7 @@ import type { Db, Queryable, SqlValue } from './db.js';
 import { toStorageError } from './db-errors.js';
 import { acquireDirLock, type DirLock, type LockOwner } from './dir-lock.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { withTimeout } from '../lib/index.js';
 
 export interface PgliteDbOptions {
   /** Called when a stale lock (a dead or restarted sigil) was taken over, for logging. */
@@ -62,22 +63,15 @@ function pgliteDb(pglite: PGlite, lock: DirLock): Db {
       return lockOpts?.wait === false ? locks.tryRun(key, run) : locks.run(key, run);
     },
     async ping(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(
-            new AppError(
-              'DB_UNAVAILABLE',
-              `the embedded database did not answer within ${timeoutMs}ms`,
-            ),
-          );
-        }, timeoutMs);
-      });
-      try {
-        await Promise.race([top.query('SELECT 1'), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withTimeout(
+        top.query('SELECT 1'),
+        timeoutMs,
+        () =>
+          new AppError(
+            'DB_UNAVAILABLE',
+            `the embedded database did not answer within ${timeoutMs}ms`,
+          ),
+      );
     },
     close() {
       closed ??= (async () => {

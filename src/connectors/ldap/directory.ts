@@ -25,6 +25,7 @@ import {
   type Connection,
   type LdapHooks,
 } from './transport.js';
+import { withTimeout } from '../../lib/index.js';
 
 export type FindByIdResult = { readonly entry: Entry } | { readonly gone: 'deleted' | 'moved' };
 
@@ -219,27 +220,16 @@ export class LdapDirectory {
 
   /** Throws AppError('CONNECTOR_UNAVAILABLE') unless a service connection answers within timeoutMs. */
   async ping(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new AppError(
-            'CONNECTOR_UNAVAILABLE',
-            `LDAP did not answer within ${String(timeoutMs)}ms`,
-          ),
-        );
-      }, timeoutMs);
-    });
     const probe = this.search(this.settings.config.userSearch.baseDN, {
       scope: 'base',
       attributes: ['1.1'],
     });
-    probe.catch(() => undefined);
-    try {
-      await Promise.race([probe, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(
+      probe,
+      timeoutMs,
+      () =>
+        new AppError('CONNECTOR_UNAVAILABLE', `LDAP did not answer within ${String(timeoutMs)}ms`),
+    );
   }
 
   close(): Promise<void> {
