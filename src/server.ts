@@ -38,6 +38,7 @@ import {
   AccountService,
   auditProviderEvents,
   buildProvider,
+  createAdapterClass,
   grantAuthenticator,
   type Provider,
 } from './oidc/index.js';
@@ -51,7 +52,6 @@ import {
 } from './security/index.js';
 import { packageRoot } from './paths.js';
 import {
-  createAdapterClass,
   migrate,
   openDb,
   sharedSecret,

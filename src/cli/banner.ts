@@ -1,4 +1,4 @@
-import { DEV_CLIENT_ID, DEV_USERNAME } from '../config/dev.js';
+import { DEV_CLIENT_ID, DEV_USERNAME } from '../config/index.js';
 
 export interface BannerInfo {
   issuer: string;

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolveStorage } from '../config/index.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/index.js';
 import { AppError, errorMessage } from '../errors.js';
 import {
   createSealer,
-  endGrantsBefore,
   formatKeyTable,
   keyPolicyFromConfig,
   listKeys,
@@ -14,7 +13,7 @@ import {
   sealerFor,
   type KeyEventListener,
 } from '../keys/index.js';
-import { openDb, type Db } from '../storage/index.js';
+import { endGrantsLastRefreshedBefore, openDb, type Db } from '../storage/index.js';
 
 /** `sigil keys list|rotate|revoke|reencrypt`: what each prints, one line at a time. */
 export type KeysCommand =
@@ -118,7 +117,7 @@ async function run(db: Db, config: Config, cmd: KeysCommand, deps: KeysCommandDe
         const wait = Math.max(0, r.cutoff.getTime() - Date.now()) + 1000;
         write(`waiting ${seconds(wait)} for every replica to stop signing with it...`);
         await (deps.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))))(wait);
-        const again = await endGrantsBefore(db, r.cutoff);
+        const again = await endGrantsLastRefreshedBefore(db, r.cutoff);
         grants += again.grants;
         sessions += again.sessions;
       }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import type { ClusterConfig, Config } from '../config/schema.js';
+import type { ClusterConfig, Config } from '../config/index.js';
 import { AppError, errorMessage } from '../errors.js';
 import {
   renderApiServerFlags,

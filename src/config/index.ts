@@ -51,3 +51,4 @@ export {
   type StaticUserProblem,
 } from './schema/static-users.js';
 export { WEB_CLIENT_ID, loginClientOf, clusterSchema } from './schema/clusters.js';
+export { AUDIENCE_SCOPE_PREFIX, audienceScope } from './schema/clients.js';

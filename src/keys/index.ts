@@ -11,7 +11,7 @@ export {
   type RotationPlan,
   type KeyStatusRow,
 } from './rotation.js';
-export { revokeKey, endGrantsBefore, type RevokeResult } from './revoke.js';
+export { revokeKey, type RevokeResult } from './revoke.js';
 export { reencryptKeys, type ReencryptResult } from './reencrypt.js';
 export { listKeys, formatKeyTable, type KeyInfo } from './list.js';
 export {

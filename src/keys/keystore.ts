@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { AppError } from '../errors.js';
-import { LOCKS, type Db, type Queryable } from '../storage/db.js';
+import { LOCKS, type Db, type Queryable } from '../storage/index.js';
 
 /**
  * Signing keys in PostgreSQL, with the lifecycle next → active → retired (DESIGN.md):

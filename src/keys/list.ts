@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/db.js';
+import type { Queryable } from '../storage/index.js';
 import { PUBLISHED } from './keystore.js';
 
 /** A signing key as `sigil keys list` shows it: metadata only, never the private key. */

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { LOCKS, type Db } from '../storage/db.js';
+import { LOCKS, type Db } from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { openPrivateJwk, type KeySealer } from './keystore.js';
 

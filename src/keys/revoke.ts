@@ -1,6 +1,5 @@
 import { AppError } from '../errors.js';
-import { rotationIncomplete } from '../storage/adapter.js';
-import { LOCKS, type Db, type Queryable } from '../storage/db.js';
+import { endGrantsLastRefreshedBefore, LOCKS, type Db } from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { generateSigningKey, insertKey, type KeySealer } from './keystore.js';
 import type { KeyPolicy } from './policy.js';
@@ -86,7 +85,9 @@ export async function revokeKey(
         created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
       const cutoff = row.cutoff === null ? undefined : new Date(row.cutoff);
       const ended =
-        cutoff === undefined ? { grants: 0, sessions: 0 } : await endGrantsBefore(tx, cutoff);
+        cutoff === undefined
+          ? { grants: 0, sessions: 0 }
+          : await endGrantsLastRefreshedBefore(tx, cutoff);
       events.push({
         type: 'key.revoked',
         kid,
@@ -111,41 +112,4 @@ export async function revokeKey(
   if (result === undefined) throw new AppError('KEYS_UNAVAILABLE', 'the keys lock was not taken');
   emitAll(opts.onEvent, events);
   return result;
-}
-
-/**
- * Ends every grant whose live refresh token (unexpired, and unconsumed or with an incomplete
- * rotation) was issued before `cutoff`: all of the grant's rows go, and the sessions of the
- * accounts they belong to.
- * Idempotent; `sigil keys revoke` runs it again once lagging replicas have caught up.
- */
-export async function endGrantsBefore(
-  q: Queryable,
-  cutoff: Date,
-): Promise<{ grants: number; sessions: number }> {
-  const { rows } = await q.query<{ grants: number; sessions: number }>(
-    `WITH affected AS (
-       SELECT DISTINCT grant_id, payload->>'accountId' AS account_id
-         FROM oidc_payload
-        WHERE kind = 'RefreshToken' AND grant_id IS NOT NULL
-          AND (consumed_at IS NULL OR ${rotationIncomplete('oidc_payload')})
-          AND (expires_at IS NULL OR expires_at > now())
-          AND to_timestamp((payload->>'iat')::double precision) < $1
-     ), tokens AS (
-       DELETE FROM oidc_payload
-        WHERE grant_id IN (SELECT grant_id FROM affected)
-           OR (kind = 'Grant' AND id IN (SELECT grant_id FROM affected))
-       RETURNING kind
-     ), sessions AS (
-       DELETE FROM oidc_payload
-        WHERE kind = 'Session'
-          AND payload->>'accountId' IN (SELECT account_id FROM affected WHERE account_id IS NOT NULL)
-       RETURNING 1
-     )
-     SELECT (SELECT count(DISTINCT grant_id) FROM affected)::int AS grants,
-            (SELECT count(*) FROM sessions)::int AS sessions,
-            (SELECT count(*) FROM tokens)::int AS _tokens`,
-    [cutoff],
-  );
-  return { grants: rows[0]?.grants ?? 0, sessions: rows[0]?.sessions ?? 0 };
 }

@@ -1,4 +1,4 @@
-import { LOCKS, type Db, type Queryable } from '../storage/db.js';
+import { LOCKS, type Db, type Queryable } from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { generateSigningKey, insertKey, type GeneratedKey, type KeySealer } from './keystore.js';
 import type { KeyPolicy } from './policy.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import {
   ensureKeys,

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
 import { startPeriodic } from '../lib/index.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import type { KeyEventListener } from './events.js';
 import { keySetVersion, loadKeySet, type KeySealer, type KeySet } from './keystore.js';
 import type { KeyPolicy } from './policy.js';

@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../config/schema.js';
+import type { ClusterConfig } from '../config/index.js';
 
 export interface ApiServerFlagsInput {
   /** sigil's issuer, exactly as configured (discovery `issuer`, token `iss`). */

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { ClusterConfig } from '../config/schema.js';
+import type { ClusterConfig } from '../config/index.js';
 
 export type AuthenticationConfigVersion = 'v1beta1' | 'v1';
 

@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../config/schema.js';
+import type { ClusterConfig } from '../config/index.js';
 
 /** What a cluster's claim mapping needs (the `clusters[]` keys). */
 export type ClaimMapping = Pick<

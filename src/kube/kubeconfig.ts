@@ -1,7 +1,5 @@
 import { stringify } from 'yaml';
-import { loginClientOf } from '../config/index.js';
-import type { ClusterConfig } from '../config/schema.js';
-import { audienceScope } from '../oidc/audiences.js';
+import { audienceScope, loginClientOf, type ClusterConfig } from '../config/index.js';
 
 /** The kubelogin exec plugin's scopes: email and groups for the claims, a refresh token. */
 export const KUBELOGIN_EXTRA_SCOPES = ['email', 'groups', 'offline_access'] as const;

@@ -1,5 +1,5 @@
-import type { Config } from '../config/schema.js';
-import type { Queryable } from '../storage/db.js';
+import type { Config } from '../config/index.js';
+import type { Queryable } from '../storage/index.js';
 import { activeKeyActivatedAt } from './key-age.js';
 import { createMetrics, type Metrics } from './metrics.js';
 

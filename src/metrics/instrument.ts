@@ -1,7 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { PasswordConnector } from '../connectors/connector.js';
+import type { PasswordConnector } from '../connectors/index.js';
 import { isAppError } from '../errors.js';
-import type { LoginThrottle } from '../security/throttle.js';
 import type { Metrics } from './metrics.js';
 import type { RequestScopes } from './request-scope.js';
 
@@ -91,11 +90,26 @@ export function instrumentProvider(
   });
 }
 
+/** What instrumentThrottle sees of security's LoginThrottle. */
+export interface ThrottleVerdict {
+  readonly allowed: boolean;
+  readonly reason?: string;
+}
+
+export interface Throttle<K, D extends ThrottleVerdict> {
+  check(key: K): Promise<D>;
+  recordFailure(key: K): Promise<D>;
+  recordSuccess(key: K): Promise<void>;
+}
+
 /**
  * Counts every attempt the brute-force throttle refuses (`sigil_throttled_total{scope}`):
  * `ip` for an address over its limit, `username` for a locked or backed-off username.
  */
-export function instrumentThrottle(throttle: LoginThrottle, metrics: Metrics): LoginThrottle {
+export function instrumentThrottle<K, D extends ThrottleVerdict>(
+  throttle: Throttle<K, D>,
+  metrics: Metrics,
+): Throttle<K, D> {
   return {
     async check(key) {
       const decision = await throttle.check(key);

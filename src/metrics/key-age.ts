@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/db.js';
+import type { Queryable } from '../storage/index.js';
 
 /** When the signing key in service became active, read from the database every replica shares. */
 export function activeKeyActivatedAt(db: Queryable): () => Promise<Date | undefined> {

@@ -7,12 +7,11 @@ import type {
   LoginFailureReason,
   PasswordConnector,
   Scopes,
-} from '../connectors/connector.js';
+} from '../connectors/index.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy, Audit } from '../security/index.js';
-import type { Queryable } from '../storage/db.js';
-import { findIdentity, saveIdentity } from '../storage/identities.js';
+import { findIdentity, saveIdentity, type Queryable } from '../storage/index.js';
 import { retryable } from './unavailable.js';
 
 /** The claims one client's id_token would carry, or why that client refuses the person. */
@@ -142,7 +141,7 @@ export class AccountService {
     sub: string,
     token: Parameters<FindAccount>[2],
   ): Promise<Account | undefined> {
-    const stored = await findIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub);
     if (stored === undefined) return undefined;
     const clientId = ctx.oidc.client?.clientId;
     const onToken = ctx.oidc.route === 'token';
@@ -206,7 +205,7 @@ export class AccountService {
    * cluster's own login client gets.
    */
   async claimsFor(sub: string): Promise<((clientId: string) => ClientTokenClaims) | undefined> {
-    const stored = await findIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub);
     if (stored === undefined) return undefined;
     const { identity } = stored;
     const access = this.#deps.access;
@@ -270,4 +269,15 @@ export class AccountService {
     }
     throw new errors.CustomOIDCProviderError('invalid_grant', decision.description);
   }
+}
+
+/** What storage keeps of `sub`: the identity its connector last returned (an Identity). */
+async function storedIdentity(
+  db: Queryable,
+  sub: string,
+): Promise<{ readonly connectorId: string; readonly identity: Identity } | undefined> {
+  const stored = await findIdentity(db, sub);
+  return stored === undefined
+    ? undefined
+    : { connectorId: stored.connectorId, identity: stored.identity as unknown as Identity };
 }

@@ -1,5 +1,6 @@
 import type { Provider } from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { AUDIENCE_SCOPE_PREFIX, audienceScope } from '../config/index.js';
 
 /**
  * Extra audiences for id_tokens (Dex's cross-client trust). A client asks for an id_token that
@@ -13,10 +14,6 @@ import { errors } from 'oidc-provider';
  * device-flow id_tokens keep the audience; a peer dropped from the config is dropped from the
  * next id_token.
  */
-
-const AUDIENCE_SCOPE_PREFIX = 'audience:server:client_id:';
-
-export const audienceScope = (clientId: string): string => `${AUDIENCE_SCOPE_PREFIX}${clientId}`;
 
 /** The audiences a scope string names (`audience:server:client_id:<id>` entries), in order. */
 export function requestedAudiences(scope: string | undefined): string[] {

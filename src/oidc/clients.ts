@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
-import type { Config, StaticClientConfig } from '../config/schema.js';
+import type { Config, StaticClientConfig } from '../config/index.js';
 import type { SigningAlg } from '../keys/index.js';
 
 /** Loopback redirect URIs that, for a native client, match any port (oidc-provider strips the port). */

@@ -1,5 +1,5 @@
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/index.js';
 import type { KeySet } from '../keys/index.js';
 import type { AccountService } from './accounts.js';
 import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';

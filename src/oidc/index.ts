@@ -9,3 +9,4 @@ export { PASSWORD_GRANT } from './password-grant.js';
 export { auditProviderEvents, type AuditEventsDeps } from './audit-events.js';
 export { grantAuthenticator } from './guarded.js';
 export { requestedAudiences } from './audiences.js';
+export { createAdapterClass, oauthError, type AdapterOptions } from './adapter.js';

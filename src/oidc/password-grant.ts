@@ -1,6 +1,6 @@
 import type { FindAccount, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import type { PasswordConnector } from '../connectors/connector.js';
+import type { PasswordConnector } from '../connectors/index.js';
 import type { Logger } from '../log.js';
 import { scopesFrom, type AuthenticateResult } from './accounts.js';
 import type { AudienceTrust } from './audiences.js';

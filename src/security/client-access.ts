@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/index.js';
 import { anyOf, type GroupMatcher } from '../lib/index.js';
 
 /**

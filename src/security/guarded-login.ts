@@ -1,4 +1,4 @@
-import type { Identity, LoginFailureReason, Scopes } from '../connectors/connector.js';
+import type { Identity, LoginFailureReason, Scopes } from '../connectors/index.js';
 import { isAppError } from '../errors.js';
 import type { Audit } from './audit.js';
 import type { AccessDenialReason, AccessPolicy } from './client-access.js';

@@ -1,6 +1,15 @@
-import type { Identity } from '../connectors/connector.js';
 import { AppError } from '../errors.js';
 import type { Queryable } from './db.js';
+
+/**
+ * What storage needs of a connector's identity (connectors' Identity): the stable id, the
+ * username, and the connector's opaque data. The other claims are kept as they come.
+ */
+export interface IdentityRecord {
+  readonly userId: string;
+  readonly username: string;
+  readonly connectorData?: Readonly<Record<string, unknown>>;
+}
 
 /**
  * The people sigil has seen: `sub` → the connector that owns it and the identity it last
@@ -10,14 +19,15 @@ import type { Queryable } from './db.js';
 export interface StoredIdentity {
   readonly sub: string;
   readonly connectorId: string;
-  readonly identity: Identity;
+  /** The identity as the connector last returned it. */
+  readonly identity: IdentityRecord & Readonly<Record<string, unknown>>;
   readonly updatedAt: Date;
 }
 
 interface Row {
   sub: string;
   connector_id: string;
-  claims: Identity;
+  claims: IdentityRecord & Record<string, unknown>;
   connector_data: Record<string, unknown> | null;
   updated_at: Date;
 }
@@ -25,7 +35,7 @@ interface Row {
 export async function saveIdentity(
   db: Queryable,
   connectorId: string,
-  identity: Identity,
+  identity: IdentityRecord,
 ): Promise<void> {
   const { connectorData, ...claims } = identity;
   const { rows } = await db.query<{ connector_id: string }>(

@@ -9,7 +9,14 @@ export { createPgDb, type PgDbOptions, type PgSslOptions } from './pg.js';
 export { openPgliteDb, type PgliteDbOptions } from './pglite.js';
 export { acquireDirLock, LOCK_FILE, type DirLock, type LockOwner } from './dir-lock.js';
 export { migrate, migrationsDir, listMigrations, type Migration } from './migrate.js';
-export { createAdapterClass, hashId, HASHED_MODELS, type AdapterOptions } from './adapter.js';
+export {
+  PayloadStore,
+  hashId,
+  HASHED_MODELS,
+  type PayloadStoreOptions,
+  type StoredPayload,
+} from './payload-store.js';
+export { endGrantsLastRefreshedBefore } from './grants.js';
 export {
   garbageCollect,
   startGcTimer,
@@ -18,7 +25,12 @@ export {
   type GcLogger,
 } from './gc.js';
 export { openDb, type OpenDbHooks } from './open.js';
-export { saveIdentity, findIdentity, type StoredIdentity } from './identities.js';
+export {
+  saveIdentity,
+  findIdentity,
+  type IdentityRecord,
+  type StoredIdentity,
+} from './identities.js';
 export { sharedSecret } from './secrets.js';
 export {
   readThrottle,

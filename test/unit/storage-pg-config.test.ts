@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { pgOptionsFromConfig, type PostgresStorageConfig } from '../../src/config/index.js';
-import { hashId } from '../../src/storage/adapter.js';
+import { hashId } from '../../src/storage/index.js';
 
 const base: PostgresStorageConfig = {
   maxOpenConns: 7,

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { isValidGroupPattern } from '../../lib/index.js';
 import { durationMs } from './common.js';
 
+/** The scope a client asks for another client's audience with (Dex's cross-client trust). */
+export const AUDIENCE_SCOPE_PREFIX = 'audience:server:client_id:';
+
+export const audienceScope = (clientId: string): string => `${AUDIENCE_SCOPE_PREFIX}${clientId}`;
+
 const groupPattern = z.string().min(1).max(512).refine(isValidGroupPattern, {
   error: 'not a valid pattern: a glob (`team-*`) or a regular expression between slashes',
 });

@@ -3,7 +3,6 @@ import { inject } from 'vitest';
 import { isAppError } from '../../../src/errors.js';
 import {
   createSealer,
-  endGrantsBefore,
   ensureKeys,
   keySetVersion,
   listKeys,
@@ -15,7 +14,12 @@ import {
   type KeyEvent,
   type KeyPolicy,
 } from '../../../src/keys/index.js';
-import { createPgDb, migrate, type Db } from '../../../src/storage/index.js';
+import {
+  createPgDb,
+  endGrantsLastRefreshedBefore,
+  migrate,
+  type Db,
+} from '../../../src/storage/index.js';
 import { createTestDatabase } from '../../support/postgres.js';
 
 /**
@@ -232,7 +236,7 @@ describe('revocation ends the grants whose tokens the key may have signed', () =
     expect((await revokeKey(db, PLAINTEXT_SEALER, POLICY, before.active.kid)).previousState).toBe(
       'revoked',
     );
-    expect(await endGrantsBefore(db, r.cutoff!)).toEqual({ grants: 0, sessions: 0 });
+    expect(await endGrantsLastRefreshedBefore(db, r.cutoff!)).toEqual({ grants: 0, sessions: 0 });
   });
 
   it('revoking a next key ends nothing (it never signed); an unknown kid is KEY_NOT_FOUND', async () => {

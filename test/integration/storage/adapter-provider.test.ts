@@ -2,13 +2,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  createAdapterClass,
-  createPgDb,
-  hashId,
-  migrate,
-  type Db,
-} from '../../../src/storage/index.js';
+import { createAdapterClass } from '../../../src/oidc/index.js';
+import { createPgDb, hashId, migrate, type Db } from '../../../src/storage/index.js';
 import { createTestDatabase } from '../../support/postgres.js';
 
 /**

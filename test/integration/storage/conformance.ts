@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/errors.js';
+import { createAdapterClass } from '../../../src/oidc/index.js';
 import {
-  createAdapterClass,
   garbageCollect,
   hashId,
   HASHED_MODELS,

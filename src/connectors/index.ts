@@ -1,0 +1,24 @@
+export type {
+  Identity,
+  LoginFailureReason,
+  LoginResult,
+  PasswordConnector,
+  RefreshFailureReason,
+  RefreshResult,
+  Scopes,
+} from './connector.js';
+export {
+  createLdapConnector,
+  runLdapCheck,
+  type LdapConnectorOptions,
+  type LdapLogger,
+  type LdapHooks,
+} from './ldap/index.js';
+export {
+  createStaticConnector,
+  hashPassword,
+  verifyPassword,
+  BCRYPT_COST,
+  type HashAlgorithm,
+  type StaticConnectorOptions,
+} from './static/index.js';

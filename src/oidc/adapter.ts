@@ -1,0 +1,81 @@
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { isAppError } from '../errors.js';
+import {
+  PayloadStore,
+  type Db,
+  type PayloadStoreOptions,
+  type StoredPayload,
+} from '../storage/index.js';
+import { retryable } from './unavailable.js';
+
+export type AdapterOptions = PayloadStoreOptions;
+
+/**
+ * oidc-provider's Adapter over storage's PayloadStore (the `oidc_payload` table). The only
+ * thing it adds is the OAuth meaning of storage's errors:
+ * - STORAGE_INVALID_INPUT (a NUL byte or invalid Unicode in an id or payload) is the
+ *   requester's fault: `invalid_request`, a 400, instead of a database error and a 500;
+ * - a database outage (DB_UNAVAILABLE) is `temporarily_unavailable`, a retryable 503.
+ */
+export function createAdapterClass(
+  db: Db,
+  opts: AdapterOptions = {},
+): new (name: string) => Adapter {
+  return class SigilAdapter implements Adapter {
+    readonly #store: PayloadStore;
+
+    constructor(name: string) {
+      this.#store = new PayloadStore(db, name, opts);
+    }
+
+    upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      return oauthErrors(this.#store.upsert(id, payload as StoredPayload, expiresIn));
+    }
+
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return found(this.#store.find(id));
+    }
+
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return found(this.#store.findByUid(uid));
+    }
+
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return found(this.#store.findByUserCode(userCode));
+    }
+
+    consume(id: string): Promise<void> {
+      return oauthErrors(this.#store.consume(id));
+    }
+
+    destroy(id: string): Promise<void> {
+      return oauthErrors(this.#store.destroy(id));
+    }
+
+    revokeByGrantId(grantId: string): Promise<void> {
+      return oauthErrors(this.#store.revokeByGrantId(grantId));
+    }
+  };
+}
+
+async function oauthErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw oauthError(err);
+  }
+}
+
+/** A stored payload is what oidc-provider saved: its own type again. */
+function found(work: Promise<StoredPayload | undefined>): Promise<AdapterPayload | undefined> {
+  return oauthErrors(work) as Promise<AdapterPayload | undefined>;
+}
+
+/** A storage error as the OAuth error oidc-provider answers with. */
+export function oauthError(err: unknown): unknown {
+  if (isAppError(err, 'STORAGE_INVALID_INPUT'))
+    return new errors.InvalidRequest(
+      'request contains characters that cannot be processed (NUL or invalid Unicode)',
+    );
+  return retryable(err);
+}

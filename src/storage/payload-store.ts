@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import { AppError, isAppError } from '../errors.js';
+import type { Db, SqlValue } from './db.js';
+import { isUnstorableText } from './db-errors.js';
+
+/**
+ * The `oidc_payload` table, where oidc-provider's models live (oidc/adapter.ts wraps this
+ * into the provider's Adapter class): one row per model instance, keyed by (kind, id), the
+ * payload as jsonb (it grows between oidc-provider versions).
+ *
+ * - `find*` hide expired rows; a periodic GC (gc.ts) deletes them.
+ * - `consume` marks the row (`consumed_at`, and `consumed` in the payload, which
+ *   oidc-provider reads) and keeps it: a reused code or refresh token must be recognised.
+ * - `revokeByGrantId` deletes every token row of the grant, whatever its kind.
+ * - Opaque tokens are keyed by their own value. For the models in HASHED_MODELS the `id`
+ *   column holds sha256(id) (base64url) and the payload's `jti` is dropped (restored by
+ *   `find` from the id it was asked for), so the table holds no usable credential.
+ *   Exception: DeviceCode keeps its `jti` in the payload, because oidc-provider finds it by
+ *   user code and saves it again under that `jti`.
+ * - NUL bytes and unpaired surrogates (PostgreSQL cannot store them) are refused before any
+ *   query with AppError STORAGE_INVALID_INPUT (oidc/ answers `invalid_request`, a 400).
+ * - An unreachable database is AppError DB_UNAVAILABLE (oidc/ answers
+ *   `temporarily_unavailable`, a 503).
+ */
+export const HASHED_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'BackchannelAuthenticationRequest',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'PushedAuthorizationRequest',
+]);
+
+/** Models found by something other than their id, whose payload must keep its `jti`. */
+const KEEP_JTI: ReadonlySet<string> = new Set(['DeviceCode']);
+
+/** Models whose rows belong to a grant and go when it is revoked (as in oidc-provider's memory adapter). */
+const GRANTABLE: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+/** A stored model instance: oidc-provider's payload, whatever its model. */
+export interface StoredPayload {
+  [key: string]: unknown;
+  jti?: string | undefined;
+  consumed?: unknown;
+  grantId?: string | undefined;
+  uid?: string | undefined;
+  userCode?: string | undefined;
+}
+
+export interface PayloadStoreOptions {
+  /**
+   * Called when a database operation fails, before the error is thrown. For logging and
+   * metrics; ids and payloads are deliberately not passed.
+   */
+  readonly onError?: (err: unknown, where: { readonly model: string; readonly op: string }) => void;
+  /**
+   * Per model, how long after it was consumed a row still reads as unconsumed (ms). For
+   * RefreshToken this is the reuse grace window: a client that retries a refresh whose answer
+   * it lost gets tokens again instead of tripping oidc-provider's reuse detection, which
+   * revokes the whole grant.
+   *
+   * A model with a grace window also reads as unconsumed, whenever it was consumed, while no
+   * successor of the same kind was saved in its grant since: the rotation that consumed it
+   * never completed (the database went away between oidc-provider's consume and save, or the
+   * process died there), so the client cannot hold a newer token and its retry must work.
+   */
+  readonly reuseGraceMs?: Readonly<Partial<Record<string, number>>>;
+}
+
+/**
+ * SQL condition on the consumed `oidc_payload` row aliased `t`: no successor of its kind was
+ * saved in its grant since it was consumed, so the rotation that consumed it never completed
+ * and nobody can hold a newer token (see PayloadStoreOptions.reuseGraceMs). Such a refresh token is
+ * still live: the store reads it as unconsumed and endGrantsLastRefreshedBefore (grants.ts)
+ * ends its grant like any other.
+ */
+export function rotationIncomplete(t: string): string {
+  return `(${t}.grant_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM oidc_payload successor
+     WHERE successor.grant_id = ${t}.grant_id AND successor.kind = ${t}.kind
+       AND successor.id <> ${t}.id AND successor.created_at >= ${t}.consumed_at))`;
+}
+
+/** sha256(id), base64url: the stored id of a credential-bearing model. */
+export function hashId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('base64url');
+}
+
+/** The rows of one oidc-provider model (`AccessToken`, `Session`, ...). */
+export class PayloadStore {
+  readonly #db: Db;
+  readonly #model: string;
+  readonly #hashed: boolean;
+  readonly #opts: PayloadStoreOptions;
+
+  constructor(db: Db, model: string, opts: PayloadStoreOptions = {}) {
+    this.#db = db;
+    this.#model = model;
+    this.#hashed = HASHED_MODELS.has(model);
+    this.#opts = opts;
+  }
+
+  async upsert(id: string, payload: StoredPayload, expiresIn?: number): Promise<void> {
+    checkText(id);
+    checkPayload(payload);
+    const stored: Record<string, unknown> = { ...payload };
+    if (this.#hashed && !KEEP_JTI.has(this.#model)) delete stored['jti'];
+    const grantId =
+      GRANTABLE.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null;
+    const consumed: unknown = payload.consumed;
+    const isConsumed = consumed !== undefined && consumed !== null && consumed !== false;
+    await this.#run(
+      'upsert',
+      `INSERT INTO oidc_payload (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6,
+               now() + $7::double precision * interval '1 second',
+               CASE WHEN $8::boolean THEN COALESCE(to_timestamp($9::double precision), now()) END)
+       ON CONFLICT (kind, id) DO UPDATE SET
+         payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+         user_code = excluded.user_code, expires_at = excluded.expires_at,
+         consumed_at = CASE WHEN $8::boolean THEN COALESCE(oidc_payload.consumed_at, excluded.consumed_at) END`,
+      [
+        this.#model,
+        this.#key(id),
+        JSON.stringify(stored),
+        grantId,
+        typeof payload.uid === 'string' ? payload.uid : null,
+        typeof payload.userCode === 'string' ? payload.userCode : null,
+        typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? expiresIn : null,
+        isConsumed,
+        // oidc-provider sets an epoch in seconds; anything else counts as "now".
+        typeof consumed === 'number' && Number.isFinite(consumed) ? consumed : null,
+      ],
+    );
+  }
+
+  async find(id: string): Promise<StoredPayload | undefined> {
+    checkText(id);
+    return this.#findOne('find', 'id = $2', this.#key(id), id);
+  }
+
+  async findByUid(uid: string): Promise<StoredPayload | undefined> {
+    checkText(uid);
+    return this.#findOne('findByUid', 'uid = $2', uid, undefined);
+  }
+
+  async findByUserCode(userCode: string): Promise<StoredPayload | undefined> {
+    checkText(userCode);
+    return this.#findOne('findByUserCode', 'user_code = $2', userCode, undefined);
+  }
+
+  async consume(id: string): Promise<void> {
+    checkText(id);
+    await this.#run(
+      'consume',
+      `UPDATE oidc_payload
+          SET consumed_at = COALESCE(consumed_at, now()),
+              payload = payload || jsonb_build_object('consumed', floor(extract(epoch FROM COALESCE(consumed_at, now())))::bigint)
+        WHERE kind = $1 AND id = $2`,
+      [this.#model, this.#key(id)],
+    );
+  }
+
+  async destroy(id: string): Promise<void> {
+    checkText(id);
+    await this.#run('destroy', 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [
+      this.#model,
+      this.#key(id),
+    ]);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    checkText(grantId);
+    await this.#run('revokeByGrantId', 'DELETE FROM oidc_payload WHERE grant_id = $1', [grantId]);
+  }
+
+  #key(id: string): string {
+    return this.#hashed ? hashId(id) : id;
+  }
+
+  async #findOne(
+    op: string,
+    where: string,
+    value: string,
+    rawId: string | undefined,
+  ): Promise<StoredPayload | undefined> {
+    const graceMs = this.#opts.reuseGraceMs?.[this.#model];
+    const { rows } = await this.#run<{ payload: StoredPayload; in_grace: boolean }>(
+      op,
+      graceMs === undefined
+        ? `SELECT payload, false AS in_grace
+             FROM oidc_payload
+            WHERE kind = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())
+            LIMIT 1`
+        : `SELECT t.payload,
+                  (t.consumed_at IS NOT NULL AND (
+                    t.consumed_at > now() - $3::double precision * interval '1 millisecond'
+                    OR ${rotationIncomplete('t')})) AS in_grace
+             FROM oidc_payload t
+            WHERE t.kind = $1 AND t.${where} AND (t.expires_at IS NULL OR t.expires_at > now())
+            LIMIT 1`,
+      graceMs === undefined ? [this.#model, value] : [this.#model, value, graceMs],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const payload = row.payload;
+    if (row.in_grace) delete payload.consumed;
+    if (rawId !== undefined && this.#hashed && payload.jti === undefined) payload.jti = rawId;
+    return payload;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the shape of Queryable.query (db.ts)
+  async #run<R extends object>(op: string, sql: string, params: readonly SqlValue[]) {
+    try {
+      return await this.#db.query<R>(sql, params);
+    } catch (err) {
+      // The database refused a value that slipped past the checks: still the requester's fault.
+      if (isAppError(err, 'STORAGE_INVALID_INPUT')) throw invalidInput();
+      this.#opts.onError?.(err, { model: this.#model, op });
+      throw err;
+    }
+  }
+}
+
+function invalidInput(): AppError {
+  return new AppError(
+    'STORAGE_INVALID_INPUT',
+    'a value cannot be stored: it contains a NUL byte or invalid Unicode',
+  );
+}
+
+function checkText(value: unknown): void {
+  if (typeof value === 'string' && isUnstorableText(value)) throw invalidInput();
+}
+
+/** Refuses NUL bytes and unpaired surrogates anywhere in the payload, keys included. */
+function checkPayload(value: unknown, depth = 0): void {
+  if (depth > 64) throw invalidInput();
+  if (typeof value === 'string') {
+    checkText(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) checkPayload(v, depth + 1);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      checkText(k);
+      checkPayload(v, depth + 1);
+    }
+  }
+}
