@@ -3,6 +3,8 @@ import { Option, type Command } from 'commander';
 import { resolveStorage, type Config } from '../config/index.js';
 import { parseDuration } from '../lib/index.js';
 import { AppError } from '../errors.js';
+import { requireConfig } from './require-config.js';
+import { OK, printLine, type CommandResult, type Done } from './result.js';
 import type { Logger } from '../log.js';
 import { createAudit, type AuditEvent } from '../security/index.js';
 import {
@@ -32,13 +34,14 @@ export interface AuditCliOptions {
 }
 
 export interface AuditCliHandlers {
-  audit(opts: AuditCliOptions): Promise<void>;
+  audit(opts: AuditCliOptions): Promise<CommandResult>;
 }
 
 export function addAuditCommand(
   program: Command,
   h: AuditCliHandlers,
   configOption: readonly [string, string],
+  done: Done,
 ): void {
   program
     .command('audit')
@@ -54,7 +57,7 @@ export function addAuditCommand(
     .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(AUDIT_OUTCOMES))
     .option('--limit <n>', 'at most this many (the newest), printed oldest first', '1000')
     .option('--json', 'one JSON object per line')
-    .action((o: AuditCliOptions) => h.audit(o));
+    .action((o: AuditCliOptions) => done(h.audit(o)));
 }
 
 /** `24h`, `90m` (back from now), or an ISO 8601 / RFC 3339 time. */
@@ -199,4 +202,11 @@ export async function recordAdminAction(
   } finally {
     await db.close();
   }
+}
+
+/** `sigil audit`: the matching events, oldest first, one line (or JSON object) each. */
+export async function audit(o: AuditCliOptions): Promise<CommandResult> {
+  const { config } = requireConfig('audit', o.config);
+  await runAudit(config, o, printLine);
+  return OK;
 }

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { ClusterConfig, Config } from '../config/index.js';
 import { AppError, errorMessage } from '../errors.js';
+import { requireConfig } from './require-config.js';
+import type { CommandResult, Done } from './result.js';
 import {
   renderApiServerFlags,
   renderAuthenticationConfiguration,
@@ -13,8 +15,8 @@ import {
 
 /** `sigil kube …`: cluster wiring generated from the config's `clusters`. */
 export interface KubeCliHandlers {
-  kubeApiserverConfig(opts: ApiServerConfigOptions): Promise<void>;
-  kubeKubeconfig(opts: { config?: string | undefined; cluster: string }): Promise<void>;
+  kubeApiserverConfig(opts: ApiServerConfigOptions): Promise<CommandResult>;
+  kubeKubeconfig(opts: { config?: string | undefined; cluster: string }): Promise<CommandResult>;
 }
 
 export const API_SERVER_FORMATS = ['flags', 'authentication-config', 'ca'] as const;
@@ -35,6 +37,7 @@ export function addKubeCommands(
   program: Command,
   h: KubeCliHandlers,
   configOption: readonly [string, string],
+  done: Done,
 ): void {
   const kube = program.command('kube').description('Kubernetes wiring for the configured clusters');
   kube
@@ -61,7 +64,7 @@ export function addKubeCommands(
       '--ca-file <path>',
       `the file kube-apiserver reads sigil's CA from (default: web.tlsCA, else ${DEFAULT_CA_PATH})`,
     )
-    .action((o: ApiServerConfigOptions) => h.kubeApiserverConfig(o));
+    .action((o: ApiServerConfigOptions) => done(h.kubeApiserverConfig(o)));
   kube
     .command('kubeconfig')
     .description(
@@ -69,7 +72,7 @@ export function addKubeCommands(
     )
     .option(...configOption)
     .requiredOption('--cluster <name>', 'cluster name')
-    .action((o: { config?: string; cluster: string }) => h.kubeKubeconfig(o));
+    .action((o: { config?: string; cluster: string }) => done(h.kubeKubeconfig(o)));
 }
 
 export function pickCluster(
@@ -185,4 +188,19 @@ export function kubeconfigOutput(config: Config, source: string, clusterName: st
     cluster,
     issuerCaPem: ca?.private === true ? ca.pem : undefined,
   });
+}
+
+/** `sigil kube apiserver-config`: notes on stderr, the wiring on stdout (ready to paste). */
+export function kubeApiserverConfig(o: ApiServerConfigOptions): Promise<CommandResult> {
+  const { file, config } = requireConfig('kube apiserver-config', o.config);
+  return Promise.resolve({ exitCode: 0, ...apiServerConfigOutput(config, file, o) });
+}
+
+/** `sigil kube kubeconfig`. */
+export function kubeKubeconfig(o: {
+  config?: string | undefined;
+  cluster: string;
+}): Promise<CommandResult> {
+  const { file, config } = requireConfig('kube kubeconfig', o.config);
+  return Promise.resolve({ exitCode: 0, stdout: kubeconfigOutput(config, file, o.cluster) });
 }

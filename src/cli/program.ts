@@ -1,22 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { addAuditCommand, type AuditCliHandlers } from './audit.js';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
-import type { KeysCommand } from './keys-command.js';
+import { addKeysCommands, type KeysCliHandlers } from './keys.js';
+import type { LdapCheckOptions } from './ldap.js';
+import type { CommandResult, Done } from './result.js';
 
-/** What each command does; main.ts supplies them (the composition root owns the wiring). */
-export interface CliHandlers extends KubeCliHandlers, AuditCliHandlers {
-  serve(opts: { config?: string | undefined }): Promise<void>;
-  migrate(opts: { config?: string | undefined }): Promise<void>;
-  configCheck(file: string): Promise<void>;
-  configDocs(): Promise<void>;
-  version(): Promise<void>;
-  ldapCheck(opts: {
-    config?: string | undefined;
-    connector?: string | undefined;
-    user?: string | undefined;
-    password?: boolean | undefined;
-  }): Promise<void>;
-  keys(opts: { config?: string | undefined }, cmd: KeysCommand): Promise<void>;
+/** What each command does (one file each under cli/); run.ts supplies them. */
+export interface CliHandlers extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers {
+  serve(opts: { config?: string | undefined }): Promise<CommandResult>;
+  migrate(opts: { config?: string | undefined }): Promise<CommandResult>;
+  configCheck(file: string): Promise<CommandResult>;
+  configDocs(): Promise<CommandResult>;
+  version(): Promise<CommandResult>;
+  ldapCheck(opts: LdapCheckOptions): Promise<CommandResult>;
 }
 
 const configOption = [
@@ -24,7 +20,18 @@ const configOption = [
   'configuration file (default: $SIGIL_CONFIG, else zero-config dev mode)',
 ] as const;
 
-export function buildProgram(h: CliHandlers, version: string): Command {
+/**
+ * The commander program. `onResult` receives each command's result (the unit tests leave it
+ * out and only look at what was parsed).
+ */
+export function buildProgram(
+  h: CliHandlers,
+  version: string,
+  onResult: (result: CommandResult) => void = () => undefined,
+): Command {
+  const done: Done = async (result) => {
+    onResult(await result);
+  };
   const program = new Command('sigil')
     .description('OpenID Connect identity provider for Kubernetes')
     .version(version, '-V, --version')
@@ -35,23 +42,23 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     .command('serve', { isDefault: true })
     .description('run the identity provider')
     .option(...configOption)
-    .action((o: { config?: string }) => h.serve(o));
+    .action((o: { config?: string }) => done(h.serve(o)));
 
   program
     .command('migrate')
     .description('apply database migrations and exit')
     .option(...configOption)
-    .action((o: { config?: string }) => h.migrate(o));
+    .action((o: { config?: string }) => done(h.migrate(o)));
 
   const config = program.command('config').description('configuration tools');
   config
     .command('check <file>')
     .description('validate a configuration file and print every problem')
-    .action((file: string) => h.configCheck(file));
+    .action((file: string) => done(h.configCheck(file)));
   config
     .command('docs')
     .description('print the configuration reference (Markdown)')
-    .action(() => h.configDocs());
+    .action(() => done(h.configDocs()));
 
   const ldap = program.command('ldap').description('LDAP tools');
   ldap
@@ -62,55 +69,17 @@ export function buildProgram(h: CliHandlers, version: string): Command {
     .option('--user <name>', 'username to look up')
     .option('--password', 'prompt for the user password and test a real login')
     .action((o: { config?: string; connector?: string; user?: string; password?: boolean }) =>
-      h.ldapCheck(o),
+      done(h.ldapCheck(o)),
     );
 
-  const keys = program
-    .command('keys')
-    .description('signing keys: list, rotate, revoke, re-encrypt');
-  keys
-    .command('list')
-    .description('print every signing key: kid, algorithm, state, created, activated, retired')
-    .option(...configOption)
-    .action((o: { config?: string }) => h.keys(o, { action: 'list' }));
-  keys
-    .command('rotate')
-    .description('rotate when due (rotation period and lead time passed)')
-    .option(...configOption)
-    .option('--now', 'promote the published next key at once')
-    .action((o: { config?: string; now?: boolean }) =>
-      h.keys(o, { action: 'rotate', now: o.now === true }),
-    );
-  keys
-    .command('revoke <kid>')
-    .description(
-      'emergency for a leaked key: unpublish it, sign with another, make refresh tokens it covered log in again',
-    )
-    .option(...configOption)
-    .option('--no-wait', 'skip the second sweep after replicas have caught up')
-    // A kid is an RFC 7638 thumbprint in base64url: one in 64 begins with '-'. Such an
-    // operand is the key id, not an unknown option; a mistyped option still fails (as an
-    // excess argument, or as a key id no key has).
-    .allowUnknownOption()
-    .action((kid: string, o: { config?: string; wait: boolean }) =>
-      h.keys(o, { action: 'revoke', kid, wait: o.wait }),
-    );
-  keys
-    .command('reencrypt')
-    .description('re-encrypt the private keys under the configured keys.encryptionSecret')
-    .option(...configOption)
-    .option('--old-secret-file <file>', 'file holding the previous key-encryption secret')
-    .action((o: { config?: string; oldSecretFile?: string }) =>
-      h.keys(o, { action: 'reencrypt', oldSecretFile: o.oldSecretFile }),
-    );
-
-  addKubeCommands(program, h, configOption);
-  addAuditCommand(program, h, configOption);
+  addKeysCommands(program, h, configOption, done);
+  addKubeCommands(program, h, configOption, done);
+  addAuditCommand(program, h, configOption, done);
 
   program
     .command('version')
     .description('print the version')
-    .action(() => h.version());
+    .action(() => done(h.version()));
 
   return program;
 }

@@ -10,6 +10,7 @@ export type {
 export {
   createLdapConnector,
   runLdapCheck,
+  type LdapCheckOutcome,
   type LdapConnectorOptions,
   type LdapLogger,
   type LdapHooks,

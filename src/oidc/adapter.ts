@@ -68,7 +68,7 @@ async function oauthErrors<T>(work: Promise<T>): Promise<T> {
 
 /** A stored payload is what oidc-provider saved: its own type again. */
 function found(work: Promise<StoredPayload | undefined>): Promise<AdapterPayload | undefined> {
-  return oauthErrors(work) as Promise<AdapterPayload | undefined>;
+  return oauthErrors(work);
 }
 
 /** A storage error as the OAuth error oidc-provider answers with. */

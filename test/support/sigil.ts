@@ -7,7 +7,7 @@ import { configSchema, type Config, type ConfigInput } from '../../src/config/sc
 import { deepFreeze } from '../../src/config/load.js';
 import { hashPassword } from '../../src/connectors/static/index.js';
 import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
 import { ensureDevTls } from '../../src/tls/index.js';
 import { Client } from './http-client.js';
 import { createTestDatabase, freePort } from './postgres.js';

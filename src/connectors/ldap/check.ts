@@ -24,13 +24,15 @@ function claimLines(identity: Identity): string[] {
  * connector unusable: a filter that does not parse (CONFIG_INVALID), TLS or connection
  * failures (CONNECTOR_UNAVAILABLE, naming TLS), a refused service bind or a missing base DN
  * (CONNECTOR_MISCONFIGURED). A user that is not found or a refused password is a finding,
- * printed, not thrown. The password is never printed.
+ * printed, not thrown, and answered as the outcome. The password is never printed.
  */
+export type LdapCheckOutcome = 'ok' | 'user_not_found' | 'user_ambiguous' | 'login_refused';
+
 export async function runLdapCheck(
   cfg: LdapConfig,
   opts: { username?: string; password?: string },
   out: (line: string) => void,
-): Promise<void> {
+): Promise<{ outcome: LdapCheckOutcome }> {
   const settings = resolveLdapSettings(cfg);
   const u = cfg.userSearch;
   out(
@@ -48,7 +50,7 @@ export async function runLdapCheck(
       await dir.search(cfg.groupSearch.baseDN, { scope: 'base', attributes: ['1.1'] });
       out(`groupSearch.baseDN: ok (${cfg.groupSearch.baseDN})`);
     }
-    if (opts.username === undefined) return;
+    if (opts.username === undefined) return { outcome: 'ok' };
     out(
       `user search: ${userByNameFilter(settings.userFilter, u.username, opts.username).toString()}`,
     );
@@ -56,20 +58,21 @@ export async function runLdapCheck(
     const [entry, second] = entries;
     if (entry === undefined) {
       out('user: no entry matches');
-      return;
+      return { outcome: 'user_not_found' };
     }
     if (second !== undefined) {
       out(`user: more than one entry matches (${entry.dn}; ${second.dn}): logins would be refused`);
-      return;
+      return { outcome: 'user_ambiguous' };
     }
     out(`user: ${entry.dn}`);
-    if (opts.password !== undefined) await checkLogin(cfg, opts.username, opts.password, out);
-    else {
-      const groups = await dir.groups(entry, silent(out));
-      out('id_token would carry:');
-      for (const line of claimLines(identityFromEntry(cfg, entry, groups, opts.username)))
-        out(line);
+    if (opts.password !== undefined) {
+      const loggedIn = await checkLogin(cfg, opts.username, opts.password, out);
+      return { outcome: loggedIn ? 'ok' : 'login_refused' };
     }
+    const groups = await dir.groups(entry, silent(out));
+    out('id_token would carry:');
+    for (const line of claimLines(identityFromEntry(cfg, entry, groups, opts.username))) out(line);
+    return { outcome: 'ok' };
   } finally {
     await dir.close();
   }
@@ -80,7 +83,7 @@ async function checkLogin(
   username: string,
   password: string,
   out: (line: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const connector = createLdapConnector('check', 'check', cfg, silent(out));
   try {
     const result = await connector.login(
@@ -90,11 +93,12 @@ async function checkLogin(
     );
     if (!result.ok) {
       out(`login: refused (${result.reason})`);
-      return;
+      return false;
     }
     out('login: ok');
     out('id_token would carry:');
     for (const line of claimLines(result.identity)) out(line);
+    return true;
   } finally {
     await connector.close?.();
   }

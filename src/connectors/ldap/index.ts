@@ -3,5 +3,5 @@ export {
   type LdapConnectorOptions,
   type LdapLogger,
 } from './ldap-connector.js';
-export { runLdapCheck } from './check.js';
+export { runLdapCheck, type LdapCheckOutcome } from './check.js';
 export type { LdapHooks } from './transport.js';

@@ -1,0 +1,147 @@
+import type http from 'node:http';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import {
+  createApp,
+  createCsrf,
+  createTelemetryApp,
+  createWebPages,
+  jwksCacheControl,
+  loadBrand,
+  loadViews,
+  providerPages,
+} from '../http/index.js';
+import type { KeySet } from '../keys/index.js';
+import type { Logger } from '../log.js';
+import { instrumentProvider } from '../metrics/index.js';
+import {
+  auditProviderEvents,
+  buildProvider,
+  createAdapterClass,
+  grantAuthenticator,
+  type BuildProviderDeps,
+  type Provider,
+} from '../oidc/index.js';
+import { packageRoot } from '../paths.js';
+import { findIdentity, sharedSecret, type Db } from '../storage/index.js';
+import type { Services } from './services.js';
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface HttpParts {
+  /** The Koa app of the web listeners. */
+  readonly handler: RequestHandler;
+  /** Makes the telemetry listener's app (`telemetry.http`). */
+  readonly telemetry: () => RequestHandler;
+  /** The provider serving now. */
+  readonly provider: () => Provider;
+  /** A new key set: a new provider, swapped in between requests. */
+  readonly useKeys: (set: KeySet) => void;
+}
+
+/** Phase 3: the provider (rebuilt per key set), sigil's pages and the Koa apps around them. */
+export async function buildHttp(
+  config: Config,
+  db: Db,
+  s: Services,
+  log: Logger,
+): Promise<HttpParts> {
+  const viewsDir = join(packageRoot(), 'views');
+  const brand = loadBrand(config.frontend);
+  const views = loadViews(viewsDir, brand.brand, brand.css);
+  const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
+  const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
+  const adapter = createAdapterClass(db, {
+    onError: (err, where) => {
+      log.warn({ err, ...where }, 'storage operation failed');
+    },
+    reuseGraceMs: { RefreshToken: config.expiry.refreshTokens.reuseInterval },
+  });
+  // sigil's own pages sign people in through the built-in `sigil-web` client.
+  const web = createWebPages({
+    config,
+    views,
+    viewsDir,
+    adapter,
+    provider: () => provider,
+    clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
+    cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
+    // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
+    tokenClaims: async (claims) => {
+      const sub = claims['sub'];
+      const of = typeof sub === 'string' ? await s.accounts.claimsFor(sub) : undefined;
+      return of ?? (() => ({ ok: true, claims }));
+    },
+  });
+  const providerFor = providerFactory(config, db, s, log, {
+    configuration: web.providerConfig,
+    adapter,
+    cookieKeys,
+    pages: providerPages(views),
+  });
+  let provider = providerFor(s.keys);
+  const app = createApp({
+    issuer: config.issuer,
+    log,
+    views,
+    accounts: s.accounts,
+    login: s.login,
+    csrf,
+    provider: () => provider,
+    home: web.routes,
+    readiness: s.readiness,
+    proxy: config.web.proxy,
+    proxyHops: config.web.proxyHops,
+    hsts: config.web.https !== undefined || config.issuer.startsWith('https://'),
+    maxBodyBytes: config.web.maxRequestBytes,
+    publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
+    metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
+    logo: brand.logo,
+  }).callback();
+  return {
+    handler: (req, res) => void app(req, res),
+    telemetry: () => {
+      const telemetry = createTelemetryApp({ metrics: s.metrics, readiness: s.readiness, log });
+      const callback = telemetry.callback();
+      return (req, res) => void callback(req, res);
+    },
+    provider: () => provider,
+    useKeys: (set) => {
+      provider = providerFor(set);
+    },
+  };
+}
+
+/**
+ * oidc-provider takes its keys at construction: a new key set means a new instance, swapped
+ * in between requests (in-flight requests finish on the instance they started on).
+ */
+function providerFactory(
+  config: Config,
+  db: Db,
+  s: Services,
+  log: Logger,
+  fixed: Pick<BuildProviderDeps, 'adapter' | 'cookieKeys' | 'pages'> & {
+    configuration: BuildProviderDeps['config'];
+  },
+): (set: KeySet) => Provider {
+  return (set) => {
+    const p = buildProvider({
+      config: fixed.configuration,
+      adapter: fixed.adapter,
+      accounts: s.accounts,
+      keys: set,
+      cookieKeys: fixed.cookieKeys,
+      pages: fixed.pages,
+      log,
+      authenticate: grantAuthenticator(s.login),
+    });
+    instrumentProvider(p, s.metrics, s.scopes);
+    auditProviderEvents(p, s.audit, {
+      usernameOf: async (sub) => (await findIdentity(db, sub))?.identity.username,
+    });
+    p.maxIpsCount = config.web.proxyHops;
+    p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec));
+    return p;
+  };
+}

@@ -1,0 +1,53 @@
+import type { Config } from '../config/index.js';
+import { startKeyWatcher } from '../keys/index.js';
+import type { Closers } from '../lib/index.js';
+import type { Logger } from '../log.js';
+import { startRetentionTimer } from '../security/index.js';
+import { startGcTimer, type Db } from '../storage/index.js';
+import type { HttpParts } from './http.js';
+import type { Services } from './services.js';
+
+const GC_INTERVAL_MS = 5 * 60_000;
+const RETENTION_INTERVAL_MS = 15 * 60_000;
+
+/**
+ * Phase 5: the key watcher (rotation, and a new provider when the key set changes), the
+ * expired-record GC and the audit/throttle retention. Each stops on close.
+ */
+export function startTimers(
+  config: Config,
+  db: Db,
+  s: Services,
+  parts: HttpParts,
+  log: Logger,
+  closers: Closers,
+): void {
+  const keyWatcher = startKeyWatcher({
+    db,
+    sealer: s.sealer,
+    policy: s.keyPolicy,
+    version: s.keys.version,
+    log,
+    onEvent: s.onKeyEvent,
+    onKeySet: parts.useKeys,
+  });
+  closers.add(() => keyWatcher.stop());
+  closers.add(startGcTimer(db, GC_INTERVAL_MS, log));
+  const { throttle } = config;
+  closers.add(
+    startRetentionTimer(
+      db,
+      {
+        auditRetentionMs: config.audit.retention,
+        throttleIdleMs: Math.max(
+          throttle.username.window,
+          throttle.username.lockout,
+          throttle.ip.window,
+          throttle.ip.lockout,
+        ),
+        intervalMs: RETENTION_INTERVAL_MS,
+      },
+      log,
+    ),
+  );
+}
