@@ -34,21 +34,23 @@ export {
   DEV_CLIENT_ID,
   DEV_USERNAME,
 } from './dev.js';
-export { LOG_LEVELS, type LogLevel } from './schema/telemetry.js';
-export { DEFAULT_ROTATION_PERIOD_MS } from './schema/keys.js';
-export { LOCAL_CONNECTOR_ID } from './schema/connectors.js';
 export {
+  LOG_LEVELS,
+  DEFAULT_ROTATION_PERIOD_MS,
+  LOCAL_CONNECTOR_ID,
   ldapConfigSchema,
   userMatcherSchema,
-  type LdapConfig,
-  type LdapConfigInput,
-} from './schema/ldap.js';
-export { parseAdminFilter } from './schema/ldap-filter.js';
-export {
+  parseAdminFilter,
   normalizeHash,
   validateHash,
   validateStaticUsers,
+  WEB_CLIENT_ID,
+  loginClientOf,
+  clusterSchema,
+  AUDIENCE_SCOPE_PREFIX,
+  audienceScope,
+  type LogLevel,
+  type LdapConfig,
+  type LdapConfigInput,
   type StaticUserProblem,
-} from './schema/static-users.js';
-export { WEB_CLIENT_ID, loginClientOf, clusterSchema } from './schema/clusters.js';
-export { AUDIENCE_SCOPE_PREFIX, audienceScope } from './schema/clients.js';
+} from './schema/index.js';

@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
-import { validateStaticUsers } from './schema/static-users.js';
+import { validateStaticUsers } from './schema/index.js';
 
 /** Keys whose value may instead come from a file: `bindPWFile: /run/secrets/ldap`. */
 export const FILE_SECRET_KEYS = [

@@ -1,16 +1,24 @@
 import { z } from 'zod';
-import { clusterIssues, clusterSchema } from './schema/clusters.js';
-import { duplicates } from './schema/common.js';
-import { connector, LOCAL_CONNECTOR_ID } from './schema/connectors.js';
-import { expiry } from './schema/expiry.js';
-import { keys } from './schema/keys.js';
-import { access, audit, throttle } from './schema/security.js';
-import { frontend } from './schema/frontend.js';
-import { oauth2, staticClient } from './schema/clients.js';
-import { staticPassword } from './schema/static-users.js';
-import { storage } from './schema/storage.js';
-import { logger, telemetry } from './schema/telemetry.js';
-import { web } from './schema/web.js';
+import {
+  access,
+  audit,
+  clusterIssues,
+  clusterSchema,
+  connector,
+  duplicates,
+  expiry,
+  frontend,
+  keys,
+  LOCAL_CONNECTOR_ID,
+  logger,
+  oauth2,
+  staticClient,
+  staticPassword,
+  storage,
+  telemetry,
+  throttle,
+  web,
+} from './schema/index.js';
 
 /**
  * sigil's configuration file, one zod schema assembled from its sections (schema/*.ts). Every
@@ -187,8 +195,8 @@ export const configSchema = sections.superRefine((c, ctx) => {
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type StaticClientConfig = Config['staticClients'][number];
-export type { StaticPasswordConfig } from './schema/static-users.js';
+export type { StaticPasswordConfig } from './schema/index.js';
 export type ConnectorConfig = Config['connectors'][number];
 export type LdapConnectorConfig = ConnectorConfig['config'];
-export type { ClusterConfig } from './schema/clusters.js';
+export type { ClusterConfig } from './schema/index.js';
 export type KeysConfig = Config['keys'];

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Config } from './schema.js';
-import { DEFAULT_DATA_DIR, postgresConfig, type PostgresStorageConfig } from './schema/storage.js';
+import { DEFAULT_DATA_DIR, postgresConfig, type PostgresStorageConfig } from './schema/index.js';
 
 /**
  * The storage choice after defaults and the environment are applied: what storage/ opens.
