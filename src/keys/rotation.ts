@@ -126,71 +126,86 @@ export async function maintainKeys(
     ? await generateSigningKey(policy.alg)
     : undefined;
   const events: KeyEvent[] = [];
-  const reason = force ? 'manual' : 'schedule';
   const done = await db.withAdvisoryLock(
     LOCKS.keys,
-    () =>
-      db.transaction(async (tx) => {
-        await tx.query(`SELECT 1 FROM signing_keys FOR UPDATE`);
-        // Compare and swap: decide again on what is there now; another replica may have rotated.
-        const plan = planRotation(await keyStatus(tx, policy), force);
-        const out = {
-          activated: undefined as string | undefined,
-          retired: undefined as string | undefined,
-          created: [] as string[],
-          removed: [] as string[],
-        };
-        if (plan.promote && plan.next !== undefined) {
-          if (plan.active !== undefined) {
-            await tx.query(
-              `UPDATE signing_keys
-                  SET state = 'retired', retired_at = now(),
-                      remove_after = now() + $2::double precision * interval '1 millisecond'
-                WHERE kid = $1 AND state = 'active'`,
-              [plan.active.kid, policy.retainMs],
-            );
-            out.retired = plan.active.kid;
-            events.push({ type: 'key.retired', kid: plan.active.kid, reason });
-          }
-          await tx.query(
-            `UPDATE signing_keys SET state = 'active', activated_at = now() WHERE kid = $1 AND state = 'next'`,
-            [plan.next.kid],
-          );
-          out.activated = plan.next.kid;
-          events.push({
-            type: 'key.activated',
-            kid: plan.next.kid,
-            reason: plan.noActive ? 'startup' : reason,
-          });
-        } else if (plan.noActive) {
-          // No key at all: the very first key signs at once (nothing can have cached a JWKS).
-          const kid = await insertKey(tx, sealer, policy.alg, 'active');
-          out.created.push(kid);
-          out.activated = kid;
-          events.push(
-            { type: 'key.created', kid, reason: 'startup' },
-            { type: 'key.activated', kid, reason: 'startup' },
-          );
-        }
-        if (plan.createNext) {
-          const kid = await insertKey(tx, sealer, policy.alg, 'next', fresh);
-          out.created.push(kid);
-          events.push({ type: 'key.created', kid, reason });
-        }
-        if (plan.remove.length > 0) {
-          await tx.query(
-            `DELETE FROM signing_keys WHERE state = 'retired' AND kid = ANY($1::text[])`,
-            [plan.remove],
-          );
-          out.removed.push(...plan.remove);
-          for (const kid of plan.remove)
-            events.push({ type: 'key.removed', kid, reason: 'schedule' });
-        }
-        return { ...out, plan };
-      }),
+    () => db.transaction((tx) => rotateLocked(tx, { sealer, policy, force, fresh, events })),
     { wait: opts.wait === true },
   );
   if (done === undefined) return idle(first, true);
   emitAll(opts.onEvent, events);
   return { skipped: false, dueInMs: done.plan.dueInMs, ...done };
+}
+
+/** Under the keys lock: plan again on what is there now (compare and swap), then act. */
+async function rotateLocked(
+  tx: Queryable,
+  {
+    sealer,
+    policy,
+    force,
+    fresh,
+    events,
+  }: {
+    sealer: KeySealer;
+    policy: KeyPolicy;
+    force: boolean;
+    fresh: GeneratedKey | undefined;
+    events: KeyEvent[];
+  },
+) {
+  const reason = force ? 'manual' : 'schedule';
+  await tx.query(`SELECT 1 FROM signing_keys FOR UPDATE`);
+  // Compare and swap: decide again on what is there now; another replica may have rotated.
+  const plan = planRotation(await keyStatus(tx, policy), force);
+  const out = {
+    activated: undefined as string | undefined,
+    retired: undefined as string | undefined,
+    created: [] as string[],
+    removed: [] as string[],
+  };
+  if (plan.promote && plan.next !== undefined) {
+    if (plan.active !== undefined) {
+      await tx.query(
+        `UPDATE signing_keys
+            SET state = 'retired', retired_at = now(),
+                remove_after = now() + $2::double precision * interval '1 millisecond'
+          WHERE kid = $1 AND state = 'active'`,
+        [plan.active.kid, policy.retainMs],
+      );
+      out.retired = plan.active.kid;
+      events.push({ type: 'key.retired', kid: plan.active.kid, reason });
+    }
+    await tx.query(
+      `UPDATE signing_keys SET state = 'active', activated_at = now() WHERE kid = $1 AND state = 'next'`,
+      [plan.next.kid],
+    );
+    out.activated = plan.next.kid;
+    events.push({
+      type: 'key.activated',
+      kid: plan.next.kid,
+      reason: plan.noActive ? 'startup' : reason,
+    });
+  } else if (plan.noActive) {
+    // No key at all: the very first key signs at once (nothing can have cached a JWKS).
+    const kid = await insertKey(tx, sealer, policy.alg, 'active');
+    out.created.push(kid);
+    out.activated = kid;
+    events.push(
+      { type: 'key.created', kid, reason: 'startup' },
+      { type: 'key.activated', kid, reason: 'startup' },
+    );
+  }
+  if (plan.createNext) {
+    const kid = await insertKey(tx, sealer, policy.alg, 'next', fresh);
+    out.created.push(kid);
+    events.push({ type: 'key.created', kid, reason });
+  }
+  if (plan.remove.length > 0) {
+    await tx.query(`DELETE FROM signing_keys WHERE state = 'retired' AND kid = ANY($1::text[])`, [
+      plan.remove,
+    ]);
+    out.removed.push(...plan.remove);
+    for (const kid of plan.remove) events.push({ type: 'key.removed', kid, reason: 'schedule' });
+  }
+  return { ...out, plan };
 }

@@ -55,6 +55,48 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
+  const { logins, tokens, refreshes, ldapLatency, failovers, throttled, http } =
+    instruments(registers);
+  keyAgeGauge(registers, opts.signingKeyActivatedAt);
+
+  // Series that must exist before the first event (library-notes: prom-client).
+  for (const c of opts.connectors) {
+    for (const outcome of LOGIN_OUTCOMES) logins.labels(c.id, outcome).inc(0);
+    if (c.type === 'ldap') failovers.labels(c.id).inc(0);
+  }
+  for (const c of opts.clients) for (const g of c.grants) tokens.labels(grantLabel(g), c.id).inc(0);
+  refreshes.labels('success', 'ok').inc(0);
+  for (const s of THROTTLE_SCOPES) throttled.labels(s).inc(0);
+
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    login: (connector, outcome) => {
+      logins.labels(connector, outcome).inc();
+    },
+    tokenIssued: (grant, client) => {
+      tokens.labels(grantLabel(grant), client).inc();
+    },
+    refresh: (outcome, reason) => {
+      refreshes.labels(outcome, reason).inc();
+    },
+    ldapOperation: (op, host, seconds) => {
+      ldapLatency.labels(op, host).observe(seconds);
+    },
+    ldapFailover: (connector) => {
+      failovers.labels(connector).inc();
+    },
+    throttled: (scope) => {
+      throttled.labels(scope).inc();
+    },
+    httpRequest: (route, method, status, seconds) => {
+      http.labels(route, method, String(status)).observe(seconds);
+    },
+  };
+}
+
+/** The counters and histograms of createMetrics, registered in `registers`. */
+function instruments(registers: Registry[]) {
   const logins = new Counter({
     name: 'sigil_logins_total',
     help: 'Password logins by connector and outcome (failure: refused credentials; unavailable: directory unreachable).',
@@ -99,7 +141,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const keyAge = opts.signingKeyActivatedAt;
+  return { logins, tokens, refreshes, ldapLatency, failovers, throttled, http };
+}
+
+/** `sigil_signing_key_age_seconds`, read from the database when scraped. */
+function keyAgeGauge(registers: Registry[], keyAge: MetricsOptions['signingKeyActivatedAt']): void {
   new Gauge({
     name: 'sigil_signing_key_age_seconds',
     help: 'Seconds since the signing key in service was activated.',
@@ -114,39 +160,4 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       }
     },
   });
-
-  // Series that must exist before the first event (library-notes: prom-client).
-  for (const c of opts.connectors) {
-    for (const outcome of LOGIN_OUTCOMES) logins.labels(c.id, outcome).inc(0);
-    if (c.type === 'ldap') failovers.labels(c.id).inc(0);
-  }
-  for (const c of opts.clients) for (const g of c.grants) tokens.labels(grantLabel(g), c.id).inc(0);
-  refreshes.labels('success', 'ok').inc(0);
-  for (const s of THROTTLE_SCOPES) throttled.labels(s).inc(0);
-
-  return {
-    contentType: registry.contentType,
-    render: () => registry.metrics(),
-    login: (connector, outcome) => {
-      logins.labels(connector, outcome).inc();
-    },
-    tokenIssued: (grant, client) => {
-      tokens.labels(grantLabel(grant), client).inc();
-    },
-    refresh: (outcome, reason) => {
-      refreshes.labels(outcome, reason).inc();
-    },
-    ldapOperation: (op, host, seconds) => {
-      ldapLatency.labels(op, host).observe(seconds);
-    },
-    ldapFailover: (connector) => {
-      failovers.labels(connector).inc();
-    },
-    throttled: (scope) => {
-      throttled.labels(scope).inc();
-    },
-    httpRequest: (route, method, status, seconds) => {
-      http.labels(route, method, String(status)).observe(seconds);
-    },
-  };
 }

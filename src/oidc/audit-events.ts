@@ -73,7 +73,47 @@ export function auditProviderEvents(
     (provider as unknown as NodeJS.EventEmitter).on(event, fn);
   };
 
-  on('grant.success', (c) => {
+  on('grant.success', grantSuccess(audit));
+
+  on('grant.error', (c, e) => {
+    const ctx = c as KoaContextWithOIDC;
+    if (grantType(ctx) !== 'refresh_token' || audit.wasRecorded(ctx)) return;
+    const err = e instanceof errors.OIDCProviderError ? e : undefined;
+    void audit.record({
+      event: 'token.refresh_denied',
+      outcome: err !== undefined && err.status < 500 ? 'denied' : 'failure',
+      ...who(ctx),
+      clientId: ctx.oidc.client?.clientId,
+      ip: ctx.ip,
+      reason: err?.error ?? 'server_error',
+      details: {
+        description:
+          (err as { error_detail?: unknown } | undefined)?.error_detail ?? err?.error_description,
+      },
+    });
+  });
+
+  on('grant.revoked', grantRevoked(audit, named));
+
+  on('end_session.success', (c) => {
+    const ctx = c as KoaContextWithOIDC;
+    const sub = ctx.oidc.session?.accountId;
+    void named(sub).then((user) =>
+      audit.record({
+        event: 'logout',
+        outcome: 'success',
+        sub,
+        ...user,
+        clientId: ctx.oidc.client?.clientId,
+        ip: ctx.ip,
+      }),
+    );
+  });
+}
+
+/** A token answer: issued, or refreshed. */
+function grantSuccess(audit: Audit): (c: unknown) => void {
+  return (c) => {
     const ctx = c as KoaContextWithOIDC;
     const gt = grantType(ctx);
     const entities = ctx.oidc.entities as Record<string, unknown>;
@@ -94,27 +134,15 @@ export function auditProviderEvents(
         rotatedRefreshTokenId: tokenHash(entities['RotatedRefreshToken']),
       },
     });
-  });
+  };
+}
 
-  on('grant.error', (c, e) => {
-    const ctx = c as KoaContextWithOIDC;
-    if (grantType(ctx) !== 'refresh_token' || audit.wasRecorded(ctx)) return;
-    const err = e instanceof errors.OIDCProviderError ? e : undefined;
-    void audit.record({
-      event: 'token.refresh_denied',
-      outcome: err !== undefined && err.status < 500 ? 'denied' : 'failure',
-      ...who(ctx),
-      clientId: ctx.oidc.client?.clientId,
-      ip: ctx.ip,
-      reason: err?.error ?? 'server_error',
-      details: {
-        description:
-          (err as { error_detail?: unknown } | undefined)?.error_detail ?? err?.error_description,
-      },
-    });
-  });
-
-  on('grant.revoked', (c, grantId) => {
+/** A grant or token revoked: by a revocation request, a reused code or refresh token, a logout. */
+function grantRevoked(
+  audit: Audit,
+  named: (sub: string | undefined) => Promise<{ sub?: string; username?: string }>,
+): (c: unknown, grantId: unknown) => void {
+  return (c, grantId) => {
     const ctx = c as KoaContextWithOIDC;
     const route = ctx.oidc.route;
     const entities = ctx.oidc.entities as Record<string, unknown>;
@@ -148,20 +176,5 @@ export function auditProviderEvents(
         },
       }),
     );
-  });
-
-  on('end_session.success', (c) => {
-    const ctx = c as KoaContextWithOIDC;
-    const sub = ctx.oidc.session?.accountId;
-    void named(sub).then((user) =>
-      audit.record({
-        event: 'logout',
-        outcome: 'success',
-        sub,
-        ...user,
-        clientId: ctx.oidc.client?.clientId,
-        ip: ctx.ip,
-      }),
-    );
-  });
+  };
 }

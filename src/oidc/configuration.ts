@@ -70,8 +70,6 @@ export function buildConfiguration(deps: ProviderDeps): {
   const trust = new AudienceTrust(config.staticClients);
   const policyOf = (clientId: string | undefined): ClientPolicy | undefined =>
     clientId === undefined ? undefined : policies.get(clientId);
-  const refresh = config.expiry.refreshTokens;
-  const idTokenTtl = sec(config.expiry.idTokens);
 
   const configuration: Configuration = {
     adapter: deps.adapter,
@@ -100,19 +98,7 @@ export function buildConfiguration(deps: ProviderDeps): {
       required: (_ctx, client) =>
         client.clientAuthMethod === 'none' || policyOf(client.clientId)?.public === true,
     },
-    features: {
-      devInteractions: { enabled: false },
-      deviceFlow: deviceFlowFeature(pages),
-      // A client may introspect and revoke only its own tokens (token-policies.ts).
-      revocation: { enabled: true, allowedPolicy: ownTokensOnly },
-      introspection: { enabled: true, allowedPolicy: ownTokensOnly },
-      userinfo: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => pages.logout(ctx, form),
-        postLogoutSuccessSource: (ctx) => pages.logoutSuccess(ctx),
-      },
-    },
+    features: features(pages),
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: buildInteractionPolicy((clientId) => policyOf(clientId)?.skipConsent === true),
@@ -127,54 +113,9 @@ export function buildConfiguration(deps: ProviderDeps): {
         code.scopes.has('offline_access') ||
         policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true
       ),
-    ttl: {
-      AccessToken: idTokenTtl,
-      AuthorizationCode: 60,
-      IdToken: (ctx) => policyOf(ctx.oidc.client?.clientId)?.idTokenTtlSec ?? idTokenTtl,
-      Interaction: sec(config.expiry.authRequests),
-      Session: sec(config.expiry.sessions),
-      DeviceCode: sec(config.expiry.deviceRequests),
-      Grant: sec(refresh.absoluteLifetime),
-      RefreshToken: (_ctx, token) => {
-        const now = Math.floor(Date.now() / 1000);
-        const iiat: number | undefined = token.iiat;
-        const started = iiat ?? now;
-        const absoluteLeft = started + sec(refresh.absoluteLifetime) - now;
-        return Math.max(1, Math.min(sec(refresh.validIfNotUsedFor), absoluteLeft));
-      },
-    },
-    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
-      const { oidc } = ctx;
-      const clientId = oidc.client?.clientId;
-      const accountId = oidc.session?.accountId;
-      if (clientId === undefined || accountId === undefined) return undefined;
-      const grantId =
-        (oidc.result?.['consent'] as { grantId?: string } | undefined)?.grantId ??
-        oidc.session?.grantIdFor(clientId);
-      if (policyOf(clientId)?.skipConsent !== true) {
-        return grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
-      }
-      // First-party client: grant what it asked for, without a consent page, and a grant of
-      // its own for every authorization: each login (each laptop, each kubeconfig) is its
-      // own refresh-token family, so revoking one after a reuse never logs out the others.
-      const grant = new oidc.provider.Grant({ accountId, clientId });
-      const scope = typeof oidc.params?.['scope'] === 'string' ? oidc.params['scope'] : 'openid';
-      grant.addOIDCScope(scope);
-      const requestedClaims = oidc.requestParamClaims;
-      if (requestedClaims.size > 0) grant.addOIDCClaims([...requestedClaims]);
-      await grant.save();
-      return grant;
-    },
-    renderError: async (ctx, out) => {
-      // oidc-provider renders an HTML page for any request that prefers HTML; a program at a
-      // back-channel endpoint gets its OAuth error as JSON whatever it sent as Accept.
-      if (MACHINE_ROUTES.has(ctx.oidc.route)) {
-        ctx.type = 'json';
-        ctx.body = out;
-        return;
-      }
-      await pages.error(ctx, { error: out.error, description: out.error_description });
-    },
+    ttl: ttls(config, policyOf),
+    loadExistingGrant: existingGrant(policyOf),
+    renderError: renderError(pages),
     extraParams: {
       connector_id: null,
       // Runs on the authorization, device authorization and PAR endpoints, after
@@ -186,4 +127,87 @@ export function buildConfiguration(deps: ProviderDeps): {
     },
   };
   return { configuration, policies, trust };
+}
+
+type PolicyOf = (clientId: string | undefined) => ClientPolicy | undefined;
+
+/** Lifetimes, in seconds: the config's, and per client its idTokenTTL. */
+function ttls(config: Config, policyOf: PolicyOf): NonNullable<Configuration['ttl']> {
+  const refresh = config.expiry.refreshTokens;
+  const idTokenTtl = sec(config.expiry.idTokens);
+  return {
+    AccessToken: idTokenTtl,
+    AuthorizationCode: 60,
+    IdToken: (ctx) => policyOf(ctx.oidc.client?.clientId)?.idTokenTtlSec ?? idTokenTtl,
+    Interaction: sec(config.expiry.authRequests),
+    Session: sec(config.expiry.sessions),
+    DeviceCode: sec(config.expiry.deviceRequests),
+    Grant: sec(refresh.absoluteLifetime),
+    RefreshToken: (_ctx, token) => {
+      const now = Math.floor(Date.now() / 1000);
+      const iiat: number | undefined = token.iiat;
+      const started = iiat ?? now;
+      const absoluteLeft = started + sec(refresh.absoluteLifetime) - now;
+      return Math.max(1, Math.min(sec(refresh.validIfNotUsedFor), absoluteLeft));
+    },
+  };
+}
+
+/**
+ * The grant of an authorization: the consented one, or for a first-party client (no consent
+ * page) a new grant of what it asked for.
+ */
+function existingGrant(policyOf: PolicyOf): NonNullable<Configuration['loadExistingGrant']> {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { oidc } = ctx;
+    const clientId = oidc.client?.clientId;
+    const accountId = oidc.session?.accountId;
+    if (clientId === undefined || accountId === undefined) return undefined;
+    const grantId =
+      (oidc.result?.['consent'] as { grantId?: string } | undefined)?.grantId ??
+      oidc.session?.grantIdFor(clientId);
+    if (policyOf(clientId)?.skipConsent !== true) {
+      return grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
+    }
+    // First-party client: grant what it asked for, without a consent page, and a grant of
+    // its own for every authorization: each login (each laptop, each kubeconfig) is its
+    // own refresh-token family, so revoking one after a reuse never logs out the others.
+    const grant = new oidc.provider.Grant({ accountId, clientId });
+    const scope = typeof oidc.params?.['scope'] === 'string' ? oidc.params['scope'] : 'openid';
+    grant.addOIDCScope(scope);
+    const requestedClaims = oidc.requestParamClaims;
+    if (requestedClaims.size > 0) grant.addOIDCClaims([...requestedClaims]);
+    await grant.save();
+    return grant;
+  };
+}
+
+/** oidc-provider's error page, or JSON for the routes only programs call. */
+function renderError(pages: ProviderPages): NonNullable<Configuration['renderError']> {
+  return async (ctx, out) => {
+    // oidc-provider renders an HTML page for any request that prefers HTML; a program at a
+    // back-channel endpoint gets its OAuth error as JSON whatever it sent as Accept.
+    if (MACHINE_ROUTES.has(ctx.oidc.route)) {
+      ctx.type = 'json';
+      ctx.body = out;
+      return;
+    }
+    await pages.error(ctx, { error: out.error, description: out.error_description });
+  };
+}
+
+function features(pages: ProviderPages): NonNullable<Configuration['features']> {
+  return {
+    devInteractions: { enabled: false },
+    deviceFlow: deviceFlowFeature(pages),
+    // A client may introspect and revoke only its own tokens (token-policies.ts).
+    revocation: { enabled: true, allowedPolicy: ownTokensOnly },
+    introspection: { enabled: true, allowedPolicy: ownTokensOnly },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: (ctx, form) => pages.logout(ctx, form),
+      postLogoutSuccessSource: (ctx) => pages.logoutSuccess(ctx),
+    },
+  };
 }

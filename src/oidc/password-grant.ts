@@ -1,4 +1,4 @@
-import type { FindAccount, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { Account, FindAccount, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { PasswordConnector } from '../connectors/index.js';
 import type { Logger } from '../log.js';
@@ -53,15 +53,7 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       const password = param(ctx, 'password') ?? '';
       if (username === '' || password === '')
         throw new errors.InvalidRequest('username and password are required');
-      const requested = [
-        ...new Set((param(ctx, 'scope') ?? 'openid').split(' ').filter((s) => s !== '')),
-      ];
-      const scope = requested.join(' ');
-      deps.trust.check(client.clientId, scope);
-      const known = new Set<string>([...STANDARD_SCOPES, ...deps.trust.scopes()]);
-      const unknown = requested.filter((s) => !known.has(s));
-      if (unknown.length > 0)
-        throw new errors.InvalidScope('requested scope is not supported', unknown[0] ?? '');
+      const { requested, scope } = requestedScope(ctx, client.clientId, deps.trust);
 
       const connector = deps.connector();
       if (connector === undefined)
@@ -95,38 +87,16 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       ctx.oidc.entity('AccessToken', at);
       const accessToken = await at.save();
 
-      let refreshToken: string | undefined;
       const wantsRefresh =
         requested.includes('offline_access') ||
         deps.policyOf(client.clientId)?.refreshTokens === true;
-      if (wantsRefresh && client.grantTypeAllowed('refresh_token')) {
-        const now = Math.floor(Date.now() / 1000);
-        const rt = new provider.RefreshToken({
-          accountId,
-          client,
-          grantId,
-          gty: PASSWORD_GRANT,
-          scope,
-          rotations: 0,
-          iiat: now,
-          authTime: now,
-          amr: ['pwd'],
-        });
-        ctx.oidc.entity('RefreshToken', rt);
-        refreshToken = await rt.save();
-      }
-
-      let idToken: string | undefined;
-      if (requested.includes('openid')) {
-        const claims = await account.claims('id_token', scope, {}, []);
-        const token = new provider.IdToken(
-          { ...claims, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) },
-          { ctx },
-        );
-        // The claims mask reads the granted scope from the token (as oidc-provider's own grants set it).
-        Object.assign(token, { scope });
-        idToken = await token.issue({ use: 'idtoken' });
-      }
+      const refreshToken =
+        wantsRefresh && client.grantTypeAllowed('refresh_token')
+          ? await saveRefreshToken(provider, ctx, client, { accountId, grantId, scope })
+          : undefined;
+      const idToken = requested.includes('openid')
+        ? await issueIdToken(provider, ctx, account, scope)
+        : undefined;
 
       ctx.body = {
         access_token: accessToken,
@@ -139,6 +109,62 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
     },
     ['username', 'password', 'scope'],
   );
+}
+
+/** The scopes asked for, deduplicated; an unknown or untrusted one is invalid_scope. */
+function requestedScope(
+  ctx: KoaContextWithOIDC,
+  clientId: string,
+  trust: AudienceTrust,
+): { requested: string[]; scope: string } {
+  const requested = [
+    ...new Set((param(ctx, 'scope') ?? 'openid').split(' ').filter((s) => s !== '')),
+  ];
+  const scope = requested.join(' ');
+  trust.check(clientId, scope);
+  const known = new Set<string>([...STANDARD_SCOPES, ...trust.scopes()]);
+  const unknown = requested.filter((s) => !known.has(s));
+  if (unknown.length > 0)
+    throw new errors.InvalidScope('requested scope is not supported', unknown[0] ?? '');
+  return { requested, scope };
+}
+
+async function saveRefreshToken(
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  client: NonNullable<KoaContextWithOIDC['oidc']['client']>,
+  t: { accountId: string; grantId: string; scope: string },
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const rt = new provider.RefreshToken({
+    accountId: t.accountId,
+    client,
+    grantId: t.grantId,
+    gty: PASSWORD_GRANT,
+    scope: t.scope,
+    rotations: 0,
+    iiat: now,
+    authTime: now,
+    amr: ['pwd'],
+  });
+  ctx.oidc.entity('RefreshToken', rt);
+  return rt.save();
+}
+
+async function issueIdToken(
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  account: Account,
+  scope: string,
+): Promise<string> {
+  const claims = await account.claims('id_token', scope, {}, []);
+  const token = new provider.IdToken(
+    { ...claims, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) },
+    { ctx },
+  );
+  // The claims mask reads the granted scope from the token (as oidc-provider's own grants set it).
+  Object.assign(token, { scope });
+  return token.issue({ use: 'idtoken' });
 }
 
 export { scopesFrom };

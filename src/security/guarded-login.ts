@@ -2,7 +2,7 @@ import type { Identity, LoginFailureReason, Scopes } from '../connectors/index.j
 import { isAppError } from '../errors.js';
 import type { Audit } from './audit.js';
 import type { AccessDenialReason, AccessPolicy } from './client-access.js';
-import type { LoginThrottle } from './throttle.js';
+import type { LoginThrottle, ThrottleKey } from './throttle.js';
 
 /**
  * Every password check goes through here: the login page, the device flow and the password
@@ -20,6 +20,17 @@ export interface Authenticator {
   ): Promise<
     { ok: true; sub: string; identity: Identity } | { ok: false; reason: LoginFailureReason }
   >;
+}
+
+type AuthenticateOutcome = Awaited<ReturnType<Authenticator['authenticate']>>;
+
+/** The fields every audit record of one attempt shares. */
+interface AttemptRecord {
+  readonly event: string;
+  readonly username: string;
+  readonly clientId: string | undefined;
+  readonly ip: string;
+  readonly details: Record<string, unknown>;
 }
 
 export type LoginChannel = 'login_page' | 'device' | 'password_grant';
@@ -109,66 +120,83 @@ export function createGuardedAuthenticate(deps: GuardedLoginDeps): GuardedAuthen
     }
 
     if (!result.ok) {
-      const after = COUNTED.has(result.reason) ? await throttle.recordFailure(key) : undefined;
-      await audit.record({
-        ...base,
-        outcome: 'failure',
-        reason: result.reason,
-        details: {
-          ...details,
-          ...(after === undefined
-            ? {}
-            : {
-                failures: after.failures,
-                ...(after.reason === 'locked' ? { lockedForSec: after.retryAfterSec } : {}),
-              }),
-        },
-      });
+      await recordRefusal(deps, { ...base, reason: result.reason, details }, key);
       return { ok: false, denied: false, reason: result.reason };
     }
+    return admit(deps, result, { ...base, details, key });
+  };
+}
 
-    const { identity, sub } = result;
-    const who = { ...base, username: identity.username, sub };
-    const names = [identity.username, identity.preferredUsername].filter(
-      (n): n is string => n !== undefined,
-    );
-    if (names.some((n) => access.isReserved(n))) {
-      await audit.record({ ...who, outcome: 'denied', reason: 'reserved_username', details });
-      return { ok: false, denied: false, reason: 'reserved_username' };
-    }
-    await throttle.recordSuccess(key);
+/** A refused password: counted towards back-off and lockout when it is a guess, and audited. */
+async function recordRefusal(
+  { throttle, audit }: GuardedLoginDeps,
+  e: AttemptRecord & { readonly reason: LoginFailureReason },
+  key: ThrottleKey,
+): Promise<void> {
+  const after = COUNTED.has(e.reason) ? await throttle.recordFailure(key) : undefined;
+  await audit.record({
+    ...e,
+    outcome: 'failure',
+    details: {
+      ...e.details,
+      ...(after === undefined
+        ? {}
+        : {
+            failures: after.failures,
+            ...(after.reason === 'locked' ? { lockedForSec: after.retryAfterSec } : {}),
+          }),
+    },
+  });
+}
 
-    const { dropped } = access.dropReserved(identity.groups);
-    if (dropped.length > 0)
-      await audit.record({
-        ...who,
-        event: 'groups.reserved_dropped',
-        outcome: 'denied',
-        reason: 'reserved_group',
-        details: { ...details, groups: dropped },
-      });
+/** A right password: reserved names refused, reserved groups dropped, the client's access policy. */
+async function admit(
+  { throttle, audit, access }: GuardedLoginDeps,
+  result: Extract<AuthenticateOutcome, { ok: true }>,
+  a: AttemptRecord & { readonly key: ThrottleKey },
+): Promise<GuardedLoginResult> {
+  const { details, key, ...base } = a;
+  const { identity, sub } = result;
+  const who = { ...base, username: identity.username, sub };
+  const names = [identity.username, identity.preferredUsername].filter(
+    (n): n is string => n !== undefined,
+  );
+  if (names.some((n) => access.isReserved(n))) {
+    await audit.record({ ...who, outcome: 'denied', reason: 'reserved_username', details });
+    return { ok: false, denied: false, reason: 'reserved_username' };
+  }
+  await throttle.recordSuccess(key);
 
-    const decision = access.decide(a.clientId, identity.groups);
-    if (!decision.allowed) {
-      await audit.record({
-        ...who,
-        outcome: 'denied',
-        reason: decision.reason,
-        details: { ...details, directoryGroups: identity.groups.length },
-      });
-      return {
-        ok: false,
-        denied: true,
-        reason: decision.reason,
-        description: decision.description,
-        sub,
-      };
-    }
+  const { dropped } = access.dropReserved(identity.groups);
+  if (dropped.length > 0)
     await audit.record({
       ...who,
-      outcome: 'success',
-      details: { ...details, groups: decision.groups },
+      event: 'groups.reserved_dropped',
+      outcome: 'denied',
+      reason: 'reserved_group',
+      details: { ...details, groups: dropped },
     });
-    return { ok: true, sub, identity, groups: decision.groups };
-  };
+
+  const decision = access.decide(a.clientId, identity.groups);
+  if (!decision.allowed) {
+    await audit.record({
+      ...who,
+      outcome: 'denied',
+      reason: decision.reason,
+      details: { ...details, directoryGroups: identity.groups.length },
+    });
+    return {
+      ok: false,
+      denied: true,
+      reason: decision.reason,
+      description: decision.description,
+      sub,
+    };
+  }
+  await audit.record({
+    ...who,
+    outcome: 'success',
+    details: { ...details, groups: decision.groups },
+  });
+  return { ok: true, sub, identity, groups: decision.groups };
 }

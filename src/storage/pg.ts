@@ -70,36 +70,8 @@ export function createPgDb(opts: PgDbOptions): Db {
       }
     },
 
-    async withAdvisoryLock(key, fn, lockOpts) {
-      // A dedicated connection outside the pool: the lock lives as long as this session, and
-      // `fn` may use the pool (transactions) without starving it, even with maxConnections 1.
-      const client = new pg.Client(clientConfig);
-      client.on('error', (err) => opts.onIdleError?.(err));
-      await connect(() => client.connect().then(() => client));
-      let locked = false;
-      try {
-        if (lockOpts?.wait === false) {
-          const r = await runQuery<{ ok: boolean }>(
-            client,
-            'SELECT pg_try_advisory_lock($1) AS ok',
-            [key],
-          );
-          if (r.rows[0]?.ok !== true) return undefined;
-        } else {
-          // Waiting for another replica (e.g. its migrations) is not a slow statement.
-          await runQuery(client, "SELECT set_config('statement_timeout', '0', false)");
-          await runQuery(client, 'SELECT pg_advisory_lock($1)', [key]);
-          await runQuery(client, 'RESET statement_timeout');
-        }
-        locked = true;
-        return await fn(queryable(client));
-      } finally {
-        if (locked)
-          await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
-        // Ending the session releases the lock in any case, even when the unlock failed.
-        await client.end().catch(() => undefined);
-      }
-    },
+    withAdvisoryLock: (key, fn, lockOpts) =>
+      withSessionLock(clientConfig, opts, key, fn, lockOpts?.wait !== false),
 
     async ping(timeoutMs) {
       await withTimeout(
@@ -115,6 +87,43 @@ export function createPgDb(opts: PgDbOptions): Db {
     },
   };
   return db;
+}
+
+/**
+ * Runs `fn` holding advisory lock `key` on a dedicated connection outside the pool: the lock
+ * lives as long as this session, and `fn` may use the pool (transactions) without starving
+ * it, even with maxConnections 1. Without `wait`, answers undefined when another holds it.
+ */
+async function withSessionLock<T>(
+  clientConfig: pg.ClientConfig,
+  opts: PgDbOptions,
+  key: number,
+  fn: (q: Queryable) => Promise<T>,
+  wait: boolean,
+): Promise<T | undefined> {
+  const client = new pg.Client(clientConfig);
+  client.on('error', (err) => opts.onIdleError?.(err));
+  await connect(() => client.connect().then(() => client));
+  let locked = false;
+  try {
+    if (!wait) {
+      const r = await runQuery<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1) AS ok', [
+        key,
+      ]);
+      if (r.rows[0]?.ok !== true) return undefined;
+    } else {
+      // Waiting for another replica (e.g. its migrations) is not a slow statement.
+      await runQuery(client, "SELECT set_config('statement_timeout', '0', false)");
+      await runQuery(client, 'SELECT pg_advisory_lock($1)', [key]);
+      await runQuery(client, 'RESET statement_timeout');
+    }
+    locked = true;
+    return await fn(queryable(client));
+  } finally {
+    if (locked) await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+    // Ending the session releases the lock in any case, even when the unlock failed.
+    await client.end().catch(() => undefined);
+  }
 }
 
 function toClientConfig(opts: PgDbOptions): pg.ClientConfig {

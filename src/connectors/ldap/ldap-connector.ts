@@ -62,32 +62,6 @@ export function createLdapConnector(
   const groupsOf = (entry: Entry, scopes: Scopes) =>
     scopes.groups ? dir.groups(entry, log) : Promise.resolve([]);
 
-  async function bindAs(entry: Entry, password: string): Promise<LoginFailureReason | undefined> {
-    try {
-      await dir.userBind(entry.dn, password);
-      return undefined;
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      const reason = bindFailureReason(err);
-      if (reason === undefined) {
-        throw new AppError(
-          'CONNECTOR_MISCONFIGURED',
-          `LDAP refused the user bind unexpectedly: ${ldapErrorText(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      if (
-        reason === 'bad_password' &&
-        err instanceof ResultCodeError &&
-        adSubCode(err.message) === undefined
-      )
-        return accountState(entry, { includePpolicyLock: true }) ?? reason;
-      return reason;
-    }
-  }
-
   return {
     id,
     name,
@@ -105,19 +79,10 @@ export function createLdapConnector(
         return fail('unknown_user');
       }
       if (second !== undefined) {
-        log.error(
-          {
-            connector: id,
-            username,
-            baseDN: cfg.userSearch.baseDN,
-            attribute: cfg.userSearch.username,
-            dns: [entry.dn, second.dn],
-          },
-          'ldap: the username matches more than one entry; login refused (make userSearch.username/filter unique)',
-        );
+        logAmbiguous(log, { connector: id, username, cfg, dns: [entry.dn, second.dn] });
         return fail('ambiguous_user');
       }
-      const refused = await bindAs(entry, password);
+      const refused = await bindAs(dir, entry, password);
       if (refused !== undefined) return fail(refused);
       const state = accountState(entry, { includePpolicyLock: false });
       if (state !== undefined) return fail(state);
@@ -156,4 +121,51 @@ export function createLdapConnector(
       return dir.close();
     },
   };
+}
+
+/** Binds as the entry: undefined when the password is right, else why the login is refused. */
+async function bindAs(
+  dir: LdapDirectory,
+  entry: Entry,
+  password: string,
+): Promise<LoginFailureReason | undefined> {
+  try {
+    await dir.userBind(entry.dn, password);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const reason = bindFailureReason(err);
+    if (reason === undefined) {
+      throw new AppError(
+        'CONNECTOR_MISCONFIGURED',
+        `LDAP refused the user bind unexpectedly: ${ldapErrorText(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (
+      reason === 'bad_password' &&
+      err instanceof ResultCodeError &&
+      adSubCode(err.message) === undefined
+    )
+      return accountState(entry, { includePpolicyLock: true }) ?? reason;
+    return reason;
+  }
+}
+
+function logAmbiguous(
+  log: LdapLogger,
+  at: { connector: string; username: string; cfg: LdapConfig; dns: string[] },
+): void {
+  log.error(
+    {
+      connector: at.connector,
+      username: at.username,
+      baseDN: at.cfg.userSearch.baseDN,
+      attribute: at.cfg.userSearch.username,
+      dns: at.dns,
+    },
+    'ldap: the username matches more than one entry; login refused (make userSearch.username/filter unique)',
+  );
 }
