@@ -1,3 +1,6 @@
+/** One row of the registry: the HTTP status and what the code means. */
+const entry = <S extends number>(status: S, description: string) => ({ status, description });
+
 /**
  * One error type for everything sigil raises on purpose. Every error has a stable `code`
  * (documented in docs/errors.md, checked by test/unit/errors.test.ts), an HTTP `status`, and
@@ -5,43 +8,34 @@
  * anything else is logged and answered with a generic message (Koa's contract).
  */
 export const ERROR_CODES = {
-  CONFIG_INVALID: { status: 500, description: 'The configuration file does not validate.' },
-  CONFIG_NOT_FOUND: { status: 500, description: 'The configuration file cannot be read.' },
-  CONFIG_ENV_MISSING: {
-    status: 500,
-    description: 'A `${VAR}` reference or a `*File` key names something that is not there.',
-  },
-  DATA_DIR_LOCKED: {
-    status: 500,
-    description: 'Another sigil process holds the embedded database directory.',
-  },
-  DB_UNAVAILABLE: { status: 503, description: 'The database cannot be reached.' },
-  DB_MIGRATION_FAILED: { status: 500, description: 'A database migration failed.' },
-  STORAGE_INVALID_INPUT: {
-    status: 400,
-    description: 'A value cannot be stored (for example it contains a NUL byte).',
-  },
-  KEYS_UNAVAILABLE: { status: 503, description: 'No usable signing key is available.' },
-  KEY_NOT_FOUND: { status: 404, description: 'No signing key has that key id.' },
-  CONNECTOR_UNAVAILABLE: {
-    status: 503,
-    description: 'The identity backend (LDAP directory) cannot be reached.',
-  },
-  CONNECTOR_MISCONFIGURED: {
-    status: 500,
-    description: 'The identity backend answered in a way the configuration does not allow.',
-  },
-  CONNECTOR_NOT_FOUND: { status: 400, description: 'No connector has that id.' },
-  ACCOUNT_CONFLICT: {
-    status: 500,
-    description: 'Two connectors returned the same stable user id.',
-  },
-  ACCESS_DENIED: { status: 403, description: 'Policy refuses this user for this client.' },
-  TLS_INVALID: { status: 500, description: 'A TLS certificate or key cannot be used.' },
-  CLUSTER_NOT_FOUND: { status: 404, description: 'No cluster has that name.' },
-  BAD_REQUEST: { status: 400, description: 'The request is malformed.' },
-  NOT_FOUND: { status: 404, description: 'Nothing is here.' },
-  CLI_USAGE: { status: 400, description: 'A command was called with wrong arguments.' },
+  CONFIG_INVALID: entry(500, 'The configuration file does not validate.'),
+  CONFIG_NOT_FOUND: entry(500, 'The configuration file cannot be read.'),
+  CONFIG_ENV_MISSING: entry(
+    500,
+    'A `${VAR}` reference or a `*File` key names something that is not there.',
+  ),
+  DATA_DIR_LOCKED: entry(500, 'Another sigil process holds the embedded database directory.'),
+  DB_UNAVAILABLE: entry(503, 'The database cannot be reached.'),
+  DB_MIGRATION_FAILED: entry(500, 'A database migration failed.'),
+  STORAGE_INVALID_INPUT: entry(
+    400,
+    'A value cannot be stored (for example it contains a NUL byte).',
+  ),
+  KEYS_UNAVAILABLE: entry(503, 'No usable signing key is available.'),
+  KEY_NOT_FOUND: entry(404, 'No signing key has that key id.'),
+  CONNECTOR_UNAVAILABLE: entry(503, 'The identity backend (LDAP directory) cannot be reached.'),
+  CONNECTOR_MISCONFIGURED: entry(
+    500,
+    'The identity backend answered in a way the configuration does not allow.',
+  ),
+  CONNECTOR_NOT_FOUND: entry(400, 'No connector has that id.'),
+  ACCOUNT_CONFLICT: entry(500, 'Two connectors returned the same stable user id.'),
+  ACCESS_DENIED: entry(403, 'Policy refuses this user for this client.'),
+  TLS_INVALID: entry(500, 'A TLS certificate or key cannot be used.'),
+  CLUSTER_NOT_FOUND: entry(404, 'No cluster has that name.'),
+  BAD_REQUEST: entry(400, 'The request is malformed.'),
+  NOT_FOUND: entry(404, 'Nothing is here.'),
+  CLI_USAGE: entry(400, 'A command was called with wrong arguments.'),
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

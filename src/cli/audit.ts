@@ -119,19 +119,21 @@ export function formatAuditLine(r: AuditRecord): string {
   return cols.join('  ');
 }
 
+/** The optional fields of a record and their JSON names; an absent one is null. */
+const OPTIONAL_JSON_FIELDS = [
+  ['username', 'username'],
+  ['sub', 'sub'],
+  ['clientId', 'client_id'],
+  ['ip', 'ip'],
+  ['reason', 'reason'],
+] as const;
+
 export function auditRecordJson(r: AuditRecord): string {
-  return JSON.stringify({
-    id: r.id,
-    at: r.at.toISOString(),
-    event: r.event,
-    outcome: r.outcome,
-    username: r.username ?? null,
-    sub: r.sub ?? null,
-    client_id: r.clientId ?? null,
-    ip: r.ip ?? null,
-    reason: r.reason ?? null,
-    details: r.details,
-  });
+  const optional = Object.fromEntries(
+    OPTIONAL_JSON_FIELDS.map(([field, name]) => [name, r[field] ?? null]),
+  );
+  const { id, event, outcome, details } = r;
+  return JSON.stringify({ id, at: r.at.toISOString(), event, outcome, ...optional, details });
 }
 
 async function assertSchema(db: Db): Promise<void> {

@@ -1,12 +1,4 @@
-export type {
-  Identity,
-  LoginFailureReason,
-  LoginResult,
-  PasswordConnector,
-  RefreshFailureReason,
-  RefreshResult,
-  Scopes,
-} from './connector.js';
+export type * from './connector.js';
 export {
   createLdapConnector,
   runLdapCheck,

@@ -97,51 +97,53 @@ export function createMetrics(opts: MetricsOptions): Metrics {
 
 /** The counters and histograms of createMetrics, registered in `registers`. */
 function instruments(registers: Registry[]) {
-  const logins = new Counter({
-    name: 'sigil_logins_total',
-    help: 'Password logins by connector and outcome (failure: refused credentials; unavailable: directory unreachable).',
-    labelNames: ['connector', 'outcome'] as const,
-    registers,
-  });
-  const tokens = new Counter({
-    name: 'sigil_tokens_issued_total',
-    help: 'Successful token endpoint answers by grant type and client.',
-    labelNames: ['grant', 'client'] as const,
-    registers,
-  });
-  const refreshes = new Counter({
-    name: 'sigil_refresh_total',
-    help: 'Refresh grants by outcome and reason (the directory refusal or the OAuth error).',
-    labelNames: ['outcome', 'reason'] as const,
-    registers,
-  });
-  const ldapLatency = new Histogram({
-    name: 'sigil_ldap_operation_duration_seconds',
-    help: 'LDAP bind and search latency per directory host (failed operations included).',
-    labelNames: ['op', 'host'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
-  const failovers = new Counter({
-    name: 'sigil_ldap_failovers_total',
-    help: 'Operations that had to move on from an unreachable LDAP host to the next one.',
-    labelNames: ['connector'] as const,
-    registers,
-  });
-  const throttled = new Counter({
-    name: 'sigil_throttled_total',
-    help: 'Login attempts refused by the brute-force throttle, by what was throttled.',
-    labelNames: ['scope'] as const,
-    registers,
-  });
-  const http = new Histogram({
-    name: 'sigil_http_request_duration_seconds',
-    help: 'HTTP request latency by route pattern, method and status.',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
-  return { logins, tokens, refreshes, ldapLatency, failovers, throttled, http };
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name, help, labelNames, registers });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram({ name, help, labelNames, buckets, registers });
+  return {
+    logins: counter(
+      'sigil_logins_total',
+      'Password logins by connector and outcome (failure: refused credentials; unavailable: directory unreachable).',
+      ['connector', 'outcome'],
+    ),
+    tokens: counter(
+      'sigil_tokens_issued_total',
+      'Successful token endpoint answers by grant type and client.',
+      ['grant', 'client'],
+    ),
+    refreshes: counter(
+      'sigil_refresh_total',
+      'Refresh grants by outcome and reason (the directory refusal or the OAuth error).',
+      ['outcome', 'reason'],
+    ),
+    ldapLatency: histogram(
+      'sigil_ldap_operation_duration_seconds',
+      'LDAP bind and search latency per directory host (failed operations included).',
+      ['op', 'host'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
+    failovers: counter(
+      'sigil_ldap_failovers_total',
+      'Operations that had to move on from an unreachable LDAP host to the next one.',
+      ['connector'],
+    ),
+    throttled: counter(
+      'sigil_throttled_total',
+      'Login attempts refused by the brute-force throttle, by what was throttled.',
+      ['scope'],
+    ),
+    http: histogram(
+      'sigil_http_request_duration_seconds',
+      'HTTP request latency by route pattern, method and status.',
+      ['route', 'method', 'status'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
+  };
 }
 
 /** `sigil_signing_key_age_seconds`, read from the database when scraped. */

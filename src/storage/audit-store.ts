@@ -1,5 +1,6 @@
 import { LOCKS, type Db, type Queryable } from './db.js';
-import { deleteInBatches, type BatchLimits } from '../lib/index.js';
+import type { BatchLimits } from '../lib/index.js';
+import { pruneUnderLock, type PruneResult } from './prune.js';
 
 /**
  * The audit_events table: append-only (an UPDATE trigger refuses changes), pruned by age in
@@ -122,12 +123,6 @@ export async function queryAuditEvents(db: Queryable, q: AuditQuery): Promise<Au
   }));
 }
 
-export interface PruneResult {
-  readonly deleted: number;
-  /** Another replica was pruning: nothing was done. */
-  readonly skipped: boolean;
-}
-
 /**
  * Deletes audit events older than `before` in batches of `batchSize` (at most `maxBatches`
  * per call; the next call continues), one replica at a time, like the oidc_payload GC.
@@ -137,18 +132,14 @@ export async function pruneAuditEvents(
   before: Date,
   opts: BatchLimits = {},
 ): Promise<PruneResult> {
-  const deleted = await db.withAdvisoryLock(
+  return pruneUnderLock(
+    db,
     LOCKS.auditPrune,
-    (conn) =>
-      deleteInBatches(async (batchSize) => {
-        const { rowCount } = await conn.query(
-          `DELETE FROM audit_events WHERE id IN (
-             SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)`,
-          [before, batchSize],
-        );
-        return rowCount;
-      }, opts),
-    { wait: false },
+    {
+      sql: `DELETE FROM audit_events WHERE id IN (
+              SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)`,
+      params: (batchSize) => [before, batchSize],
+    },
+    opts,
   );
-  return deleted === undefined ? { deleted: 0, skipped: true } : { deleted, skipped: false };
 }

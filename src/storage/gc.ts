@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
-import { deleteInBatches, startPeriodic, type BatchLimits } from '../lib/index.js';
+import { startPeriodic, type BatchLimits } from '../lib/index.js';
+import { pruneUnderLock, type PruneResult } from './prune.js';
 import { LOCKS, type Db } from './db.js';
 
 /**
@@ -10,28 +11,19 @@ import { LOCKS, type Db } from './db.js';
  */
 export type GcOptions = BatchLimits;
 
-export interface GcResult {
-  readonly deleted: number;
-  /** Another replica was collecting: nothing was done. */
-  readonly skipped: boolean;
-}
+export type GcResult = PruneResult;
 
 export async function garbageCollect(db: Db, opts: GcOptions = {}): Promise<GcResult> {
-  const deleted = await db.withAdvisoryLock(
+  return pruneUnderLock(
+    db,
     LOCKS.gc,
-    (conn) =>
-      deleteInBatches(async (batchSize) => {
-        const { rowCount } = await conn.query(
-          `DELETE FROM oidc_payload WHERE ctid IN (
-             SELECT ctid FROM oidc_payload WHERE expires_at < now() LIMIT $1
-           )`,
-          [batchSize],
-        );
-        return rowCount;
-      }, opts),
-    { wait: false },
+    {
+      sql: `DELETE FROM oidc_payload WHERE ctid IN (
+              SELECT ctid FROM oidc_payload WHERE expires_at < now() LIMIT $1)`,
+      params: (batchSize) => [batchSize],
+    },
+    opts,
   );
-  return deleted === undefined ? { deleted: 0, skipped: true } : { deleted, skipped: false };
 }
 
 /** The subset of a pino logger the GC timer uses. */

@@ -50,5 +50,5 @@ export {
   type AuditQuery,
   type AuditRecord,
   type NewAuditEvent,
-  type PruneResult,
 } from './audit-store.js';
+export { pruneUnderLock, type PruneResult } from './prune.js';
