@@ -8,6 +8,11 @@ import { FILE_SECRET_KEYS } from './load.js';
  * discriminated union (`storage`, `connectors[]`) each marked with the discriminator value
  * they apply to. Cross-field rules (the schema's superRefine) have no JSON Schema form and
  * are not listed here.
+ *
+ * The JSON Schema is the schema's *input* side: a duration shows as the string the user writes
+ * and its `.prefault('10m')` as the default `10m` (zod 4 emits a prefault as `default` for
+ * `io: 'input'`), although the parsed config holds milliseconds. A `.default()` on a value
+ * that is transformed is dropped from the input side by zod, so such keys use `.prefault()`.
  */
 interface JsonNode {
   readonly type?: string | readonly string[];
