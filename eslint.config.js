@@ -13,6 +13,7 @@ export default tseslint.config(
       'bin/',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   js.configs.recommended,
