@@ -1,5 +1,6 @@
 export {
   configSchema,
+  configAsInput,
   type Config,
   type ConfigInput,
   type StaticClientConfig,

@@ -194,6 +194,14 @@ export const configSchema = sections.superRefine((c, ctx) => {
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * A parsed config as a file would write it (durations as text again, e.g. `10m`): parsing the
+ * result gives the same config. For tools and tests that write a config file from one.
+ */
+export function configAsInput(config: Config): ConfigInput {
+  return z.encode(configSchema, config);
+}
 export type StaticClientConfig = Config['staticClients'][number];
 export type { StaticPasswordConfig } from './schema/index.js';
 export type ConnectorConfig = Config['connectors'][number];

@@ -1,18 +1,24 @@
 import { z } from 'zod';
-import { parseDuration } from '../../lib/index.js';
+import { formatDuration, parseDuration } from '../../lib/index.js';
 
 /** Shared building blocks of the schema sections. */
 
 export const DURATION_ERROR = 'not a duration (e.g. 10m, 24h, 90s)';
 
-/** A Go-style duration in the file, milliseconds in the parsed config. */
-export const durationMs = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: DURATION_ERROR });
-    return z.NEVER;
-  }
-  return ms;
+/**
+ * A Go-style duration in the file, milliseconds in the parsed config. A codec, so that a
+ * parsed config can be written back as a file would say it (configAsInput).
+ */
+export const durationMs = z.codec(z.string(), z.number(), {
+  decode: (text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.issues.push({ code: 'custom', message: DURATION_ERROR, input: text });
+      return z.NEVER;
+    }
+    return ms;
+  },
+  encode: (ms) => formatDuration(ms),
 });
 
 const described = (description: string) => ({

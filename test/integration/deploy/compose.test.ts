@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { configAsInput } from '../../../src/config/index.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
@@ -153,9 +154,7 @@ describe('the demo directory and the compose connector work together (against th
       env,
       ROOT,
     );
-    const ldap = compose.connectors[0]!;
-    // The parsed config holds durations in ms; the input of startTestSigil is written as text.
-    const { connectTimeout, timeout, ...ldapConfig } = ldap.config;
+    const ldap = configAsInput(compose).connectors![0]!;
     s = await startTestSigil('postgres', {
       enablePasswordDB: false,
       staticPasswords: [],
@@ -163,9 +162,7 @@ describe('the demo directory and the compose connector work together (against th
         {
           ...ldap,
           config: {
-            ...ldapConfig,
-            connectTimeout: `${connectTimeout}ms`,
-            timeout: `${timeout}ms`,
+            ...ldap.config,
             host: `127.0.0.1:${new URL(inject('ldapUrl')).port}`,
             bindDN: LDAP_FIXTURES.serviceDN,
             bindPW: LDAP_FIXTURES.servicePassword,

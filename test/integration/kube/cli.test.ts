@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configAsInput } from '../../../src/config/index.js';
 import type { Kubeconfig } from '../../../src/kube/index.js';
 import { authenticationConfigurationSchema } from '../../support/authentication-config-schema.js';
 import { MAIN } from '../../support/cli.js';
@@ -81,7 +82,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
       ],
     });
     // The test cluster's "API server" uses sigil's own dev certificate: its CA is the cluster CA.
-    const config = structuredClone(s.config) as Record<string, unknown> & {
+    const config = structuredClone(configAsInput(s.config)) as Record<string, unknown> & {
       clusters: Record<string, unknown>[];
     };
     config.clusters[0]!['certificateAuthorityData'] = Buffer.from(s.ca).toString('base64');
