@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
-import { LOGO_PATH, type Asset } from './brand.js';
+import { LOGO_PATH, type Asset } from '../shared/index.js';
 
 /**
  * sigil's few static files, served from memory: the stylesheet (with the configured colour)

@@ -1,22 +1,19 @@
 import Koa from 'koa';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Metrics, RequestScopes } from '../metrics/index.js';
-import type { AccountService, Provider } from '../oidc/index.js';
-import type { GuardedAuthenticate } from '../security/index.js';
-import type { SigilState } from './context.js';
-import type { Csrf } from './csrf.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Metrics, RequestScopes } from '../../metrics/index.js';
+import type { AccountService, Provider } from '../../oidc/index.js';
+import type { GuardedAuthenticate } from '../../security/index.js';
+import { interactionRoutes, type Csrf } from '../interaction/index.js';
+import type { WebPages } from '../portal/index.js';
+import type { Asset, SigilState, Views } from '../shared/index.js';
 import { assets } from './assets.js';
-import type { Asset } from './brand.js';
 import { errorHandler } from './error-handler.js';
 import { health, type ReadinessCheck } from './health.js';
 import { httpMetrics } from './http-metrics.js';
-import { interactionRoutes } from './interactions.js';
 import { publicClientBasicAuth } from './public-client-basic.js';
 import { requestLog } from './request-log.js';
-import type { WebPages } from './web-pages.js';
 import { bodyLimit, securityHeaders } from './security.js';
-import type { Views } from './views.js';
 
 export interface HttpDeps {
   issuer: string;

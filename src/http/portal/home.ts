@@ -1,16 +1,14 @@
 import Router from '@koa/router';
-import { loginClientOf } from '../config/clusters.js';
-import type { ClusterConfig } from '../config/schema.js';
+import { loginClientOf } from '../../config/clusters.js';
+import type { ClusterConfig } from '../../config/schema.js';
 import {
   clusterUser,
   kubeconfigFileName,
   renderKubeconfig,
   type ClusterUser,
-} from '../kube/index.js';
-import type { SigilState } from './context.js';
-import { renderErrorPage } from './error-handler.js';
+} from '../../kube/index.js';
+import { renderErrorPage, type SigilState, type Views } from '../shared/index.js';
 import { CALLBACK_PATH, type SelfLogin } from './self-login.js';
-import type { Views } from './views.js';
 
 export interface HomeDeps {
   readonly issuer: string;

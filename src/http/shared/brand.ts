@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError } from '../../errors.js';
 import { brandCss } from './brand-colors.js';
 import type { Brand } from './views.js';
 

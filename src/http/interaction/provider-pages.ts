@@ -1,7 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { ProviderPages } from '../oidc/index.js';
-import { renderErrorPage } from './error-handler.js';
-import type { Views } from './views.js';
+import type { ProviderPages } from '../../oidc/index.js';
+import { renderErrorPage, type Views } from '../shared/index.js';
 
 const ERROR_TEXT: Readonly<Record<string, string>> = {
   invalid_client: 'The application that sent you here is not known to this sign-in service.',

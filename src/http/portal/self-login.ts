@@ -1,8 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { ParameterizedContext } from 'koa';
-import type { Provider } from '../oidc/index.js';
-import type { SigilState } from './context.js';
+import type { Provider } from '../../oidc/index.js';
+import type { SigilState } from '../shared/index.js';
 import { dispatchInProcess } from './in-process.js';
 import type { WebSession, WebSessionStore } from './web-session.js';
 

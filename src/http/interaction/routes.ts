@@ -1,20 +1,18 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import type { PasswordConnector } from '../connectors/connector.js';
-import { AppError, isAppError } from '../errors.js';
+import type { PasswordConnector } from '../../connectors/connector.js';
+import { AppError, isAppError } from '../../errors.js';
 import {
   errors,
   requestedAudiences,
   scopesFrom,
   type AccountService,
   type Provider,
-} from '../oidc/index.js';
-import type { GuardedAuthenticate } from '../security/index.js';
-import type { SigilState } from './context.js';
+} from '../../oidc/index.js';
+import type { GuardedAuthenticate } from '../../security/index.js';
+import { renderErrorPage, type SigilState, type Views } from '../shared/index.js';
 import type { Csrf } from './csrf.js';
-import { renderErrorPage } from './error-handler.js';
-import type { Views } from './views.js';
 
 export interface InteractionDeps {
   provider: () => Provider;

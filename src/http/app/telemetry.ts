@@ -1,6 +1,6 @@
 import Koa from 'koa';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/index.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics/index.js';
 import { health, type ReadinessCheck } from './health.js';
 import { sendMetrics } from './http-metrics.js';
 

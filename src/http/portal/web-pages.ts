@@ -2,15 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Router from '@koa/router';
 import type { Adapter } from 'oidc-provider';
-import { WEB_CLIENT_ID } from '../config/clusters.js';
-import { ms } from '../config/resolve.js';
-import { configSchema, type Config, type StaticClientConfig } from '../config/schema.js';
-import { resolveIssuerCa } from '../kube/index.js';
-import type { Provider } from '../oidc/index.js';
-import type { SigilState } from './context.js';
+import { WEB_CLIENT_ID } from '../../config/clusters.js';
+import { ms } from '../../config/resolve.js';
+import { configSchema, type Config, type StaticClientConfig } from '../../config/schema.js';
+import { resolveIssuerCa } from '../../kube/index.js';
+import type { Provider } from '../../oidc/index.js';
+import type { SigilState, Views } from '../shared/index.js';
 import { homeRoutes, type HomeDeps } from './home.js';
 import { CALLBACK_PATH, SelfLogin } from './self-login.js';
-import type { Views } from './views.js';
 import { createWebSessionStore } from './web-session.js';
 
 export interface WebPagesDeps {

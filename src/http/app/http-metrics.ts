@@ -1,5 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
-import { methodLabel, routeLabel, type Metrics, type RequestScopes } from '../metrics/index.js';
+import { methodLabel, routeLabel, type Metrics, type RequestScopes } from '../../metrics/index.js';
 
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
 
