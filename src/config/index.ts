@@ -25,3 +25,4 @@ export {
   DEV_CLIENT_ID,
   DEV_USERNAME,
 } from './dev.js';
+export { loginClientOf, WEB_CLIENT_ID, type ClusterConfig } from './clusters.js';

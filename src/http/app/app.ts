@@ -6,12 +6,13 @@ import type { AccountService, Provider } from '../../oidc/index.js';
 import type { GuardedAuthenticate } from '../../security/index.js';
 import { interactionRoutes, type Csrf } from '../interaction/index.js';
 import type { WebPages } from '../portal/index.js';
-import type { Asset, SigilState, Views } from '../shared/index.js';
+import { paths, type Asset, type SigilState, type Views } from '../shared/index.js';
 import { assets } from './assets.js';
 import { errorHandler } from './error-handler.js';
 import { health, type ReadinessCheck } from './health.js';
 import { httpMetrics } from './http-metrics.js';
 import { publicClientBasicAuth } from './public-client-basic.js';
+import { isReadOf } from './read-of.js';
 import { requestLog } from './request-log.js';
 import { bodyLimit, securityHeaders } from './security.js';
 
@@ -73,6 +74,18 @@ function mountProvider(current: () => Provider): Koa.Middleware {
   };
 }
 
+/** The start page at the root: what this is, and the way to /home. */
+function startPage(views: Views, issuer: string): Koa.Middleware {
+  return async (ctx, next) => {
+    if (!isReadOf(ctx, paths.root)) {
+      await next();
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = views.page('home', 'Home', { issuer });
+  };
+}
+
 /**
  * The Koa application: request ids and logs, security headers, health, static CSS, the
  * interaction pages, then oidc-provider for everything else (discovery, JWKS, /auth,
@@ -108,14 +121,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
   app.use(assets({ css: deps.views.css, logo: deps.logo }));
-  app.use(async (ctx, next) => {
-    if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      ctx.type = 'html';
-      ctx.body = deps.views.page('home', 'Home', { issuer: deps.issuer });
-      return;
-    }
-    await next();
-  });
+  app.use(startPage(deps.views, deps.issuer));
   if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

@@ -1,10 +1,5 @@
 export type { SigilState } from './context.js';
 export { loadViews, type Views, type Brand, type TemplateName } from './views.js';
-export {
-  loadBrand,
-  LOGO_PATH,
-  type Asset,
-  type BrandAssets,
-  type FrontendConfig,
-} from './brand.js';
+export { loadBrand, type Asset, type BrandAssets, type FrontendConfig } from './brand.js';
 export { renderErrorPage } from './error-page.js';
+export { paths, interactionPath, kubeconfigPath, type InteractionStep } from './paths.js';
