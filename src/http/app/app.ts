@@ -34,7 +34,7 @@ export interface HttpDeps {
   maxBodyBytes: number;
   /** Public client ids: their `Basic client_id:` (empty secret) header is accepted as client_id. */
   publicClients?: ReadonlySet<string>;
-  /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): web-pages.ts. */
+  /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): portal/web-pages.ts. */
   home?: WebPages['routes'];
   /** Request metrics; with `serve`, /metrics answers here too (no telemetry listener). */
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };

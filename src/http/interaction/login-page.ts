@@ -6,7 +6,7 @@ import {
   type InteractionDeps,
 } from './context.js';
 
-export interface LoginFormOptions {
+interface LoginFormOptions {
   readonly error?: string;
   readonly username?: string;
   readonly status?: number;
