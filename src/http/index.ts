@@ -1,10 +1,13 @@
-export { createApp, type HttpDeps } from './app.js';
-export { createCsrf, type Csrf } from './csrf.js';
-export { providerPages } from './pages.js';
-export { createWebPages, webClient, type WebPages, type WebPagesDeps } from './web-pages.js';
-export { loadViews, type Views, type Brand } from './views.js';
-export type { ReadinessCheck } from './health.js';
-export { loadBrand, type Asset, type BrandAssets, type FrontendConfig } from './brand.js';
-export { createTelemetryApp } from './telemetry.js';
-export { LOGIN_FAILED } from './interactions.js';
-export { jwksCacheControl } from './jwks-cache.js';
+export { createApp, createTelemetryApp, jwksCacheControl, type HttpDeps } from './app/index.js';
+export type { ReadinessCheck } from './app/index.js';
+export { createCsrf, providerPages, LOGIN_FAILED, type Csrf } from './interaction/index.js';
+export { createWebPages, webClient, type WebPages, type WebPagesDeps } from './portal/index.js';
+export {
+  loadViews,
+  loadBrand,
+  type Views,
+  type Brand,
+  type Asset,
+  type BrandAssets,
+  type FrontendConfig,
+} from './shared/index.js';

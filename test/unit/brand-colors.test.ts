@@ -6,7 +6,7 @@ import {
   shadeFor,
   textOn,
   THEME_BACKGROUNDS,
-} from '../../src/http/brand-colors.js';
+} from '../../src/http/shared/brand-colors.js';
 
 const COLOURS = [
   '#ffff00',

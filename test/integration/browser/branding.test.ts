@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accentFor, THEME_BACKGROUNDS } from '../../../src/http/brand-colors.js';
+import { accentFor, THEME_BACKGROUNDS } from '../../../src/http/shared/brand-colors.js';
 import { pkce } from '../../support/oidc-flow.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
+import { interactionPath, kubeconfigPath, paths } from './paths.js';
 
 /** What the pages show of the operator's branding (config `frontend`, see brand.ts). */
 export interface Brand {
@@ -30,8 +31,14 @@ export const TEMPLATES = [
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
+/** The paths every template sees as `it.paths` (paths.ts): links and form actions. */
+const TEMPLATE_PATHS = { ...paths, interaction: interactionPath, kubeconfig: kubeconfigPath };
+
 export interface Views {
-  /** Renders a page inside the layout. Every interpolation is HTML-escaped unless the template says `<%~`. */
+  /**
+   * Renders a page inside the layout, with `it.brand` and `it.paths` beside `data`. Every
+   * interpolation is HTML-escaped unless the template says `<%~`.
+   */
   page(name: Exclude<TemplateName, 'layout'>, title: string, data: Record<string, unknown>): string;
   readonly css: string;
 }
@@ -52,8 +59,8 @@ export function loadViews(dir: string, brand: Brand, extraCss = ''): Views {
   return {
     css,
     page(name, title, data) {
-      const body = eta.render(name, { ...data, brand });
-      return eta.render('layout', { title, brand, body, page: name });
+      const body = eta.render(name, { ...data, brand, paths: TEMPLATE_PATHS });
+      return eta.render('layout', { title, brand, body, page: name, paths: TEMPLATE_PATHS });
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Middleware, ParameterizedContext } from 'koa';
-import { methodLabel, routeLabel, type Metrics, type RequestScopes } from '../metrics/index.js';
-
-const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+import { methodLabel, routeLabel, type Metrics, type RequestScopes } from '../../metrics/index.js';
+import { paths } from '../shared/index.js';
+import { isReadOf } from './read-of.js';
 
 /** Answers GET /metrics in the Prometheus text format. */
 export async function sendMetrics(ctx: ParameterizedContext, metrics: Metrics): Promise<void> {
@@ -20,7 +20,7 @@ export function httpMetrics(metrics: Metrics, scopes: RequestScopes, serve: bool
     const started = process.hrtime.bigint();
     let failed = false;
     try {
-      if (serve && ctx.path === '/metrics' && isRead(ctx.method)) await sendMetrics(ctx, metrics);
+      if (serve && isReadOf(ctx, paths.metrics)) await sendMetrics(ctx, metrics);
       else await scopes.run(next);
     } catch (err) {
       failed = true;

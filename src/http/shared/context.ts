@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 /** What sigil's own middleware puts on ctx.state. */
 export interface SigilState {

@@ -2,14 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Router from '@koa/router';
 import type { Adapter } from 'oidc-provider';
-import { WEB_CLIENT_ID } from '../config/index.js';
-import { configSchema, type Config, type StaticClientConfig } from '../config/schema.js';
-import { resolveIssuerCa } from '../kube/index.js';
-import type { Provider } from '../oidc/index.js';
-import type { SigilState } from './context.js';
+import {
+  configSchema,
+  WEB_CLIENT_ID,
+  type Config,
+  type StaticClientConfig,
+} from '../../config/index.js';
+import { resolveIssuerCa } from '../../kube/index.js';
+import type { Provider } from '../../oidc/index.js';
+import { paths, type SigilState, type Views } from '../shared/index.js';
 import { homeRoutes, type HomeDeps } from './home.js';
-import { CALLBACK_PATH, SelfLogin } from './self-login.js';
-import type { Views } from './views.js';
+import { SelfLogin } from './self-login.js';
 import { createWebSessionStore } from './web-session.js';
 
 export interface WebPagesDeps {
@@ -38,8 +41,8 @@ export function webClient(config: Config, secret: string): StaticClientConfig {
     id: WEB_CLIENT_ID,
     secret,
     name: config.frontend.issuer,
-    redirectURIs: [`${config.issuer}${CALLBACK_PATH}`],
-    postLogoutRedirectURIs: [`${config.issuer}/`],
+    redirectURIs: [`${config.issuer}${paths.callback}`],
+    postLogoutRedirectURIs: [`${config.issuer}${paths.root}`],
     skipApprovalScreen: true,
     refreshTokens: false,
   });

@@ -1,8 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { ParameterizedContext } from 'koa';
-import type { Provider } from '../oidc/index.js';
-import type { SigilState } from './context.js';
+import type { Provider } from '../../oidc/index.js';
+import { paths, type SigilState } from '../shared/index.js';
 import { dispatchInProcess } from './in-process.js';
 import type { WebSession, WebSessionStore } from './web-session.js';
 
@@ -29,7 +29,6 @@ type Ctx = ParameterizedContext<SigilState>;
 
 export const SESSION_COOKIE = 'sigil.web';
 export const FLOW_COOKIE = 'sigil.web.flow';
-export const CALLBACK_PATH = '/callback';
 export const SCOPE = 'openid profile email groups';
 
 interface Flow {
@@ -48,7 +47,8 @@ const random = () => randomBytes(32).toString('base64url');
 
 /** Only same-origin paths under /home are valid places to return to. */
 function safeReturnTo(path: string): string {
-  return /^\/home(\/[A-Za-z0-9._/-]*)?$/.test(path) ? path : '/home';
+  const rest = path.startsWith(paths.home) ? path.slice(paths.home.length) : undefined;
+  return rest !== undefined && /^(\/[A-Za-z0-9._/-]*)?$/.test(rest) ? path : paths.home;
 }
 
 export class SelfLogin {
@@ -63,7 +63,7 @@ export class SelfLogin {
   }
 
   get redirectUri(): string {
-    return `${this.#d.issuer}${CALLBACK_PATH}`;
+    return `${this.#d.issuer}${paths.callback}`;
   }
 
   #sign(payload: string): string {
@@ -77,7 +77,7 @@ export class SelfLogin {
       httpOnly: true,
       sameSite: 'lax' as const,
       secure: ctx.secure,
-      path: '/',
+      path: paths.root,
       maxAge: maxAgeSec * 1000,
       overwrite: true,
       signed: false,
@@ -132,7 +132,7 @@ export class SelfLogin {
     });
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 303;
-    ctx.redirect(`/auth?${q.toString()}`);
+    ctx.redirect(`${paths.auth}?${q.toString()}`);
   }
 
   /** Finishes the code flow at /callback: checks state, exchanges the code, keeps the claims. */
@@ -200,7 +200,7 @@ export class SelfLogin {
     const issuer = new URL(this.#d.issuer);
     const res = await dispatchInProcess(this.#d.provider().callback(), {
       method: 'POST',
-      path: '/token',
+      path: paths.token,
       host: issuer.host,
       secure: issuer.protocol === 'https:',
       headers: {

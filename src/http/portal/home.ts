@@ -1,16 +1,19 @@
-import Router from '@koa/router';
-import { loginClientOf } from '../config/index.js';
-import type { ClusterConfig } from '../config/schema.js';
+import Router, { type RouterMiddleware } from '@koa/router';
+import { loginClientOf, type ClusterConfig } from '../../config/index.js';
 import {
   clusterUser,
   kubeconfigFileName,
   renderKubeconfig,
   type ClusterUser,
-} from '../kube/index.js';
-import type { SigilState } from './context.js';
-import { renderErrorPage } from './error-handler.js';
-import { CALLBACK_PATH, type SelfLogin } from './self-login.js';
-import type { Views } from './views.js';
+} from '../../kube/index.js';
+import {
+  kubeconfigPath,
+  paths,
+  renderErrorPage,
+  type SigilState,
+  type Views,
+} from '../shared/index.js';
+import type { SelfLogin } from './self-login.js';
 
 export interface HomeDeps {
   readonly issuer: string;
@@ -35,44 +38,47 @@ export type TokenClaims =
   | { readonly ok: true; readonly claims: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly reason: string };
 
+type Claims = Readonly<Record<string, unknown>>;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-function groupsOf(claims: Readonly<Record<string, unknown>>): string[] {
+function groupsOf(claims: Claims): string[] {
   const g = claims['groups'];
   if (Array.isArray(g)) return g.filter((x): x is string => typeof x === 'string');
   return typeof g === 'string' ? [g] : [];
 }
 
-/**
- * The signed-in pages: /home lists the person's identity and groups and, per cluster, the
- * username and groups the API server will derive and a kubeconfig to copy or download.
- * People sign in through sigil itself (self-login.ts); /callback finishes that sign-in.
- */
-export function homeRoutes(deps: HomeDeps): Router<SigilState> {
-  const router = new Router<SigilState>();
-  const byName = new Map(deps.clusters.map((c) => [c.name, c]));
-  const kubeconfigOf = (cluster: ClusterConfig) =>
-    renderKubeconfig({ issuer: deps.issuer, cluster, issuerCaPem: deps.issuerCaPem() });
+type Handler = RouterMiddleware<SigilState>;
 
-  /** Who the person is on each cluster: its login client's token, then its claim mapping. */
-  const whoOnClusters = async (
-    claims: Readonly<Record<string, unknown>>,
-  ): Promise<(cluster: ClusterConfig) => ClusterUser> => {
-    if (deps.tokenClaims === undefined) return (cluster) => clusterUser(claims, cluster);
-    const tokenOf = await deps.tokenClaims(claims);
-    return (cluster) => {
-      const token = tokenOf(loginClientOf(cluster));
-      return token.ok ? clusterUser(token.claims, cluster) : { ok: false, reason: token.reason };
-    };
+function kubeconfigOf(deps: HomeDeps, cluster: ClusterConfig): string {
+  return renderKubeconfig({ issuer: deps.issuer, cluster, issuerCaPem: deps.issuerCaPem() });
+}
+
+/** Who the person is on each cluster: its login client's token, then its claim mapping. */
+async function whoOnClusters(
+  deps: HomeDeps,
+  claims: Claims,
+): Promise<(cluster: ClusterConfig) => ClusterUser> {
+  if (deps.tokenClaims === undefined) return (cluster) => clusterUser(claims, cluster);
+  const tokenOf = await deps.tokenClaims(claims);
+  return (cluster) => {
+    const token = tokenOf(loginClientOf(cluster));
+    return token.ok ? clusterUser(token.claims, cluster) : { ok: false, reason: token.reason };
   };
+}
 
-  router.get('/assets/sigil-copy.js', (ctx) => {
+/** views/assets/copy.js, the page's only script. */
+function copyScript(deps: HomeDeps): Handler {
+  return (ctx) => {
     ctx.type = 'text/javascript';
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = deps.copyScript;
-  });
+  };
+}
 
-  router.get(CALLBACK_PATH, async (ctx) => {
+/** /callback: finishes the sign-in, then back to the page that started it. */
+function callback(deps: HomeDeps): Handler {
+  return async (ctx) => {
     const result = await deps.login.finish(ctx);
     if (!result.ok) {
       renderErrorPage(
@@ -87,16 +93,19 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
     }
     ctx.status = 303;
     ctx.redirect(result.returnTo);
-  });
+  };
+}
 
-  router.get('/home', async (ctx) => {
+/** /home: who the person is, and per cluster who they will be and the kubeconfig. */
+function homePage(deps: HomeDeps): Handler {
+  return async (ctx) => {
     const session = await deps.login.session(ctx);
     if (session === undefined) {
-      deps.login.start(ctx, '/home');
+      deps.login.start(ctx, paths.home);
       return;
     }
     const claims = session.claims;
-    const whoOn = await whoOnClusters(claims);
+    const whoOn = await whoOnClusters(deps, claims);
     const username =
       str(claims['preferred_username']) ?? str(claims['email']) ?? String(claims['sub']);
     ctx.set('Cache-Control', 'no-store');
@@ -113,15 +122,19 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
       clusters: deps.clusters.map((c) => ({
         name: c.name,
         server: c.server,
-        kubeconfig: kubeconfigOf(c),
+        kubeconfig: kubeconfigOf(deps, c),
         fileName: kubeconfigFileName(c),
-        downloadUrl: `/home/kubeconfig/${encodeURIComponent(c.name)}`,
+        downloadUrl: kubeconfigPath(c.name),
         who: whoOn(c),
       })),
     });
-  });
+  };
+}
 
-  router.get('/home/kubeconfig/:cluster', async (ctx) => {
+/** A cluster's kubeconfig as a file download (signed-in people only). */
+function kubeconfigDownload(deps: HomeDeps): Handler {
+  const byName = new Map(deps.clusters.map((c) => [c.name, c]));
+  return async (ctx) => {
     const cluster = byName.get(ctx.params['cluster'] ?? '');
     if (cluster === undefined) {
       renderErrorPage(
@@ -142,18 +155,34 @@ export function homeRoutes(deps: HomeDeps): Router<SigilState> {
     ctx.set('Content-Disposition', `attachment; filename="${kubeconfigFileName(cluster)}"`);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.type = 'application/yaml; charset=utf-8';
-    ctx.body = kubeconfigOf(cluster);
-  });
+    ctx.body = kubeconfigOf(deps, cluster);
+  };
+}
 
-  router.get('/home/logout', async (ctx) => {
+/** Ends the web session, then the provider's session (/session/end), back to the start page. */
+function logout(deps: HomeDeps): Handler {
+  return async (ctx) => {
     await deps.login.logout(ctx);
     const q = new URLSearchParams({
       client_id: deps.login.clientId,
-      post_logout_redirect_uri: `${deps.issuer}/`,
+      post_logout_redirect_uri: `${deps.issuer}${paths.root}`,
     });
     ctx.status = 303;
-    ctx.redirect(`/session/end?${q.toString()}`);
-  });
+    ctx.redirect(`${paths.sessionEnd}?${q.toString()}`);
+  };
+}
 
+/**
+ * The signed-in pages: /home lists the person's identity and groups and, per cluster, the
+ * username and groups the API server will derive and a kubeconfig to copy or download.
+ * People sign in through sigil itself (self-login.ts); /callback finishes that sign-in.
+ */
+export function homeRoutes(deps: HomeDeps): Router<SigilState> {
+  const router = new Router<SigilState>();
+  router.get(paths.copyScript, copyScript(deps));
+  router.get(paths.callback, callback(deps));
+  router.get(paths.home, homePage(deps));
+  router.get(paths.kubeconfigRoute, kubeconfigDownload(deps));
+  router.get(paths.homeLogout, logout(deps));
   return router;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
-import { LOGO_PATH, type Asset } from './brand.js';
+import { paths, type Asset } from '../shared/index.js';
+import { isRead } from './read-of.js';
 
 /**
  * sigil's few static files, served from memory: the stylesheet (with the configured colour)
@@ -9,9 +10,9 @@ import { LOGO_PATH, type Asset } from './brand.js';
  */
 export function assets(opts: { css: string; logo?: Asset | undefined }): Middleware {
   const files = new Map<string, Asset>([
-    ['/assets/sigil.css', { body: Buffer.from(opts.css, 'utf8'), type: 'text/css; charset=utf-8' }],
+    [paths.stylesheet, { body: Buffer.from(opts.css, 'utf8'), type: 'text/css; charset=utf-8' }],
   ]);
-  if (opts.logo !== undefined) files.set(LOGO_PATH, opts.logo);
+  if (opts.logo !== undefined) files.set(paths.logo, opts.logo);
   const etags = new Map(
     [...files].map(([path, f]) => [
       path,
@@ -20,13 +21,13 @@ export function assets(opts: { css: string; logo?: Asset | undefined }): Middlew
   );
   return async (ctx, next) => {
     const file = files.get(ctx.path);
-    if (file === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
+    if (file === undefined || !isRead(ctx)) {
       await next();
       return;
     }
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.set('ETag', etags.get(ctx.path) ?? '');
-    if (ctx.path === LOGO_PATH)
+    if (ctx.path === paths.logo)
       ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
     if (ctx.fresh) {
       ctx.status = 304;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import { stripQuery, type Logger } from '../log.js';
-import type { SigilState } from './context.js';
+import { stripQuery, type Logger } from '../../log.js';
+import type { SigilState } from '../shared/index.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

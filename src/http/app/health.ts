@@ -1,4 +1,6 @@
 import type { Middleware } from 'koa';
+import { paths } from '../shared/index.js';
+import { isReadOf } from './read-of.js';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -30,12 +32,12 @@ async function run(check: ReadinessCheck): Promise<[string, string]> {
 /** /healthz: the process answers. /readyz: every dependency answers within a short timeout. */
 export function health(checks: readonly ReadinessCheck[]): Middleware {
   return async (ctx, next) => {
-    if (ctx.path === '/healthz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    if (isReadOf(ctx, paths.healthz)) {
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { status: 'ok' };
       return;
     }
-    if (ctx.path === '/readyz' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    if (isReadOf(ctx, paths.readyz)) {
       const results = Object.fromEntries(await Promise.all(checks.map(run)));
       const ready = Object.values(results).every((v) => v === 'ok');
       ctx.set('Cache-Control', 'no-store');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError } from '../../errors.js';
 import { brandCss } from './brand-colors.js';
+import { paths } from './paths.js';
 import type { Brand } from './views.js';
 
 /** The `frontend` block of the configuration (Dex's keys, plus a logo file sigil serves). */
@@ -25,7 +26,6 @@ export interface BrandAssets {
   readonly logo?: Asset;
 }
 
-export const LOGO_PATH = '/assets/logo';
 const MAX_LOGO_BYTES = 256 * 1024;
 const LOGO_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
@@ -67,7 +67,7 @@ export function loadBrand(frontend: FrontendConfig): BrandAssets {
   const brand: Brand = {
     name: frontend.issuer,
     theme: frontend.theme,
-    ...(logo === undefined ? {} : { logoUrl: LOGO_PATH }),
+    ...(logo === undefined ? {} : { logoUrl: paths.logo }),
   };
   const css = frontend.primaryColor === undefined ? '' : brandCss(frontend.primaryColor);
   return { brand, css, ...(logo === undefined ? {} : { logo }) };

@@ -1,7 +1,6 @@
-import type { Middleware, ParameterizedContext } from 'koa';
-import { AppError } from '../errors.js';
-import type { SigilState } from './context.js';
-import type { Views } from './views.js';
+import type { Middleware } from 'koa';
+import { AppError } from '../../errors.js';
+import { renderErrorPage, type SigilState, type Views } from '../shared/index.js';
 
 interface HttpishError {
   status?: unknown;
@@ -10,32 +9,6 @@ interface HttpishError {
   code?: unknown;
   /** oidc-provider's errors carry their OAuth error code here. */
   error?: unknown;
-}
-
-function wantsHtml(ctx: ParameterizedContext): boolean {
-  return ctx.accepts('html', 'json') === 'html';
-}
-
-/** An error as a page for people, or `{error, error_description}` for programs (by Accept). */
-export function renderErrorPage(
-  ctx: ParameterizedContext,
-  views: Views,
-  status: number,
-  heading: string,
-  message: string,
-  code?: string,
-): void {
-  ctx.status = status;
-  ctx.set('Cache-Control', 'no-store');
-  if (wantsHtml(ctx)) {
-    ctx.type = 'html';
-    ctx.body = views.page('error', heading, { heading, message, code });
-  } else {
-    ctx.body = {
-      error: code ?? (status >= 500 ? 'server_error' : 'invalid_request'),
-      error_description: message,
-    };
-  }
 }
 
 /**

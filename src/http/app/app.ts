@@ -1,22 +1,20 @@
 import Koa from 'koa';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Metrics, RequestScopes } from '../metrics/index.js';
-import type { AccountService, Provider } from '../oidc/index.js';
-import type { GuardedAuthenticate } from '../security/index.js';
-import type { SigilState } from './context.js';
-import type { Csrf } from './csrf.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Metrics, RequestScopes } from '../../metrics/index.js';
+import type { AccountService, Provider } from '../../oidc/index.js';
+import type { GuardedAuthenticate } from '../../security/index.js';
+import { interactionRoutes, type Csrf } from '../interaction/index.js';
+import type { WebPages } from '../portal/index.js';
+import { paths, type Asset, type SigilState, type Views } from '../shared/index.js';
 import { assets } from './assets.js';
-import type { Asset } from './brand.js';
 import { errorHandler } from './error-handler.js';
 import { health, type ReadinessCheck } from './health.js';
 import { httpMetrics } from './http-metrics.js';
-import { interactionRoutes } from './interactions.js';
 import { publicClientBasicAuth } from './public-client-basic.js';
+import { isReadOf } from './read-of.js';
 import { requestLog } from './request-log.js';
-import type { WebPages } from './web-pages.js';
 import { bodyLimit, securityHeaders } from './security.js';
-import type { Views } from './views.js';
 
 export interface HttpDeps {
   issuer: string;
@@ -36,7 +34,7 @@ export interface HttpDeps {
   maxBodyBytes: number;
   /** Public client ids: their `Basic client_id:` (empty secret) header is accepted as client_id. */
   publicClients?: ReadonlySet<string>;
-  /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): web-pages.ts. */
+  /** sigil's signed-in pages (/home, /callback, kubeconfig downloads): portal/web-pages.ts. */
   home?: WebPages['routes'];
   /** Request metrics; with `serve`, /metrics answers here too (no telemetry listener). */
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
@@ -76,6 +74,18 @@ function mountProvider(current: () => Provider): Koa.Middleware {
   };
 }
 
+/** The start page at the root: what this is, and the way to /home. */
+function startPage(views: Views, issuer: string): Koa.Middleware {
+  return async (ctx, next) => {
+    if (!isReadOf(ctx, paths.root)) {
+      await next();
+      return;
+    }
+    ctx.type = 'html';
+    ctx.body = views.page('home', 'Home', { issuer });
+  };
+}
+
 /**
  * The Koa application: request ids and logs, security headers, health, static CSS, the
  * interaction pages, then oidc-provider for everything else (discovery, JWKS, /auth,
@@ -111,14 +121,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
   app.use(assets({ css: deps.views.css, logo: deps.logo }));
-  app.use(async (ctx, next) => {
-    if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      ctx.type = 'html';
-      ctx.body = deps.views.page('home', 'Home', { issuer: deps.issuer });
-      return;
-    }
-    await next();
-  });
+  app.use(startPage(deps.views, deps.issuer));
   if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

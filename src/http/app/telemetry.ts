@@ -1,8 +1,10 @@
 import Koa from 'koa';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/index.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics/index.js';
+import { paths } from '../shared/index.js';
 import { health, type ReadinessCheck } from './health.js';
 import { sendMetrics } from './http-metrics.js';
+import { isReadOf } from './read-of.js';
 
 /**
  * The telemetry listener (config `telemetry.http`, Dex's name): /metrics, /healthz and
@@ -20,7 +22,7 @@ export function createTelemetryApp(deps: {
   });
   app.use(health(deps.readiness));
   app.use(async (ctx) => {
-    if (ctx.path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    if (isReadOf(ctx, paths.metrics)) {
       await sendMetrics(ctx, deps.metrics);
       return;
     }

@@ -1,11 +1,12 @@
 import type { Middleware, ParameterizedContext } from 'koa';
+import { paths } from '../shared/index.js';
 
 /** Token-endpoint-like routes where a client authenticates. */
-const CLIENT_AUTH_PATHS = new Set([
-  '/token',
-  '/device/auth',
-  '/token/revocation',
-  '/token/introspection',
+const CLIENT_AUTH_PATHS = new Set<string>([
+  paths.token,
+  paths.deviceAuth,
+  paths.revocation,
+  paths.introspection,
 ]);
 
 function readBody(req: NodeJS.ReadableStream, limit: number): Promise<Buffer> {

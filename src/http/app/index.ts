@@ -1,0 +1,4 @@
+export { createApp, type HttpDeps } from './app.js';
+export type { ReadinessCheck } from './health.js';
+export { createTelemetryApp } from './telemetry.js';
+export { jwksCacheControl } from './jwks-cache.js';

@@ -1,0 +1,1 @@
+export { createWebPages, webClient, type WebPages, type WebPagesDeps } from './web-pages.js';
