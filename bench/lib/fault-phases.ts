@@ -3,9 +3,9 @@ import type { ChainsParams, ChainsResult, ChainEvent } from '../workers/chains.j
 import { worker } from './children.js';
 import { prepareChains, type Target } from './load.js';
 import { summarize, watch, type Summary } from './measure.js';
-import { freePort } from './net.js';
+import { freePort } from '../../test/support/net.js';
 import type { Context } from './phases.js';
-import { adminQuery, createDatabase } from './postgres.js';
+import { adminQuery, createDatabase } from '../../test/support/postgres.js';
 import { sigilTarget, type Discovered, type Environment } from './setup.js';
 import { BENCH_KEYS, getJson, logProblems, logSize, type RunningSigil } from './sigil.js';
 import { round } from './stats.js';

@@ -9,8 +9,9 @@ import { hashPassword } from '../../src/connectors/static/index.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { ensureDevTls } from '../../src/tls/index.js';
-import { Client } from './http-client.js';
-import { createTestDatabase, freePort } from './postgres.js';
+import { basicAuth, Client } from './http-client.js';
+import { freePort } from './net.js';
+import { createTestDatabase } from './postgres.js';
 import './services.js';
 
 export const ALICE = {
@@ -64,6 +65,16 @@ export const WEB_CLIENT: StaticClientInput = {
   secret: WEB_SECRET,
   redirectURIs: ['https://app.example.com/callback'],
 };
+
+/** The web client as it logs in: for authorize(), codeGrant() and refreshGrant(). */
+export const WEB_LOGIN = {
+  clientId: 'web',
+  clientSecret: WEB_SECRET,
+  redirectUri: 'https://app.example.com/callback',
+} as const;
+
+/** The web client's HTTP Basic header, for its other endpoints (introspection, revocation). */
+export const WEB_BASIC = { authorization: basicAuth(WEB_LOGIN.clientId, WEB_SECRET) } as const;
 
 /** A confidential client with the password grant, as a CI job uses it; `over` replaces keys. */
 export function passwordGrantClient(

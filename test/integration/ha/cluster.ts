@@ -7,7 +7,7 @@ import { ensureDevTls } from '../../../src/tls/index.js';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
 import { Client } from '../../support/http-client.js';
 import { loginTokens } from '../../support/oidc-flow.js';
-import { freePort } from '../../support/postgres.js';
+import { freePort } from '../../support/net.js';
 import { ALICE } from '../../support/sigil.js';
 import { startProxy, type Proxy } from './proxy.js';
 

@@ -11,7 +11,7 @@ import { authenticationConfigurationSchema } from '../../support/authentication-
 import { MAIN } from '../../support/cli.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 import { loginTokens } from '../../support/oidc-flow.js';
-import { freePort } from '../../support/postgres.js';
+import { freePort } from '../../support/net.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 const KUBECTL = '/usr/bin/kubectl';

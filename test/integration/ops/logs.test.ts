@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
-import { createTestDatabase, freePort } from '../../support/postgres.js';
+import { freePort } from '../../support/net.js';
+import { createTestDatabase } from '../../support/postgres.js';
 
 /**
  * Logs as an operator sees them, from the built CLI: JSON lines by default when stdout is not
