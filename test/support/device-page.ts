@@ -1,6 +1,30 @@
 import { expect } from 'vitest';
-import { type Client, hiddenInput } from './http-client.js';
-import { follow } from './oidc-flow.js';
+import { type Client, hiddenInput, type Res } from './http-client.js';
+import { follow, KUBECTL, tokenRequest } from './oidc-flow.js';
+
+export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The device authorization endpoint's answer (RFC 8628 §3.2). */
+export interface DeviceAuthorization {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+  expires_in: number;
+  interval?: number;
+}
+
+/** POST /device/auth for the public kubectl client; the answer must be a 200. */
+export async function startDeviceFlow(c: Client, scope = 'openid'): Promise<DeviceAuthorization> {
+  const r = await c.post('/device/auth', { client_id: KUBECTL.clientId, scope });
+  expect(r.status, r.text).toBe(200);
+  return r.json<DeviceAuthorization>();
+}
+
+/** One poll of the token endpoint for a device code; the answer as it came. */
+export function pollDeviceToken(c: Client, deviceCode: string, client = KUBECTL): Promise<Res> {
+  return tokenRequest(c, { grant_type: DEVICE_GRANT, device_code: deviceCode }, client);
+}
 
 export interface DevicePageOptions {
   username: string;

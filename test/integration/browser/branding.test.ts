@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accentFor, THEME_BACKGROUNDS } from '../../../src/http/brand-colors.js';
-import { pkce } from '../../support/oidc-flow.js';
+import { authPath } from '../../support/auth-request.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { inPage, launchChromium, newPage, record } from './browser.js';
@@ -37,14 +37,7 @@ describe(
     });
 
     const authUrl = () =>
-      `${s.issuer}/auth?${new URLSearchParams({
-        client_id: 'kubectl',
-        response_type: 'code',
-        scope: 'openid',
-        redirect_uri: 'http://127.0.0.1:8000',
-        code_challenge: pkce().challenge,
-        code_challenge_method: 'S256',
-      }).toString()}`;
+      s.issuer + authPath({ clientId: 'kubectl', redirectUri: 'http://127.0.0.1:8000' });
 
     it('offers a choice of connectors (several configured), reachable by keyboard, in both themes', async () => {
       for (const scheme of ['light', 'dark'] as const) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkce } from '../../support/oidc-flow.js';
+import { authPath } from '../../support/auth-request.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { horizontalOverflow, launchChromium, newPage, PHONE_DARK, record } from './browser.js';
@@ -110,15 +110,12 @@ describe(
     it('explains a refusal by a client that requires a group the user lacks', async () => {
       const { context, page, watch } = await newPage(browser);
       try {
-        const q = new URLSearchParams({
-          client_id: 'admins-only',
-          response_type: 'code',
+        const auth = authPath({
+          clientId: 'admins-only',
+          redirectUri: 'http://127.0.0.1:8000',
           scope: 'openid groups',
-          redirect_uri: 'http://127.0.0.1:8000',
-          code_challenge: pkce().challenge,
-          code_challenge_method: 'S256',
         });
-        await page.goto(`${s.issuer}/auth?${q.toString()}`);
+        await page.goto(s.issuer + auth);
         await page.getByLabel('Corporate username').fill('h-dana');
         await page.getByLabel('Password').fill('h-dana-pw');
         await page.getByRole('button', { name: 'Sign in' }).click();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkce } from '../../support/oidc-flow.js';
+import { authPath, pkce } from '../../support/auth-request.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
@@ -81,22 +81,10 @@ describe(
       await ou.cleanup();
     });
 
-    function authUrl(
-      clientId: string,
-      redirectUri: string,
-      challenge: string,
-      scope = 'openid profile email groups',
-    ): string {
-      const q = new URLSearchParams({
-        client_id: clientId,
-        response_type: 'code',
-        scope,
-        redirect_uri: redirectUri,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: 'st4te',
-      });
-      return `${s.issuer}/auth?${q.toString()}`;
+    function authUrl(clientId: string, redirectUri: string, challenge?: string): string {
+      const scope = 'openid profile email groups';
+      const given = challenge === undefined ? {} : { challenge };
+      return s.issuer + authPath({ clientId, redirectUri, scope, state: 'st4te', ...given });
     }
 
     /** Nothing left sigil's origin but the redirect we expect; no console or CSP errors. */
@@ -160,7 +148,7 @@ describe(
     it('shows one clear error for a wrong password, keeps the username and marks the fields', async () => {
       const { context, page, watch } = await newPage(browser);
       try {
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await signIn(page, 'b-bob', 'not-his-password');
         const alert = page.getByRole('alert');
         await expect.poll(() => alert.innerText()).toBe('Invalid username or password.');
@@ -185,7 +173,7 @@ describe(
     it('fits a phone screen in the dark theme', async () => {
       const { context, page, watch } = await newPage(browser, PHONE_DARK);
       try {
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await signIn(page, 'b-bob', 'wrong');
         await page.getByRole('alert').waitFor();
         expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
@@ -202,7 +190,7 @@ describe(
       for (const scheme of ['light', 'dark'] as const) {
         const { context, page, watch } = await newPage(browser, { colorScheme: scheme });
         try {
-          await page.goto(authUrl('web', `${lb.url}/callback`, pkce().challenge));
+          await page.goto(authUrl('web', `${lb.url}/callback`));
           await signIn(page, 'b-alice', 'b-alice-pw');
           await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
           expect(await page.getByText('Web App').count()).toBeGreaterThan(0);
@@ -229,13 +217,13 @@ describe(
     it('signs out: asks first, then ends the session so the next sign-in asks for the password', async () => {
       const { context, page, watch } = await newPage(browser);
       try {
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await Promise.all([
           page.waitForURL((u) => u.origin === lb.url),
           signIn(page, 'b-alice', 'b-alice-pw'),
         ]);
         // Signed in: a second /auth needs no password.
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         expect(page.url().startsWith(lb.url)).toBe(true);
 
         await page.goto(`${s.issuer}/session/end`);
@@ -245,7 +233,7 @@ describe(
         await page.getByRole('heading', { name: 'Signed out' }).waitFor();
         await record(page, 'logout-success');
 
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await page.getByLabel('Password').waitFor();
         expectSelfContained(watch, [new URL(lb.url).origin]);
       } finally {
@@ -256,7 +244,7 @@ describe(
     it('explains an error the provider cannot send back to the application', async () => {
       const { context, page, watch } = await newPage(browser);
       try {
-        const res = await page.goto(authUrl('no-such-client', lb.url, pkce().challenge));
+        const res = await page.goto(authUrl('no-such-client', lb.url));
         expect(res?.status()).toBe(400);
         await page.getByRole('heading', { name: 'Sign-in error' }).waitFor();
         expect(await page.getByRole('alert').innerText()).toContain(

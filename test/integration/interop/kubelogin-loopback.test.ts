@@ -8,6 +8,7 @@ import {
   type KubeloginParams,
 } from '../../support/kubelogin.js';
 import { browse, startLoopbackListener, type LoopbackListener } from '../../support/loopback.js';
+import type { Tokens } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /**
@@ -27,13 +28,6 @@ interface Discovery {
   token_endpoint: string;
   jwks_uri: string;
   code_challenge_methods_supported: string[];
-}
-interface Tokens {
-  id_token: string;
-  access_token: string;
-  refresh_token?: string;
-  token_type: string;
-  expires_in: number;
 }
 
 const path = (u: string) => {

@@ -8,7 +8,7 @@ import { follow, loginTokens, withRefreshToken } from '../../support/oidc-flow.j
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
-import { auditRows, BOB, eventually, LOOPBACK, openLogin, submit, users } from './support.js';
+import { auditRows, BOB, awaitAuditRows, LOOPBACK, openLogin, submit, users } from './support.js';
 
 const CI = { id: 'ci', secret: 'ci-secret-for-policy-123' };
 
@@ -175,10 +175,7 @@ describe('per-client access policy and reserved names (static users)', () => {
       ['bob', 'success', null, 'password_grant'],
       ['bob', 'failure', 'bad_password', 'password_grant'],
     ]);
-    const issued = await eventually(
-      () => auditRows(s.server.db, "event = 'token.issued' AND client_id = 'ci'"),
-      (x) => x.length > 0,
-    );
+    const issued = await awaitAuditRows(s.server.db, "event = 'token.issued' AND client_id = 'ci'");
     expect(issued[0]!.details['grantType']).toBe('password');
   });
 });
@@ -265,10 +262,7 @@ describe('allowedGroups is enforced again at every refresh (LDAP)', () => {
       /not a member of a group allowed to use prod/,
     );
 
-    const rows = await eventually(
-      () => auditRows(s.server.db, "event = 'token.refresh_denied'"),
-      (x) => x.length > 0,
-    );
+    const rows = await awaitAuditRows(s.server.db, "event = 'token.refresh_denied'");
     expect(rows).toHaveLength(1); // recorded once, with the precise reason
     expect(rows[0]).toMatchObject({
       outcome: 'denied',
