@@ -20,7 +20,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function describe(value: unknown): string {
   if (value instanceof Error) return value.message;
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  // The end of a long value (a process's output) says most about where it stopped.
+  return text.length > 500 ? `…${text.slice(-500)}` : text;
 }
 
 /**
@@ -36,10 +37,10 @@ export async function pollUntil<T>(
   // performance.now(), not Date: a test may freeze the Date clock (test/support/clock.ts).
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const why = o.abort?.();
-    if (why !== undefined) throw new Error(`gave up waiting for ${o.what}: ${why}`);
     const value = await probe();
     if (done(value)) return value;
+    const why = o.abort?.();
+    if (why !== undefined) throw new Error(`gave up waiting for ${o.what}: ${why}`);
     if (performance.now() >= deadline)
       throw new Error(
         `${o.what}: not reached within ${timeoutMs} ms (last seen: ${describe(value)})`,

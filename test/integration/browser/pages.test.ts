@@ -4,7 +4,9 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authPath, pkce } from '../../support/auth-request.js';
+import { pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
+import { pollUntil } from '../../support/poll.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
   focusedId,
@@ -258,11 +260,7 @@ describe(
     });
 
     it('device flow: code entry (a wrong code first), confirmation, sign-in, success, tokens for the device', async () => {
-      const start = await s
-        .client()
-        .post('/device/auth', { client_id: 'kubectl', scope: 'openid groups' });
-      expect(start.status, start.text).toBe(200);
-      const d = start.json<{ device_code: string; user_code: string; verification_uri: string }>();
+      const d = await startDeviceFlow(s.client(), 'openid groups');
       const { context, page, watch } = await newPage(browser);
       try {
         await page.goto(d.verification_uri);
@@ -288,19 +286,11 @@ describe(
       } finally {
         await context.close();
       }
-      let tok = await s.client().post('/token', {
-        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-        device_code: d.device_code,
-        client_id: 'kubectl',
-      });
-      for (let i = 0; i < 10 && tok.status === 400; i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        tok = await s.client().post('/token', {
-          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-          device_code: d.device_code,
-          client_id: 'kubectl',
-        });
-      }
+      const tok = await pollUntil(
+        () => pollDeviceToken(s.client(), d.device_code),
+        (r) => r.status !== 400,
+        { what: 'the device code answered with tokens', timeoutMs: 10_000, intervalMs: 1000 },
+      );
       expect(tok.status, tok.text).toBe(200);
     });
   },
