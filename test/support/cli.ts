@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from './poll.js';
+import { runAsync } from './process.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
@@ -25,6 +26,19 @@ export function sigil(
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `sigil ARGS` to completion without blocking the event loop (for a sigil serving in this process). */
+export async function sigilAsync(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  requireBuild();
+  const r = await runAsync(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...opts.env },
+    cwd: ROOT,
+  });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface Spawned {

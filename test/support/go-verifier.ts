@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -12,6 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runAsync as run } from './process.js';
 
 /**
  * The Go go-oidc verifier (test/interop/go-verifier): github.com/coreos/go-oidc, the library
@@ -24,36 +24,6 @@ const GOPATH_DEBIAN = '/usr/share/gocode';
 
 export type GoVerdict =
   { ok: true; claims: Record<string, unknown> } | { ok: false; error: string };
-
-function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // Asynchronous on purpose: the sigil under test runs in this process, so a synchronous
-  // child would block the very server it is talking to.
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
 
 const GO_OIDC = join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc');
 

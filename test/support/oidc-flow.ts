@@ -33,6 +33,25 @@ export async function follow(c: Client, res: Res): Promise<Res> {
   return r;
 }
 
+/**
+ * Submits the login form of an interaction page as a person does (the page's csrf token and
+ * connector, a username and password); the answer as it came. The page must have the form.
+ */
+export function submitLogin(
+  c: Client,
+  page: Res,
+  user: { username: string; password: string },
+): Promise<Res> {
+  const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
+  expect(action, `a login form on: ${page.text.slice(0, 300)}`).toBeDefined();
+  return c.post(action!, {
+    csrf: hiddenInput(page.text, 'csrf'),
+    connector: hiddenInput(page.text, 'connector'),
+    username: user.username,
+    password: user.password,
+  });
+}
+
 /** Drives GET /auth → login form → (consent) → redirect with code, as a browser would. */
 export async function authorize(c: Client, o: AuthorizeOptions): Promise<AuthorizeResult> {
   const { verifier, challenge } = pkce();
@@ -50,14 +69,7 @@ export async function authorize(c: Client, o: AuthorizeOptions): Promise<Authori
   let r = await follow(c, await c.get(auth));
   expect(r.status, r.text.slice(0, 300)).toBe(200);
   expect(r.text).toContain('name="password"');
-  const loginPath = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-  expect(loginPath).toBeDefined();
-  r = await c.post(loginPath!, {
-    csrf: hiddenInput(r.text, 'csrf'),
-    connector: hiddenInput(r.text, 'connector'),
-    username: o.username,
-    password: o.password,
-  });
+  r = await submitLogin(c, r, o);
   expect(r.status, r.text.slice(0, 500)).toBe(303);
   r = await follow(c, r);
   if (o.consent === true) {
@@ -129,6 +141,17 @@ export function refreshGrant(c: Client, refreshToken: string, client = KUBECTL):
   return tokenRequest(c, { grant_type: 'refresh_token', refresh_token: refreshToken }, client);
 }
 
+/** The resource owner password grant as `client` (a CI job); the answer as it came. */
+export function passwordGrant(
+  c: Client,
+  client: TokenClient,
+  user: { username: string; password: string },
+  scope?: string,
+): Promise<Res> {
+  const form = { grant_type: 'password', username: user.username, password: user.password };
+  return tokenRequest(c, scope === undefined ? form : { ...form, scope }, client);
+}
+
 /** Exchanges the code `authorize` got (with its PKCE verifier); the answer must be a 200. */
 export async function exchangeCode(
   c: Client,
@@ -147,6 +170,27 @@ export async function loginTokens(c: Client, o: AuthorizeOptions): Promise<Token
 
 /** The answer of a grant that issued a refresh token. */
 export type RefreshableTokens = Tokens & { refresh_token: string };
+
+/** kubelogin's redirect URI: a loopback listener (any port is allowed for a public client). */
+export const LOOPBACK = 'http://127.0.0.1:8000';
+
+/**
+ * A kubelogin-style login as `user`: authorization code + PKCE for the public kubectl client
+ * (or `clientId`) on the loopback redirect, scope `openid email groups` unless told.
+ */
+export function kubeloginTokens(
+  c: Client,
+  user: { username: string; password: string },
+  o: { clientId?: string; scope?: string } = {},
+): Promise<Tokens> {
+  return loginTokens(c, {
+    clientId: o.clientId ?? KUBECTL.clientId,
+    redirectUri: LOOPBACK,
+    scope: o.scope ?? 'openid email groups',
+    username: user.username,
+    password: user.password,
+  });
+}
 
 /** The tokens of a login that must have brought a refresh token (the test fails if not). */
 export function withRefreshToken(t: Tokens): RefreshableTokens {

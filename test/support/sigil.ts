@@ -55,6 +55,22 @@ const WEB_SECRET = 'web-secret-value-123';
 export const FIXTURE_SECRETS = [ALICE.password, WEB_SECRET] as const;
 
 type StaticClientInput = NonNullable<ConfigInput['staticClients']>[number];
+type StaticPasswordInput = NonNullable<ConfigInput['staticPasswords']>[number];
+
+/** ALICE as a static user (developers, viewers); `over` replaces keys (name, groups). */
+export async function aliceEntry(
+  over: Partial<StaticPasswordInput> = {},
+): Promise<StaticPasswordInput> {
+  return {
+    email: ALICE.email,
+    hash: await hashPassword(ALICE.password),
+    username: ALICE.username,
+    userID: ALICE.userID,
+    name: 'Alice Liddell',
+    groups: ['developers', 'viewers'],
+    ...over,
+  };
+}
 
 /** The kubelogin-style public client of the fixtures. */
 export const KUBECTL_CLIENT: StaticClientInput = { id: 'kubectl', public: true, name: 'kubectl' };
@@ -122,16 +138,7 @@ export async function startTestSigil(
     },
     logger: { level: 'debug', format: 'json' },
     enablePasswordDB: true,
-    staticPasswords: [
-      {
-        email: ALICE.email,
-        hash: await hashPassword(ALICE.password),
-        username: ALICE.username,
-        userID: ALICE.userID,
-        name: 'Alice Liddell',
-        groups: ['developers', 'viewers'],
-      },
-    ],
+    staticPasswords: [await aliceEntry()],
     staticClients: [KUBECTL_CLIENT, { ...WEB_CLIENT, name: 'Web App', skipApprovalScreen: false }],
     ...extra,
   };

@@ -1,22 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authPath, pkce } from '../../support/auth-request.js';
 import { pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
-import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { pollUntil } from '../../support/poll.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import {
+  browserSuite,
   focusedId,
   horizontalOverflow,
   inPage,
-  launchChromium,
+  ldapOnly,
   newPage,
+  type PageWatch,
   PHONE_DARK,
   record,
-  type PageWatch,
 } from './browser.js';
 
 /**
@@ -51,48 +50,37 @@ describe(
   'pages in chromium: login, errors, consent, logout, device flow',
   { timeout: 180_000 },
   () => {
-    let s: TestSigil;
-    let ou: TestOu;
-    let browser: Browser;
     let lb: Awaited<ReturnType<typeof loopback>>;
-
     beforeAll(async () => {
-      ou = await createTestOu('TestBrowser', USERS);
       lb = await loopback();
-      s = await startTestSigil('postgres', {
-        enablePasswordDB: false,
-        staticPasswords: [],
-        connectors: [ou.connector()],
-        staticClients: [
-          { id: 'kubectl', public: true, name: 'kubectl' },
-          {
-            id: 'web',
-            secret: 'web-secret-value-123',
-            name: 'Web App',
-            redirectURIs: [`${lb.url}/callback`],
-            skipApprovalScreen: false,
-          },
-        ],
-      });
-      browser = await launchChromium(s.config.web.tlsCert ?? '');
     });
     afterAll(async () => {
-      await browser.close();
       await lb.close();
-      await s.close();
-      await ou.cleanup();
     });
+    const suite = browserSuite('TestBrowser', USERS, (ou) => ({
+      ...ldapOnly(ou),
+      staticClients: [
+        { id: 'kubectl', public: true, name: 'kubectl' },
+        {
+          id: 'web',
+          secret: 'web-secret-value-123',
+          name: 'Web App',
+          redirectURIs: [`${lb.url}/callback`],
+          skipApprovalScreen: false,
+        },
+      ],
+    }));
 
     function authUrl(clientId: string, redirectUri: string, challenge?: string): string {
       const scope = 'openid profile email groups';
       const given = challenge === undefined ? {} : { challenge };
-      return s.issuer + authPath({ clientId, redirectUri, scope, state: 'st4te', ...given });
+      return suite.s.issuer + authPath({ clientId, redirectUri, scope, state: 'st4te', ...given });
     }
 
     /** Nothing left sigil's origin but the redirect we expect; no console or CSP errors. */
     function expectSelfContained(watch: PageWatch, allowed: readonly string[] = []): void {
       const origins = new Set(watch.requests.map((u) => new URL(u).origin));
-      for (const o of origins) expect([s.issuer, ...allowed], `request to ${o}`).toContain(o);
+      for (const o of origins) expect([suite.s.issuer, ...allowed], `request to ${o}`).toContain(o);
       expect(watch.errors).toEqual([]);
     }
 
@@ -103,7 +91,7 @@ describe(
     }
 
     it('goes from /auth straight to the only connector, and logs in with the keyboard alone', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         const { verifier, challenge } = pkce();
         const res = await page.goto(authUrl('kubectl', lb.url, challenge));
@@ -126,7 +114,7 @@ describe(
         const back = new URL(page.url());
         expect(back.searchParams.get('state')).toBe('st4te');
         const code = back.searchParams.get('code') ?? '';
-        const tok = await s.client().post('/token', {
+        const tok = await suite.s.client().post('/token', {
           grant_type: 'authorization_code',
           code,
           redirect_uri: lb.url,
@@ -134,9 +122,9 @@ describe(
           client_id: 'kubectl',
         });
         expect(tok.status, tok.text).toBe(200);
-        const jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());
+        const jwks = createLocalJWKSet((await suite.s.client().get('/jwks')).json<JSONWebKeySet>());
         const { payload } = await jwtVerify(tok.json<{ id_token: string }>().id_token, jwks, {
-          issuer: s.issuer,
+          issuer: suite.s.issuer,
           audience: 'kubectl',
         });
         expect(payload['preferred_username']).toBe('b-alice');
@@ -148,7 +136,7 @@ describe(
     });
 
     it('shows one clear error for a wrong password, keeps the username and marks the fields', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         await page.goto(authUrl('kubectl', lb.url));
         await signIn(page, 'b-bob', 'not-his-password');
@@ -173,7 +161,7 @@ describe(
     });
 
     it('fits a phone screen in the dark theme', async () => {
-      const { context, page, watch } = await newPage(browser, PHONE_DARK);
+      const { context, page, watch } = await newPage(suite.browser, PHONE_DARK);
       try {
         await page.goto(authUrl('kubectl', lb.url));
         await signIn(page, 'b-bob', 'wrong');
@@ -190,7 +178,7 @@ describe(
 
     it('asks for consent for a client that needs it: Allow returns a code, Deny returns access_denied', async () => {
       for (const scheme of ['light', 'dark'] as const) {
-        const { context, page, watch } = await newPage(browser, { colorScheme: scheme });
+        const { context, page, watch } = await newPage(suite.browser, { colorScheme: scheme });
         try {
           await page.goto(authUrl('web', `${lb.url}/callback`));
           await signIn(page, 'b-alice', 'b-alice-pw');
@@ -217,7 +205,7 @@ describe(
     });
 
     it('signs out: asks first, then ends the session so the next sign-in asks for the password', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         await page.goto(authUrl('kubectl', lb.url));
         await Promise.all([
@@ -228,7 +216,7 @@ describe(
         await page.goto(authUrl('kubectl', lb.url));
         expect(page.url().startsWith(lb.url)).toBe(true);
 
-        await page.goto(`${s.issuer}/session/end`);
+        await page.goto(`${suite.s.issuer}/session/end`);
         await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
         await record(page, 'logout');
         await page.getByRole('button', { name: 'Sign out' }).click();
@@ -244,7 +232,7 @@ describe(
     });
 
     it('explains an error the provider cannot send back to the application', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         const res = await page.goto(authUrl('no-such-client', lb.url));
         expect(res?.status()).toBe(400);
@@ -260,8 +248,8 @@ describe(
     });
 
     it('device flow: code entry (a wrong code first), confirmation, sign-in, success, tokens for the device', async () => {
-      const d = await startDeviceFlow(s.client(), 'openid groups');
-      const { context, page, watch } = await newPage(browser);
+      const d = await startDeviceFlow(suite.s.client(), 'openid groups');
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         await page.goto(d.verification_uri);
         await page.getByRole('heading', { name: 'Sign in a device' }).waitFor();
@@ -287,7 +275,7 @@ describe(
         await context.close();
       }
       const tok = await pollUntil(
-        () => pollDeviceToken(s.client(), d.device_code),
+        () => pollDeviceToken(suite.s.client(), d.device_code),
         (r) => r.status !== 400,
         { what: 'the device code answered with tokens', timeoutMs: 10_000, intervalMs: 1000 },
       );

@@ -4,11 +4,11 @@ import { backdateConsumption, freezeClock, thawClock } from '../../support/clock
 import { approveDeviceCode, pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
 import { hiddenInput } from '../../support/http-client.js';
 import {
-  loginTokens,
+  KUBECTL,
+  kubeloginTokens,
+  passwordGrant,
   refreshGrant,
-  tokenRequest,
   withRefreshToken,
-  type TokenClient,
   type Tokens,
 } from '../../support/oidc-flow.js';
 import {
@@ -22,19 +22,11 @@ import {
 } from '../../support/sigil.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 
-const LOOPBACK = 'http://127.0.0.1:8000';
 const CI = { clientId: 'ci', clientSecret: 'ci-secret-value-4567' };
 
-async function kubeloginTokens(s: TestSigil) {
-  const t = await loginTokens(s.client(), {
-    clientId: 'kubectl',
-    redirectUri: LOOPBACK,
-    scope: 'openid email groups',
-    username: ALICE.username,
-    password: ALICE.password,
-  });
-  return withRefreshToken(t);
-}
+/** alice logs in with kubectl (kubelogin) and gets a refresh token. */
+const aliceLogin = async (s: TestSigil) =>
+  withRefreshToken(await kubeloginTokens(s.client(), ALICE));
 
 afterEach(() => {
   thawClock();
@@ -86,7 +78,7 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
     expect(p2.json()['error']).toBe('slow_down');
 
     const done = await approveDeviceCode(s.client(), d.user_code, ALICE);
-    expect(done).toContain('Device signed in');
+    expect(done.text).toContain('Device signed in');
 
     clock.advance(4200); // kubectl waits the poll interval
     const tok = await poll();
@@ -122,13 +114,7 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
   });
 
   it('password grant: only for clients that opted in (others: invalid_request, grant type not allowed), same generic failure as the login page', async () => {
-    const password = (form: Record<string, string>, client: TokenClient = CI) =>
-      tokenRequest(s.client(), { grant_type: 'password', ...form }, client);
-    const ok = await password({
-      username: ALICE.username,
-      password: ALICE.password,
-      scope: 'openid email groups',
-    });
+    const ok = await passwordGrant(s.client(), CI, ALICE, 'openid email groups');
     expect(ok.status, ok.text).toBe(200);
     const t = ok.json<Tokens>();
     const { payload } = await jwtVerify(t.id_token, jwks, {
@@ -144,29 +130,38 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
     await goAccepts(t.id_token, CI.clientId);
     await goAccepts(ref.json<Tokens>().id_token, CI.clientId);
 
-    const bad = await password({ username: ALICE.username, password: 'nope', scope: 'openid' });
+    const bad = await passwordGrant(
+      s.client(),
+      CI,
+      { username: ALICE.username, password: 'nope' },
+      'openid',
+    );
     expect(bad.status).toBe(400);
     expect(bad.json()).toEqual({
       error: 'invalid_grant',
       error_description: 'grant request is invalid',
     });
-    const unknown = await password({ username: 'nobody', password: 'nope', scope: 'openid' });
+    const unknown = await passwordGrant(
+      s.client(),
+      CI,
+      { username: 'nobody', password: 'nope' },
+      'openid',
+    );
     expect(unknown.json()).toEqual(bad.json());
 
-    const alice = { username: ALICE.username, password: ALICE.password };
-    const notEnabled = await password(alice, WEB_LOGIN);
+    const notEnabled = await passwordGrant(s.client(), WEB_LOGIN, ALICE);
     expect(notEnabled.status).toBe(400);
     // oidc-provider's answer for a grant type outside the client's grant_types.
     expect(notEnabled.json()).toEqual({
       error: 'invalid_request',
       error_description: 'requested grant type is not allowed for this client',
     });
-    const publicClient = await password(alice, { clientId: 'kubectl' });
+    const publicClient = await passwordGrant(s.client(), KUBECTL, ALICE);
     expect(publicClient.json()).toEqual(notEnabled.json());
   });
 
   it('two concurrent refreshes with one refresh token inside the grace window both succeed', async () => {
-    const t = await kubeloginTokens(s);
+    const t = await aliceLogin(s);
     const refresh = (rt: string) => refreshGrant(s.client(), rt);
     const [a, b] = await Promise.all([refresh(t.refresh_token), refresh(t.refresh_token)]);
     expect(a.status, a.text).toBe(200);
@@ -179,8 +174,8 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
   });
 
   it('reuse after the grace window revokes that token family only: the other laptop keeps working', async () => {
-    const laptop1 = await kubeloginTokens(s);
-    const laptop2 = await kubeloginTokens(s);
+    const laptop1 = await aliceLogin(s);
+    const laptop2 = await aliceLogin(s);
     const refresh = (rt: string) => refreshGrant(s.client(), rt);
     const rotated = await refresh(laptop1.refresh_token);
     expect(rotated.status).toBe(200);
@@ -198,7 +193,7 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
   });
 
   it('a refresh whose rotation never completed still works after the grace window; its family is not revoked', async () => {
-    const t = await kubeloginTokens(s);
+    const t = await aliceLogin(s);
     // The state a database outage (or a crash) between oidc-provider's consume and its save of
     // the new token leaves behind: the token consumed, no successor. The client never got a
     // newer token, so its retry, however late, must work.
@@ -210,7 +205,7 @@ describe('kubectl paths: device flow, password grant, refresh that survives kube
   });
 
   it('refuses refresh tokens from another client, garbage and empty ones with invalid_grant or invalid_request, never 500', async () => {
-    const t = await kubeloginTokens(s);
+    const t = await aliceLogin(s);
     const stolen = await refreshGrant(s.client(), t.refresh_token, WEB_LOGIN);
     expect(stolen.status).toBe(400);
     expect(stolen.json()['error']).toBe('invalid_grant');
@@ -245,7 +240,7 @@ describe('lifetimes: device codes expire, idle refresh tokens expire', () => {
 
   it('a refresh token unused for longer than validIfNotUsedFor is refused with invalid_grant', async () => {
     const clock = freezeClock();
-    const t = await kubeloginTokens(s);
+    const t = await aliceLogin(s);
     clock.advance(2600);
     const r = await refreshGrant(s.client(), t.refresh_token);
     expect(r.status).toBe(400);

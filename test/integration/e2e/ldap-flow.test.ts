@@ -7,7 +7,7 @@ import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
 import { authPath } from '../../support/auth-request.js';
-import { follow, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
+import { follow, loginTokens, submitLogin, withRefreshToken } from '../../support/oidc-flow.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { hiddenInput } from '../../support/http-client.js';
 
@@ -213,13 +213,8 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
         c,
         await c.get(authPath({ clientId: 'kubectl', redirectUri: REDIRECT })),
       );
-      const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)![1]!;
-      const down = await c.post(action, {
-        csrf: hiddenInput(page.text, 'csrf'),
-        connector: 'corp',
-        username: 'e-carol',
-        password: 'e-carol-pw',
-      });
+      expect(hiddenInput(page.text, 'connector')).toBe('corp');
+      const down = await submitLogin(c, page, { username: 'e-carol', password: 'e-carol-pw' });
       expect(down.status).toBe(503);
       expect(down.text).toContain('directory cannot be reached');
       expect(down.text).not.toMatch(/at .*\.js:\d+/);

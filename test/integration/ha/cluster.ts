@@ -6,7 +6,11 @@ import { hashPassword } from '../../../src/connectors/static/index.js';
 import { ensureDevTls } from '../../../src/tls/index.js';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
 import { Client } from '../../support/http-client.js';
-import { loginTokens, withRefreshToken, type RefreshableTokens } from '../../support/oidc-flow.js';
+import {
+  kubeloginTokens,
+  withRefreshToken,
+  type RefreshableTokens,
+} from '../../support/oidc-flow.js';
 import { freePort } from '../../support/net.js';
 import { ALICE } from '../../support/sigil.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -110,16 +114,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 }
 
-export const LOOPBACK = 'http://127.0.0.1:8000';
-
 /** A kubelogin-style login through the proxy: authorization code + PKCE on a loopback redirect. */
 export async function login(c: Cluster, client: Client = c.client()): Promise<RefreshableTokens> {
-  const t = await loginTokens(client, {
-    clientId: 'kubectl',
-    redirectUri: LOOPBACK,
-    scope: 'openid email groups',
-    username: ALICE.username,
-    password: ALICE.password,
-  });
-  return withRefreshToken(t);
+  return withRefreshToken(await kubeloginTokens(client, ALICE));
 }

@@ -85,7 +85,7 @@ describe('two replicas on one database', () => {
 
     const mark = c.proxy.log.length;
     const done = await approveDeviceCode(c.client(), d.user_code, ALICE);
-    expect(done).toContain('Device signed in');
+    expect(done.text).toContain('Device signed in');
     expect(backendsSince(mark)).toEqual(new Set([0, 1]));
     // The code is approved: the next poll gets the tokens (slow_down only ever replaces
     // authorization_pending, so it need not wait the interval).

@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildKubeconfig } from '../../../src/kube/index.js';
 import { approveDeviceCode, pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
-import { hiddenInput } from '../../support/http-client.js';
 import { authPath } from '../../support/auth-request.js';
 import {
   follow,
-  loginTokens,
+  kubeloginTokens,
+  LOOPBACK,
+  passwordGrant,
   refreshGrant,
-  tokenRequest,
+  submitLogin,
   type Tokens,
 } from '../../support/oidc-flow.js';
 import { createTestDatabase } from '../../support/postgres.js';
@@ -24,7 +25,6 @@ import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
  * (which verifies against its own client id) must still accept it.
  */
 
-const LOOPBACK = 'http://127.0.0.1:8000';
 const CI = { id: 'ci', secret: 'ci-secret-value-7788' };
 const PROD_SCOPE = 'audience:server:client_id:prod';
 
@@ -79,13 +79,7 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
   }
 
   const codeFlow = (clientId: string, scope: string) =>
-    loginTokens(s.client(), {
-      clientId,
-      redirectUri: LOOPBACK,
-      scope,
-      username: ALICE.username,
-      password: ALICE.password,
-    });
+    kubeloginTokens(s.client(), ALICE, { clientId, scope });
 
   /** The audience checks of the three verifiers: prod's API server, kubelogin, staging's API server. */
   async function expectProdOnly(idToken: string, client = 'kubectl'): Promise<void> {
@@ -146,7 +140,7 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
       `openid email groups ${PROD_SCOPE}`,
     );
     const done = await approveDeviceCode(s.client(), user_code, ALICE);
-    expect(done).toContain('Device signed in');
+    expect(done.text).toContain('Device signed in');
     const tok = await pollDeviceToken(c, device_code);
     expect(tok.status, tok.text).toBe(200);
     await expectProdOnly(tok.json<Tokens>().id_token);
@@ -154,12 +148,7 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
 
   it('password grant: a trusted client gets the audience, an untrusted audience is invalid_scope', async () => {
     const ci = { clientId: CI.id, clientSecret: CI.secret };
-    const password = (scope: string) =>
-      tokenRequest(
-        s.client(),
-        { grant_type: 'password', username: ALICE.username, password: ALICE.password, scope },
-        ci,
-      );
+    const password = (scope: string) => passwordGrant(s.client(), ci, ALICE, scope);
     const ok = await password(`openid email groups ${PROD_SCOPE}`);
     expect(ok.status, ok.text).toBe(200);
     await expectProdOnly(ok.json<Tokens>().id_token, CI.id);
@@ -211,17 +200,7 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
       scope: `openid ${PROD_SCOPE}`,
     });
     let r = await follow(c, await c.get(auth));
-    const login = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-    expect(login, r.text.slice(0, 300)).toBeDefined();
-    r = await follow(
-      c,
-      await c.post(login!, {
-        csrf: hiddenInput(r.text, 'csrf'),
-        connector: hiddenInput(r.text, 'connector'),
-        username: ALICE.username,
-        password: ALICE.password,
-      }),
-    );
+    r = await follow(c, await submitLogin(c, r, ALICE));
     expect(r.text).toContain('Allow access');
     expect(r.text).toContain('Tokens that prod accepts as well');
     expect(r.text).not.toContain(PROD_SCOPE);
@@ -250,12 +229,8 @@ describe('extra audiences follow the config, not the refresh token', () => {
       const before = await startTestSigil('postgres', clients(true), { databaseUrl: db.url });
       let refreshToken: string;
       try {
-        const t = await loginTokens(before.client(), {
-          clientId: 'kubectl',
-          redirectUri: LOOPBACK,
+        const t = await kubeloginTokens(before.client(), ALICE, {
           scope: `openid groups ${PROD_SCOPE}`,
-          username: ALICE.username,
-          password: ALICE.password,
         });
         expect(decodeJwt(t.id_token).aud).toEqual(['kubectl', 'prod']);
         refreshToken = t.refresh_token!;

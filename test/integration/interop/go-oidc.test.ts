@@ -1,19 +1,14 @@
 import { importJWK, SignJWT, decodeJwt, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginTokens, refreshGrant, type Tokens } from '../../support/oidc-flow.js';
+import { kubeloginTokens, refreshGrant, type Tokens } from '../../support/oidc-flow.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
-const LOOPBACK = 'http://127.0.0.1:8000';
-
 /** Authorization code + PKCE as kubelogin runs it; the token answer. */
-async function codeFlow(s: TestSigil, clientId: string): Promise<Tokens> {
-  return loginTokens(s.client(), {
+function codeFlow(s: TestSigil, clientId: string): Promise<Tokens> {
+  return kubeloginTokens(s.client(), ALICE, {
     clientId,
-    redirectUri: LOOPBACK,
     scope: 'openid email groups offline_access',
-    username: ALICE.username,
-    password: ALICE.password,
   });
 }
 

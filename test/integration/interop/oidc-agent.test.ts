@@ -81,7 +81,7 @@ describe('oidc-agent: device-flow login and refresh as a real third-party client
     const userCode = (await gen.waitFor(/enter the code:\s*([A-Z]{4}-[A-Z]{4})/, 5_000))[1]!;
     expect(uri).toBe(`${s.issuer}/device`);
     const page = await approveDeviceCode(s.client(), userCode, ALICE);
-    expect(page).toContain('Device signed in');
+    expect(page.text).toContain('Device signed in');
     const result = await Promise.race([
       gen.done,
       new Promise<never>((_, reject) =>

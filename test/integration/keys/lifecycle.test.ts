@@ -38,44 +38,60 @@ const POLICY: KeyPolicy = {
   jwksMaxAgeSec: 0,
 };
 
-async function fresh(): Promise<{ url: string; dbs: Db[]; drop: () => Promise<void> }> {
-  const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_keys');
-  const dbs = [open(url), open(url), open(url), open(url)];
-  await migrate(dbs[0]!);
-  return { url, dbs, drop };
+interface Replicas {
+  url: string;
+  /** Four Db instances on one database, standing in for four replicas. */
+  dbs: Db[];
 }
 
-describe('signing key lifecycle (PostgreSQL, four replicas)', () => {
-  let env: Awaited<ReturnType<typeof fresh>>;
+/**
+ * A fresh migrated database with four replicas for the describe this is called in (opened
+ * before its tests, closed and dropped after them); `then` runs once it is set up.
+ */
+function replicasOnFreshDatabase(then?: (r: Replicas) => Promise<unknown>): () => Replicas {
+  let env: (Replicas & { drop: () => Promise<void> }) | undefined;
   beforeAll(async () => {
-    env = await fresh();
+    const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_keys');
+    const dbs = [open(url), open(url), open(url), open(url)];
+    env = { url, dbs, drop };
+    await migrate(dbs[0]!);
+    await then?.(env);
   });
   afterAll(async () => {
+    if (env === undefined) return;
     for (const d of env.dbs) await d.close();
     await env.drop();
   });
+  return () => {
+    if (env === undefined) throw new Error('the replicas are set up in beforeAll');
+    return env;
+  };
+}
+
+describe('signing key lifecycle (PostgreSQL, four replicas)', () => {
+  const env = replicasOnFreshDatabase();
 
   it('replicas starting together create one active and one published next key', async () => {
     const results = await Promise.all(
-      env.dbs.map((d) => ensureKeys(d, POLICY.alg, PLAINTEXT_SEALER)),
+      env().dbs.map((d) => ensureKeys(d, POLICY.alg, PLAINTEXT_SEALER)),
     );
     expect(results.flatMap((r) => r.created)).toHaveLength(2);
-    const keys = await listKeys(env.dbs[0]!);
+    const keys = await listKeys(env().dbs[0]!);
     expect(keys.map((k) => k.state).sort()).toEqual(['active', 'next']);
-    const set = await loadKeySet(env.dbs[1]!, PLAINTEXT_SEALER);
+    const set = await loadKeySet(env().dbs[1]!, PLAINTEXT_SEALER);
     expect(set.published.map((k) => k.state)).toEqual(['active', 'next']); // active first: it signs
-    expect(set.version).toBe(await keySetVersion(env.dbs[2]!));
+    expect(set.version).toBe(await keySetVersion(env().dbs[2]!));
   });
 
   it('rotates exactly once across replicas, only after the period AND the lead time, and removes retired keys later', async () => {
-    const db = env.dbs[0]!;
+    const db = env().dbs[0]!;
     const events: KeyEvent[] = [];
     const seenActive = new Map<string, { createdAt: Date; activatedAt: Date }>();
     let rotations = 0;
     // Every replica runs a pass, again and again, until four rotations and a removal happened.
     const pass = async () => {
       const results = await Promise.all(
-        env.dbs.map((d) =>
+        env().dbs.map((d) =>
           maintainKeys(d, PLAINTEXT_SEALER, POLICY, { onEvent: (e) => events.push(e) }),
         ),
       );
@@ -118,7 +134,7 @@ describe('signing key lifecycle (PostgreSQL, four replicas)', () => {
   });
 
   it('rotate --now promotes the published next key at once; an idle pass changes nothing', async () => {
-    const db = env.dbs[1]!;
+    const db = env().dbs[1]!;
     const before = await loadKeySet(db, PLAINTEXT_SEALER);
     const next = before.published.find((k) => k.state === 'next')!;
     const idle = await maintainKeys(db, PLAINTEXT_SEALER, {
@@ -140,15 +156,7 @@ describe('signing key lifecycle (PostgreSQL, four replicas)', () => {
 });
 
 describe('revocation ends the grants whose tokens the key may have signed', () => {
-  let env: Awaited<ReturnType<typeof fresh>>;
-  beforeAll(async () => {
-    env = await fresh();
-    await ensureKeys(env.dbs[0]!, POLICY.alg, PLAINTEXT_SEALER);
-  });
-  afterAll(async () => {
-    for (const d of env.dbs) await d.close();
-    await env.drop();
-  });
+  const env = replicasOnFreshDatabase((r) => ensureKeys(r.dbs[0]!, POLICY.alg, PLAINTEXT_SEALER));
 
   const put = (
     db: Db,
@@ -168,7 +176,7 @@ describe('revocation ends the grants whose tokens the key may have signed', () =
       .rows[0]!.n;
 
   it('revoking the active key: it leaves the JWKS, next signs, refresh grants issued before end with their sessions', async () => {
-    const db = env.dbs[0]!;
+    const db = env().dbs[0]!;
     const now = Math.floor(Date.now() / 1000);
     // Grant g-old: refreshed long ago (its live token predates the cutoff).
     await put(db, 'Grant', 'g-old', { accountId: 'alice' }, null);
@@ -239,7 +247,7 @@ describe('revocation ends the grants whose tokens the key may have signed', () =
   });
 
   it('revoking a next key ends nothing (it never signed); an unknown kid is KEY_NOT_FOUND', async () => {
-    const db = env.dbs[1]!;
+    const db = env().dbs[1]!;
     const set = await loadKeySet(db, PLAINTEXT_SEALER);
     const next = set.published.find((k) => k.state === 'next')!;
     const r = await revokeKey(db, PLAINTEXT_SEALER, POLICY, next.kid);
@@ -253,17 +261,10 @@ describe('revocation ends the grants whose tokens the key may have signed', () =
 });
 
 describe('private keys encrypted at rest', () => {
-  let env: Awaited<ReturnType<typeof fresh>>;
-  beforeAll(async () => {
-    env = await fresh();
-  });
-  afterAll(async () => {
-    for (const d of env.dbs) await d.close();
-    await env.drop();
-  });
+  const env = replicasOnFreshDatabase();
 
   it('seals new keys, loads them back, re-encrypts under a new secret, and refuses the wrong one', async () => {
-    const db = env.dbs[0]!;
+    const db = env().dbs[0]!;
     const oldSealer = createSealer('the old key-encryption secret');
     const newSealer = createSealer('the new key-encryption secret');
     await ensureKeys(db, 'RS256', oldSealer);

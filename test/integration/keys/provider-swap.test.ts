@@ -7,7 +7,13 @@ import {
   keyPolicyFromConfig,
 } from '../../../src/keys/index.js';
 import { authPath } from '../../support/auth-request.js';
-import { follow, loginTokens, refreshGrant, type Tokens } from '../../support/oidc-flow.js';
+import {
+  follow,
+  kubeloginTokens,
+  LOOPBACK,
+  refreshGrant,
+  type Tokens,
+} from '../../support/oidc-flow.js';
 import { pollUntil } from '../../support/poll.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
@@ -16,18 +22,11 @@ import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
  * lead time, the provider is rebuilt with the new key set when keys rotate (no restart), and
  * revocation unpublishes the key and makes the refresh tokens it covered fail.
  */
-const LOOPBACK = 'http://127.0.0.1:8000';
 
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
 async function login(s: TestSigil, c = s.client()): Promise<Tokens> {
-  return loginTokens(c, {
-    clientId: 'kubectl',
-    redirectUri: LOOPBACK,
-    scope: 'openid email groups',
-    username: ALICE.username,
-    password: ALICE.password,
-  });
+  return kubeloginTokens(c, ALICE);
 }
 
 describe('key rotation inside one running sigil', () => {

@@ -10,6 +10,7 @@ import {
   codeGrant,
   exchangeCode,
   KUBECTL,
+  LOOPBACK,
   refreshGrant,
   signOut,
   type Tokens,
@@ -22,7 +23,7 @@ import {
   WEB_LOGIN,
   type TestSigil,
 } from '../../support/sigil.js';
-import { awaitAuditRows, LOOPBACK, openLogin, submit, users } from './support.js';
+import { awaitAuditRows, openLogin, submit, users } from './support.js';
 
 /**
  * The audit trail end to end: logins, token issues (grant, client, audience, groups, kid, the

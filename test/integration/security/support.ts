@@ -5,8 +5,8 @@ import type { Queryable } from '../../../src/storage/index.js';
 import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
 import { authPath } from '../../support/auth-request.js';
 import { pollUntil } from '../../support/poll.js';
-import { follow } from '../../support/oidc-flow.js';
-import { ALICE } from '../../support/sigil.js';
+import { follow, LOOPBACK } from '../../support/oidc-flow.js';
+import { aliceEntry } from '../../support/sigil.js';
 
 export const BOB = {
   username: 'bob',
@@ -15,21 +15,12 @@ export const BOB = {
   userID: '0f6c2d1e-3b4a-4c5d-8e9f-a0b1c2d3e4f5',
 };
 
-export const LOOPBACK = 'http://127.0.0.1:8000';
-
 /** Static users alice (developers, viewers) and bob (ops, system:masters), plus extras. */
 export async function users(
   extra: NonNullable<ConfigInput['staticPasswords']> = [],
 ): Promise<NonNullable<ConfigInput['staticPasswords']>> {
   return [
-    {
-      email: ALICE.email,
-      hash: await hashPassword(ALICE.password),
-      username: ALICE.username,
-      userID: ALICE.userID,
-      name: 'Alice Liddell',
-      groups: ['developers', 'viewers'],
-    },
+    await aliceEntry(),
     {
       email: BOB.email,
       hash: await hashPassword(BOB.password),
