@@ -255,10 +255,9 @@ describe.each<Backend>(['pglite', 'postgres'])(
     it('answers an unknown client with a readable error page, not a redirect or a 500', async () => {
       const res = await s
         .client()
-        .get(
-          '/auth?client_id=nope&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fevil.example',
-          { accept: 'text/html' },
-        );
+        .get(authPath({ clientId: 'nope', redirectUri: 'https://evil.example', challenge: null }), {
+          accept: 'text/html',
+        });
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/html/);
       expect(res.text).toContain('not known');

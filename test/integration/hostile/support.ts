@@ -124,6 +124,11 @@ export function authParams(over: Record<string, string> = {}): URLSearchParams {
   });
 }
 
+/** The path of that request: `/auth?…`. */
+export function authPathWith(over: Record<string, string> = {}): string {
+  return `/auth?${authParams(over).toString()}`;
+}
+
 /** Every log line at error level or above, and every request answered with a 5xx. */
 export function serverErrors(s: TestSigil): Record<string, unknown>[] {
   return s.logs.filter(
