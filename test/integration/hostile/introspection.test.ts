@@ -1,5 +1,5 @@
-import type { RefreshableTokens } from '../../support/oidc-flow.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RefreshableTokens } from '../../support/oidc-flow.js';
 import { basicAuth } from '../../support/http-client.js';
 import { WEB_BASIC as WEB } from '../../support/sigil.js';
 import {

@@ -1,5 +1,5 @@
-import type { RefreshableTokens } from '../../support/oidc-flow.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RefreshableTokens } from '../../support/oidc-flow.js';
 import {
   CRLF,
   expectClientError,
