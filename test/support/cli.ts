@@ -5,7 +5,7 @@ import { pollUntil } from './poll.js';
 import { runAsync } from './process.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const MAIN = join(ROOT, 'dist', 'main.js');
+const MAIN = join(ROOT, 'dist', 'main.js');
 
 function requireBuild(): void {
   if (!existsSync(MAIN))

@@ -78,7 +78,7 @@ export function ldapOnly(ou: TestOu): Partial<ConfigInput> {
 }
 
 /** Headless Debian chromium with a fresh profile, trusting only sigil's leaf key. */
-export async function launchChromium(trustCertFile: string): Promise<Browser> {
+async function launchChromium(trustCertFile: string): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
