@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BENCH_DIR, cleanupAll, killAllNow, onCleanup, rssMb } from './lib/children.js';
 import { pgRestartPhase, rotationPhase } from './lib/fault-phases.js';
 import { busyElsewherePct } from './lib/measure.js';
-import { freePort } from './lib/net.js';
+import { freePort } from '../test/support/net.js';
 import { chainsFor, limitsPhase, peakPhase, type Context, type Outcome } from './lib/phases.js';
 import { profilePhase } from './lib/profile.js';
 import { writeReport, type Results } from './lib/report.js';

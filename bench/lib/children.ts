@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exited, stopChild } from '../../test/support/process.js';
 
 /**
  * Child processes of the bench: every one is tracked so that a normal end, an error or Ctrl-C
@@ -25,23 +26,6 @@ export function track(child: ChildProcess): ChildProcess {
 /** Runs last-in first-out when the bench ends, however it ends. */
 export function onCleanup(fn: () => Promise<void> | void): void {
   cleanups.push(fn);
-}
-
-export function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
-export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (exited(child)) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Set once cleanup starts: nothing new is spawned after that (Ctrl-C mid-run). */

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChainsParams, ChainsResult, ChainEvent } from '../workers/chains.js';
 import { worker } from './children.js';
 import { prepareChains, type Target } from './load.js';
 import { summarize, watch, type Summary } from './measure.js';
-import { freePort } from './net.js';
+import { freePort } from '../../test/support/net.js';
 import type { Context } from './phases.js';
-import { adminQuery, createDatabase } from './postgres.js';
+import { adminQuery, createDatabase } from '../../test/support/postgres.js';
 import { sigilTarget, type Discovered, type Environment } from './setup.js';
 import { BENCH_KEYS, getJson, logProblems, logSize, type RunningSigil } from './sigil.js';
 import { round } from './stats.js';
@@ -81,7 +82,6 @@ export type FaultOutcome<T> = T | { error: string };
 const USERS = 16;
 const PAUSE_MS = 200;
 const RETRY_MS = 250;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function byStatus(events: readonly ChainEvent[]): Record<string, number> {
@@ -308,7 +308,7 @@ export async function pgRestartPhase(
               return undefined;
             }),
           );
-          await sleep(times.haltedAt + downMs - Date.now());
+          await sleep(Math.max(0, times.haltedAt + downMs - Date.now()));
           times.restartAt = Date.now();
           env.pg.restart();
           pgState.halted = false;

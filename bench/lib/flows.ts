@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { authQuery, pkce } from '../../test/support/auth-request.js';
 import { FlowError, forms, formInputs, type Browser, type Res } from './http.js';
 
 /**
@@ -31,11 +32,6 @@ export interface User {
 export interface Tokens {
   idToken: string;
   refreshToken: string | undefined;
-}
-
-function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
 const REFUSE = /abort|deny|cancel|reject/i;
@@ -83,16 +79,14 @@ export async function authorize(b: Browser, c: FlowClient, user: User): Promise<
   const { verifier, challenge } = pkce();
   const redirectUri = `http://127.0.0.1:${String(randomInt(20_000, 60_000))}`;
   const state = randomBytes(8).toString('base64url');
-  const query = new URLSearchParams({
-    client_id: c.clientId,
-    response_type: 'code',
+  const query = authQuery({
+    clientId: c.clientId,
+    redirectUri,
     scope: c.scope,
-    redirect_uri: redirectUri,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
+    challenge,
     state,
     nonce: randomBytes(8).toString('base64url'),
-    ...(c.loginHint ? { login_hint: user.username } : {}),
+    ...(c.loginHint ? { extra: { login_hint: user.username } } : {}),
   });
   let r = await b.follow(await b.get(`${c.endpoints.authorization}?${query.toString()}`));
   for (let step = 0; step < 5 && r.status === 200; step++)

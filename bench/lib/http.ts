@@ -1,5 +1,6 @@
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { CookieJar } from '../../test/support/cookies.js';
 
 export interface Res {
   status: number;
@@ -23,34 +24,13 @@ export function agent(ca: string, maxSockets: number): https.Agent {
 export class Browser {
   readonly base: URL;
   readonly #agent: https.Agent;
-  readonly #cookies = new Map<string, { value: string; path: string }>();
+  readonly #cookies = new CookieJar();
   readonly #onRequest: (ms: number) => void;
 
   constructor(base: string, agentFor: https.Agent, onRequest: (ms: number) => void) {
     this.base = new URL(base);
     this.#agent = agentFor;
     this.#onRequest = onRequest;
-  }
-
-  #cookieHeader(path: string): string {
-    const out: string[] = [];
-    for (const [name, c] of this.#cookies)
-      if (path.startsWith(c.path)) out.push(`${name}=${c.value}`);
-    return out.join('; ');
-  }
-
-  #store(setCookie: readonly string[] | undefined): void {
-    for (const sc of setCookie ?? []) {
-      const [pair = '', ...attrs] = sc.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const path = attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('path='));
-      const expired =
-        value === '' || attrs.some((a) => /^expires=thu, 01 jan 1970/i.test(a.trim()));
-      if (expired) this.#cookies.delete(name);
-      else this.#cookies.set(name, { value, path: path?.slice(5) ?? '/' });
-    }
   }
 
   request(method: string, path: string, form?: Record<string, string>): Promise<Res> {
@@ -61,7 +41,7 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       headers['content-length'] = String(Buffer.byteLength(body));
     }
-    const cookie = this.#cookieHeader(url.pathname);
+    const cookie = this.#cookies.header(url.pathname);
     if (cookie !== '') headers['cookie'] = cookie;
     const started = performance.now();
     return new Promise((resolve, reject) => {
@@ -71,7 +51,7 @@ export class Browser {
         res.on('error', reject);
         res.on('end', () => {
           this.#onRequest(performance.now() - started);
-          this.#store(res.headers['set-cookie']);
+          this.#cookies.store(res.headers['set-cookie']);
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,

@@ -204,55 +204,40 @@ export async function peakPhase(
   const loginUsers = { firstUser: c.s.chains + 1, users: c.s.users - c.s.chains };
   const each = (f: (name: string, t: Target) => () => Promise<Watch<RunResult>>) =>
     Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, f(name, t)]));
+  // One run per peer for each measurement, in this order; each is interleaved across peers.
+  const runs: Record<string, (name: string, t: Target) => Promise<Watch<RunResult>>> = {
+    login: (_, t) =>
+      flowRun(t, c.caFile, 'login', {
+        concurrency: c.s.loginConcurrency,
+        durationMs: c.s.flowMs,
+        ...loginUsers,
+      }),
+    refresh: (name, t) =>
+      flowRun(t, c.caFile, 'refresh', {
+        concurrency: c.s.refreshConcurrency,
+        durationMs: c.s.flowMs,
+        firstUser: 1,
+        users: c.s.chains,
+        chainsFile: chains[name] ?? '',
+      }),
+    discovery: (_, t) =>
+      cannonRun(t, c.caFile, '/.well-known/openid-configuration', {
+        connections: c.s.connections,
+        durationSec: c.s.endpointSec,
+      }),
+    jwks: (name, t) =>
+      cannonRun(t, c.caFile, paths[name]?.jwks ?? '/jwks', {
+        connections: c.s.connections,
+        durationSec: c.s.endpointSec,
+      }),
+  };
   const out: Record<string, Record<string, Outcome>> = {};
-  out['login'] = await interleaved(
-    c,
-    'login',
-    each(
-      (_, t) => () =>
-        flowRun(t, c.caFile, 'login', {
-          concurrency: c.s.loginConcurrency,
-          durationMs: c.s.flowMs,
-          ...loginUsers,
-        }),
-    ),
-  );
-  out['refresh'] = await interleaved(
-    c,
-    'refresh',
-    each(
-      (name, t) => () =>
-        flowRun(t, c.caFile, 'refresh', {
-          concurrency: c.s.refreshConcurrency,
-          durationMs: c.s.flowMs,
-          firstUser: 1,
-          users: c.s.chains,
-          chainsFile: chains[name] ?? '',
-        }),
-    ),
-  );
-  out['discovery'] = await interleaved(
-    c,
-    'discovery',
-    each(
-      (_, t) => () =>
-        cannonRun(t, c.caFile, '/.well-known/openid-configuration', {
-          connections: c.s.connections,
-          durationSec: c.s.endpointSec,
-        }),
-    ),
-  );
-  out['jwks'] = await interleaved(
-    c,
-    'jwks',
-    each(
-      (name, t) => () =>
-        cannonRun(t, c.caFile, paths[name]?.jwks ?? '/jwks', {
-          connections: c.s.connections,
-          durationSec: c.s.endpointSec,
-        }),
-    ),
-  );
+  for (const [what, run] of Object.entries(runs))
+    out[what] = await interleaved(
+      c,
+      what,
+      each((name, t) => () => run(name, t)),
+    );
   return out;
 }
 

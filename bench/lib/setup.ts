@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exited, onCleanup, spawnNode, stopChild, tsArgs, withChildren } from './children.js';
+import { exited, stopChild } from '../../test/support/process.js';
+import { onCleanup, spawnNode, tsArgs, withChildren } from './children.js';
 import type { Endpoints } from './flows.js';
 import type { Target } from './load.js';
 import type { Watched } from './measure.js';
-import { freePort, waitFor } from './net.js';
-import { createDatabase, startPostgres, statementCounts, type BenchPostgres } from './postgres.js';
+import { freePort } from '../../test/support/net.js';
+import { waitUntil } from '../../test/support/poll.js';
+import { createDatabase, type OwnPostgres } from '../../test/support/postgres.js';
+import type { Slapd } from '../../test/support/slapd.js';
+import { startPostgres, statementCounts } from './postgres.js';
 import { getJson, startSigil, writeSigilConfig, type RunningSigil } from './sigil.js';
-import { directoryCounts, startSlapd, type BenchSlapd } from './slapd.js';
+import { directoryCounts, startBenchSlapd } from './slapd.js';
 import { makeTls, type BenchTls } from './tls.js';
 
 /** Everything the measurements run against, started on 127.0.0.1 and stopped at the end. */
@@ -15,8 +19,8 @@ export interface Environment {
   work: string;
   tls: BenchTls;
   ca: string;
-  pg: BenchPostgres;
-  slapd: BenchSlapd;
+  pg: OwnPostgres;
+  slapd: Slapd;
   /** The issuer's port (the first sigil process listens on it). */
   issuerPort: number;
   /** Starts a sigil process on `db` listening on `port`; stopped at the end if still running. */
@@ -47,7 +51,7 @@ export async function environment(work: string, users: number): Promise<Environm
   onCleanup(() => {
     pg.stop();
   });
-  const slapd = await startSlapd(join(work, 'slapd'), tls, users);
+  const slapd = await startBenchSlapd(join(work, 'slapd'), tls, users);
   onCleanup(() => slapd.stop());
   await createDatabase(pg.url, 'sigil');
   await createDatabase(pg.url, 'limits');
@@ -63,7 +67,7 @@ export async function environment(work: string, users: number): Promise<Environm
     logFile,
     counters: async () => ({
       ...(await statementCounts(pg.url, 'sigil')),
-      ...(await directoryCounts(slapd.url, slapd.adminPassword)),
+      ...(await directoryCounts(slapd)),
     }),
     backends: [
       { label: 'slapd', pids: () => [slapd.pid] },
@@ -140,12 +144,13 @@ export async function startBare(
   );
   onCleanup(() => stopChild(child));
   const url = `https://127.0.0.1:${String(port)}`;
-  await waitFor(
+  await waitUntil(
     async () => (await getJson(`${url}/.well-known/openid-configuration`, env.ca)).status === 200,
-    20_000,
-    'bare oidc-provider',
-    50,
-    () => (exited(child) ? 'exited' : undefined),
+    {
+      what: 'bare oidc-provider',
+      timeoutMs: 20_000,
+      abort: () => (exited(child) ? 'exited' : undefined),
+    },
   );
   return { url, pid: child.pid ?? 0, info: await discover(url, env.ca) };
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { createDatabase } from './postgres.js';
+import { createDatabase } from '../../test/support/postgres.js';
 import { cannonRun, flowRun, type Target } from './load.js';
 import type { RunResult, Watch } from './measure.js';
-import { freePort } from './net.js';
+import { freePort } from '../../test/support/net.js';
 import { interleaved, type Context, type Outcome } from './phases.js';
 import { sigilTarget, type Discovered, type Environment } from './setup.js';
 import type { RunningSigil } from './sigil.js';

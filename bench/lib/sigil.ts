@@ -2,9 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
-import { exited, spawnNode, stopChild } from './children.js';
+import { exited, stopChild } from '../../test/support/process.js';
+import { spawnNode } from './children.js';
 import { DIRECTORY } from './ldif.js';
-import { waitFor } from './net.js';
+import { waitUntil } from '../../test/support/poll.js';
 import type { BenchTls } from './tls.js';
 
 /** Starting sigil from the built dist/ as a child process with a config file. */
@@ -117,13 +118,15 @@ export async function startSigil(opts: {
   );
   closeSync(log);
   try {
-    await waitFor(
+    await waitUntil(
       async () =>
         (await getJson(`${url}/.well-known/openid-configuration`, opts.ca)).status === 200,
-      30_000,
-      `sigil (log: ${opts.logFile})`,
-      10,
-      () => (exited(child) ? `exited with ${String(child.exitCode)}` : undefined),
+      {
+        what: `sigil (log: ${opts.logFile})`,
+        timeoutMs: 30_000,
+        intervalMs: 10,
+        abort: () => (exited(child) ? `exited with ${String(child.exitCode)}` : undefined),
+      },
     );
   } catch (err) {
     await stopChild(child);

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
 import { report, workerParams } from '../lib/children.js';
 import type { FlowClient } from '../lib/flows.js';
@@ -77,7 +78,6 @@ let nextBase = 0;
 let stopping = false;
 let measuring = true;
 const base = () => p.bases[nextBase++ % p.bases.length]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 process.on('SIGUSR2', () => {
   stopping = true;

@@ -1,9 +1,11 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pollUntil } from './poll.js';
+import { runAsync } from './process.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const MAIN = join(ROOT, 'dist', 'main.js');
+const MAIN = join(ROOT, 'dist', 'main.js');
 
 function requireBuild(): void {
   if (!existsSync(MAIN))
@@ -24,6 +26,19 @@ export function sigil(
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `sigil ARGS` to completion without blocking the event loop (for a sigil serving in this process). */
+export async function sigilAsync(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  requireBuild();
+  const r = await runAsync(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...opts.env },
+    cwd: ROOT,
+  });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface Spawned {
@@ -47,25 +62,24 @@ export function spawnSigil(
   let out = '';
   proc.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   proc.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then every byte the process wrote has been read.
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   return {
     proc,
     output: () => out,
     exited,
-    waitFor(re, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const started = Date.now();
-        const tick = () => {
-          const m = re.exec(out);
-          if (m !== null) return resolve(m);
-          if (proc.exitCode !== null)
-            return reject(new Error(`sigil exited (${proc.exitCode}) before ${re}: ${out}`));
-          if (Date.now() - started > timeoutMs)
-            return reject(new Error(`timed out waiting for ${re}: ${out}`));
-          setTimeout(tick, 50);
-        };
-        tick();
-      });
+    async waitFor(re, timeoutMs = 60_000) {
+      await pollUntil(
+        () => out,
+        (o) => re.test(o),
+        {
+          what: `${String(re)} in sigil's output`,
+          timeoutMs,
+          abort: () =>
+            proc.exitCode === null ? undefined : `sigil exited (${proc.exitCode}): ${out}`,
+        },
+      );
+      return re.exec(out)!;
     },
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null) proc.kill(signal);

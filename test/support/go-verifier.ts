@@ -1,7 +1,17 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { runAsync as run } from './process.js';
 
 /**
  * The Go go-oidc verifier (test/interop/go-verifier): github.com/coreos/go-oidc, the library
@@ -9,101 +19,109 @@ import { join } from 'node:path';
  * built offline in GOPATH mode. It fetches discovery and JWKS over https trusting only the
  * given CA, and verifies signature, issuer, audience and expiry as the API server does.
  */
-export const GO_VERIFIER_SRC = join(import.meta.dirname, '..', 'interop', 'go-verifier');
+const GO_VERIFIER_SRC = join(import.meta.dirname, '..', 'interop', 'go-verifier');
 const GOPATH_DEBIAN = '/usr/share/gocode';
 
 export type GoVerdict =
   { ok: true; claims: Record<string, unknown> } | { ok: false; error: string };
 
-function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // Asynchronous on purpose: the sigil under test runs in this process, so a synchronous
-  // child would block the very server it is talking to.
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+const GO_OIDC = join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc');
+
+/** What the binary is built from: the program's sources, go-oidc's, and the Go toolchain. */
+function buildKey(): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(GO_VERIFIER_SRC).sort())
+    h.update(f).update(readFileSync(join(GO_VERIFIER_SRC, f)));
+  for (const f of [
+    '/usr/bin/go',
+    ...readdirSync(GO_OIDC)
+      .sort()
+      .map((x) => join(GO_OIDC, x)),
+  ]) {
+    const st = statSync(f);
+    h.update(`${f} ${st.size} ${st.mtimeMs}`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Builds the verifier offline (GOPATH mode against Debian's /usr/share/gocode, no module
+ * proxy) once per source: the binary is kept in the temp dir under a hash of what it is built
+ * from, so test files and later runs reuse it (a build takes many seconds of CPU).
+ */
+async function buildOnce(): Promise<string> {
+  if (!existsSync('/usr/bin/go'))
+    throw new Error('golang-go is not installed (/usr/bin/go): run scripts/test-all.sh as root');
+  if (!existsSync(GO_OIDC))
+    throw new Error(
+      'golang-github-coreos-go-oidc-dev is not installed: run scripts/test-all.sh as root',
+    );
+  const out = join(tmpdir(), `sigil-go-verifier-${buildKey()}`, 'go-verifier');
+  if (existsSync(out)) return out;
+  const dir = mkdtempSync(join(tmpdir(), 'sigil-go-verifier-build-'));
+  try {
+    const r = await run('/usr/bin/go', ['build', '-o', join(dir, 'go-verifier'), '.'], {
+      cwd: GO_VERIFIER_SRC,
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: dir,
+        GO111MODULE: 'off',
+        GOPATH: `${GOPATH_DEBIAN}:${join(dir, 'gopath')}`,
+        GOCACHE: join(dir, 'cache'),
+        GOFLAGS: '',
+        GOPROXY: 'off',
+        CGO_ENABLED: '0',
+      },
+      timeoutMs: 180_000,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+    if (r.code !== 0) throw new Error(`go build of go-verifier failed:\n${r.stderr}`);
+    // Test files build in parallel: the rename is atomic, the last one wins, both binaries work.
+    mkdirSync(dirname(out), { recursive: true });
+    renameSync(join(dir, 'go-verifier'), out);
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 let built: Promise<string> | undefined;
 
 /**
- * Builds a Go program (a directory of package main) offline into a temp dir: GOPATH mode
- * against Debian's /usr/share/gocode, no module proxy. Returns the binary's path.
+ * The verifier's binary, built on first use. Run with `-stream` it verifies a stream of
+ * tokens with one long-lived verifier (test/integration/ha).
  */
-export async function buildGoProgram(srcDir: string, name: string): Promise<string> {
-  if (!existsSync('/usr/bin/go'))
-    throw new Error('golang-go is not installed (/usr/bin/go): run scripts/test-all.sh as root');
-  if (!existsSync(join(GOPATH_DEBIAN, 'src', 'github.com', 'coreos', 'go-oidc')))
-    throw new Error(
-      'golang-github-coreos-go-oidc-dev is not installed: run scripts/test-all.sh as root',
-    );
-  const dir = mkdtempSync(join(tmpdir(), `sigil-${name}-`));
-  const out = join(dir, name);
-  const r = await run('/usr/bin/go', ['build', '-o', out, '.'], {
-    cwd: srcDir,
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: dir,
-      GO111MODULE: 'off',
-      GOPATH: `${GOPATH_DEBIAN}:${join(dir, 'gopath')}`,
-      GOCACHE: join(dir, 'cache'),
-      GOFLAGS: '',
-      GOPROXY: 'off',
-      CGO_ENABLED: '0',
-    },
-    timeoutMs: 180_000,
-  });
-  if (r.code !== 0) throw new Error(`go build of ${name} failed:\n${r.stderr}`);
-  return out;
-}
-
-/** Builds the verifier once (per test file: vitest isolates modules) into a temp dir. */
 export function buildGoVerifier(): Promise<string> {
-  built ??= buildGoProgram(GO_VERIFIER_SRC, 'go-verifier');
+  built ??= buildOnce();
   return built;
 }
 
-/** Verifies `token` as kube-apiserver would with `--oidc-issuer-url`, `--oidc-ca-file`, `--oidc-client-id`. */
+/** The verifier's arguments: kube-apiserver's `--oidc-issuer-url`, `--oidc-ca-file`, `--oidc-client-id`. */
+export function goVerifierArgs(
+  issuer: string,
+  caFile: string,
+  clientId: string,
+  signingAlgs: readonly string[] = ['RS256'],
+): string[] {
+  return ['-issuer', issuer, '-ca', caFile, '-client-id', clientId, '-algs', signingAlgs.join(',')];
+}
+
+/**
+ * Verifies `token` as kube-apiserver would. `at`: check expiry as of this time (Unix seconds)
+ * instead of the clock, to show an expired token refused without waiting for it to expire.
+ */
 export async function verifyWithGo(
   issuer: string,
   caFile: string,
   clientId: string,
   token: string,
-  opts: { signingAlgs?: readonly string[] } = {},
+  opts: { signingAlgs?: readonly string[]; at?: number } = {},
 ): Promise<GoVerdict> {
   const bin = await buildGoVerifier();
   const r = await run(
     bin,
     [
-      '-issuer',
-      issuer,
-      '-ca',
-      caFile,
-      '-client-id',
-      clientId,
-      '-algs',
-      (opts.signingAlgs ?? ['RS256']).join(','),
+      ...goVerifierArgs(issuer, caFile, clientId, opts.signingAlgs),
+      ...(opts.at === undefined ? [] : ['-now', String(opts.at)]),
     ],
     { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, input: token, timeoutMs: 30_000 },
   );

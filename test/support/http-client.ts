@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { CookieJar } from './cookies.js';
 
 export interface Res {
   status: number;
@@ -22,7 +23,7 @@ export interface RequestOptions {
  * flows: cookies by name (paths ignored except for sending), forms as urlencoded bodies.
  */
 export class Client {
-  readonly cookies = new Map<string, { value: string; path: string }>();
+  readonly #jar = new CookieJar();
   readonly base: string;
   readonly opts: { ca?: string | Buffer; headers?: Record<string, string> };
   constructor(base: string, opts: { ca?: string | Buffer; headers?: Record<string, string> } = {}) {
@@ -34,11 +35,9 @@ export class Client {
     return new URL(path, this.base);
   }
 
-  cookieHeader(path: string): string {
-    return [...this.cookies.entries()]
-      .filter(([, c]) => path.startsWith(c.path))
-      .map(([k, c]) => `${k}=${c.value}`)
-      .join('; ');
+  /** The cookies this browser holds, by name (tests may read and change them). */
+  get cookies(): Map<string, { value: string; path: string }> {
+    return this.#jar.cookies;
   }
 
   request(method: string, path: string, init: RequestOptions = {}): Promise<Res> {
@@ -49,7 +48,7 @@ export class Client {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }
-    const cookie = this.cookieHeader(u.pathname);
+    const cookie = this.#jar.header(u.pathname);
     if (cookie !== '') headers['cookie'] = cookie;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const mod = u.protocol === 'https:' ? https : http;
@@ -67,19 +66,7 @@ export class Client {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            for (const sc of res.headers['set-cookie'] ?? []) {
-              const [pair, ...attrs] = sc.split(';');
-              const eq = pair!.indexOf('=');
-              const name = pair!.slice(0, eq).trim();
-              const value = pair!.slice(eq + 1).trim();
-              const pathAttr = attrs
-                .map((a) => a.trim())
-                .find((a) => a.toLowerCase().startsWith('path='));
-              const expired =
-                attrs.some((a) => /^expires=thu, 01 jan 1970/i.test(a.trim())) || value === '';
-              if (expired) this.cookies.delete(name);
-              else this.cookies.set(name, { value, path: pathAttr?.slice(5) ?? '/' });
-            }
+            this.#jar.store(res.headers['set-cookie']);
             const text = Buffer.concat(chunks).toString('utf8');
             const location = res.headers.location;
             resolve({

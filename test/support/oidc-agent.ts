@@ -1,7 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from './poll.js';
+import { stopChild } from './process.js';
 
 /**
  * A private oidc-agent (Debian `oidc-agent-cli`) for tests: its own HOME, XDG and TMPDIR in a
@@ -97,15 +99,6 @@ function startTool(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv)
   };
 }
 
-async function waitForFile(path: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!existsSync(path)) {
-    if (child.exitCode !== null) throw new Error(`oidc-agent exited with ${child.exitCode}`);
-    if (Date.now() > until) throw new Error(`oidc-agent did not create ${path}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function startOidcAgent(
   opts: { alwaysAllowIdToken?: boolean } = {},
 ): Promise<OidcAgent> {
@@ -129,9 +122,12 @@ export async function startOidcAgent(
   let agentOut = '';
   agent.stdout.on('data', (c: Buffer) => (agentOut += c.toString('utf8')));
   agent.stderr.on('data', (c: Buffer) => (agentOut += c.toString('utf8')));
-  const exited = new Promise<void>((r) => agent.on('close', () => r()));
   try {
-    await waitForFile(sock, agent, 10_000);
+    await waitUntil(() => existsSync(sock), {
+      what: `oidc-agent's socket ${sock}`,
+      timeoutMs: 10_000,
+      abort: () => (agent.exitCode === null ? undefined : `exited with ${agent.exitCode}`),
+    });
   } catch (err) {
     agent.kill('SIGTERM');
     throw new Error(`${(err as Error).message}\n${agentOut}`);
@@ -160,10 +156,7 @@ export async function startOidcAgent(
       }
     },
     async stop() {
-      if (agent.exitCode === null && agent.signalCode === null) {
-        agent.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      }
+      await stopChild(agent);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,14 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { type Client, hiddenInput, type Res } from './http-client.js';
+import { authPath, pkce } from './auth-request.js';
+import { basicAuth, type Client, hiddenInput, type Res } from './http-client.js';
 
-export function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-export interface AuthorizeOptions {
-  clientId: string;
+/** A login at /auth; `clientSecret` matters only for the code exchange (loginTokens). */
+export interface AuthorizeOptions extends TokenClient {
   redirectUri: string;
   scope?: string;
   username: string;
@@ -26,12 +22,6 @@ export interface AuthorizeResult {
   redirect: URL;
 }
 
-function path(loc: string | undefined, issuer: string): string {
-  if (loc === undefined) throw new Error('expected a redirect');
-  const u = new URL(loc, issuer);
-  return u.pathname + u.search;
-}
-
 /** Follows redirects on the issuer's origin until one leaves it (or a page answers). */
 export async function follow(c: Client, res: Res): Promise<Res> {
   let r = res;
@@ -43,33 +33,43 @@ export async function follow(c: Client, res: Res): Promise<Res> {
   return r;
 }
 
+/**
+ * Submits the login form of an interaction page as a person does (the page's csrf token and
+ * connector, a username and password); the answer as it came. The page must have the form.
+ */
+export function submitLogin(
+  c: Client,
+  page: Res,
+  user: { username: string; password: string },
+): Promise<Res> {
+  const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
+  expect(action, `a login form on: ${page.text.slice(0, 300)}`).toBeDefined();
+  return c.post(action!, {
+    csrf: hiddenInput(page.text, 'csrf'),
+    connector: hiddenInput(page.text, 'connector'),
+    username: user.username,
+    password: user.password,
+  });
+}
+
 /** Drives GET /auth → login form → (consent) → redirect with code, as a browser would. */
 export async function authorize(c: Client, o: AuthorizeOptions): Promise<AuthorizeResult> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(8).toString('hex');
   const nonce = randomBytes(8).toString('hex');
-  const q = new URLSearchParams({
-    client_id: o.clientId,
-    response_type: 'code',
+  const auth = authPath({
+    clientId: o.clientId,
+    redirectUri: o.redirectUri,
     scope: o.scope ?? 'openid email profile groups offline_access',
-    redirect_uri: o.redirectUri,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
+    challenge,
     state,
     nonce,
-    ...o.extra,
+    ...(o.extra === undefined ? {} : { extra: o.extra }),
   });
-  let r = await follow(c, await c.get(`/auth?${q.toString()}`));
+  let r = await follow(c, await c.get(auth));
   expect(r.status, r.text.slice(0, 300)).toBe(200);
   expect(r.text).toContain('name="password"');
-  const loginPath = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-  expect(loginPath).toBeDefined();
-  r = await c.post(loginPath!, {
-    csrf: hiddenInput(r.text, 'csrf'),
-    connector: hiddenInput(r.text, 'connector'),
-    username: o.username,
-    password: o.password,
-  });
+  r = await submitLogin(c, r, o);
   expect(r.status, r.text.slice(0, 500)).toBe(303);
   r = await follow(c, r);
   if (o.consent === true) {
@@ -89,43 +89,127 @@ export async function authorize(c: Client, o: AuthorizeOptions): Promise<Authori
   return { code, state, nonce, verifier, redirect };
 }
 
-export { path };
-
-/** The token endpoint's answer to an authorization code grant. */
-export interface CodeTokens {
+/** The token endpoint's answer (authorization code, refresh, device and password grants). */
+export interface Tokens {
   id_token: string;
   access_token: string;
   refresh_token?: string;
+  token_type: string;
+  expires_in: number;
 }
 
 /**
- * Exchanges the code `authorize` got, as a public client does (client_id in the body, the PKCE
- * verifier); the answer must be a 200.
+ * A client at the token endpoint: a public one names itself in the body (`client_id`), a
+ * confidential one authenticates with HTTP Basic (`client_secret_basic`).
  */
-export async function exchangeCode(
+export interface TokenClient {
+  clientId: string;
+  clientSecret?: string;
+}
+
+/** The kubelogin-style public client of the fixtures, at the token endpoint. */
+export const KUBECTL: TokenClient = { clientId: 'kubectl' };
+
+/** POST /token with `form` as `client`; the answer as it came (no assertion). */
+export function tokenRequest(
   c: Client,
-  a: AuthorizeResult,
-  o: Pick<AuthorizeOptions, 'clientId' | 'redirectUri'>,
-): Promise<CodeTokens> {
-  const tok = await c.post('/token', {
+  form: Record<string, string>,
+  client: TokenClient,
+): Promise<Res> {
+  return client.clientSecret === undefined
+    ? c.post('/token', { ...form, client_id: client.clientId })
+    : c.post('/token', form, { authorization: basicAuth(client.clientId, client.clientSecret) });
+}
+
+/** The authorization code grant for a code (with its PKCE verifier); the answer as it came. */
+export function codeGrant(
+  c: Client,
+  a: Pick<AuthorizeResult, 'code' | 'verifier'>,
+  o: TokenClient & Pick<AuthorizeOptions, 'redirectUri'>,
+): Promise<Res> {
+  const form = {
     grant_type: 'authorization_code',
     code: a.code,
     redirect_uri: o.redirectUri,
     code_verifier: a.verifier,
-    client_id: o.clientId,
-  });
-  expect(tok.status, tok.text).toBe(200);
-  return tok.json<CodeTokens>();
+  };
+  return tokenRequest(c, form, o);
 }
 
-/** A whole login of a public client: authorize, then exchange the code. */
-export async function loginTokens(c: Client, o: AuthorizeOptions): Promise<CodeTokens> {
+/** The refresh token grant as `client` (default the public kubectl); the answer as it came. */
+export function refreshGrant(c: Client, refreshToken: string, client = KUBECTL): Promise<Res> {
+  return tokenRequest(c, { grant_type: 'refresh_token', refresh_token: refreshToken }, client);
+}
+
+/** The resource owner password grant as `client` (a CI job); the answer as it came. */
+export function passwordGrant(
+  c: Client,
+  client: TokenClient,
+  user: { username: string; password: string },
+  scope?: string,
+): Promise<Res> {
+  const form = { grant_type: 'password', username: user.username, password: user.password };
+  return tokenRequest(c, scope === undefined ? form : { ...form, scope }, client);
+}
+
+/** Exchanges the code `authorize` got (with its PKCE verifier); the answer must be a 200. */
+export async function exchangeCode(
+  c: Client,
+  a: AuthorizeResult,
+  o: TokenClient & Pick<AuthorizeOptions, 'redirectUri'>,
+): Promise<Tokens> {
+  const tok = await codeGrant(c, a, o);
+  expect(tok.status, tok.text).toBe(200);
+  return tok.json<Tokens>();
+}
+
+/** A whole login: authorize, then exchange the code (as a confidential client with a secret). */
+export async function loginTokens(c: Client, o: AuthorizeOptions): Promise<Tokens> {
   return exchangeCode(c, await authorize(c, o), o);
 }
 
+/** The answer of a grant that issued a refresh token. */
+export type RefreshableTokens = Tokens & { refresh_token: string };
+
+/** kubelogin's redirect URI: a loopback listener (any port is allowed for a public client). */
+export const LOOPBACK = 'http://127.0.0.1:8000';
+
+/**
+ * A kubelogin-style login as `user`: authorization code + PKCE for the public kubectl client
+ * (or `clientId`) on the loopback redirect, scope `openid email groups` unless told.
+ */
+export function kubeloginTokens(
+  c: Client,
+  user: { username: string; password: string },
+  o: { clientId?: string; scope?: string } = {},
+): Promise<Tokens> {
+  return loginTokens(c, {
+    clientId: o.clientId ?? KUBECTL.clientId,
+    redirectUri: LOOPBACK,
+    scope: o.scope ?? 'openid email groups',
+    username: user.username,
+    password: user.password,
+  });
+}
+
 /** The tokens of a login that must have brought a refresh token (the test fails if not). */
-export function withRefreshToken(t: CodeTokens): CodeTokens & { refresh_token: string } {
+export function withRefreshToken(t: Tokens): RefreshableTokens {
   const { refresh_token: rt } = t;
   expect(rt, 'the token answer has a refresh_token').toEqual(expect.any(String));
   return { ...t, refresh_token: rt ?? '' };
+}
+
+/**
+ * RP-initiated logout as a browser does it: GET /session/end, then its confirmation form with
+ * `logout=yes`. Returns the confirmation page and the answer the redirects ended on.
+ */
+export async function signOut(c: Client): Promise<{ page: Res; done: Res }> {
+  const page = await c.get('/session/end');
+  const form = /<form[^>]*action="([^"]+)"[^>]*>[\s\S]*?name="xsrf" value="([^"]+)"/.exec(
+    page.text,
+  );
+  expect(form, page.text.slice(0, 300)).not.toBeNull();
+  const action = new URL(form![1]!, c.base).pathname;
+  const done = await follow(c, await c.post(action, { xsrf: form![2]!, logout: 'yes' }));
+  return { page, done };
 }

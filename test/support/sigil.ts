@@ -9,8 +9,9 @@ import { hashPassword } from '../../src/connectors/static/index.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { ensureDevTls } from '../../src/tls/index.js';
-import { Client } from './http-client.js';
-import { createTestDatabase, freePort } from './postgres.js';
+import { basicAuth, Client } from './http-client.js';
+import { freePort } from './net.js';
+import { createTestDatabase } from './postgres.js';
 import './services.js';
 
 export const ALICE = {
@@ -54,6 +55,22 @@ const WEB_SECRET = 'web-secret-value-123';
 export const FIXTURE_SECRETS = [ALICE.password, WEB_SECRET] as const;
 
 type StaticClientInput = NonNullable<ConfigInput['staticClients']>[number];
+type StaticPasswordInput = NonNullable<ConfigInput['staticPasswords']>[number];
+
+/** ALICE as a static user (developers, viewers); `over` replaces keys (name, groups). */
+export async function aliceEntry(
+  over: Partial<StaticPasswordInput> = {},
+): Promise<StaticPasswordInput> {
+  return {
+    email: ALICE.email,
+    hash: await hashPassword(ALICE.password),
+    username: ALICE.username,
+    userID: ALICE.userID,
+    name: 'Alice Liddell',
+    groups: ['developers', 'viewers'],
+    ...over,
+  };
+}
 
 /** The kubelogin-style public client of the fixtures. */
 export const KUBECTL_CLIENT: StaticClientInput = { id: 'kubectl', public: true, name: 'kubectl' };
@@ -64,6 +81,16 @@ export const WEB_CLIENT: StaticClientInput = {
   secret: WEB_SECRET,
   redirectURIs: ['https://app.example.com/callback'],
 };
+
+/** The web client as it logs in: for authorize(), codeGrant() and refreshGrant(). */
+export const WEB_LOGIN = {
+  clientId: 'web',
+  clientSecret: WEB_SECRET,
+  redirectUri: 'https://app.example.com/callback',
+} as const;
+
+/** The web client's HTTP Basic header, for its other endpoints (introspection, revocation). */
+export const WEB_BASIC = { authorization: basicAuth(WEB_LOGIN.clientId, WEB_SECRET) } as const;
 
 /** A confidential client with the password grant, as a CI job uses it; `over` replaces keys. */
 export function passwordGrantClient(
@@ -111,16 +138,7 @@ export async function startTestSigil(
     },
     logger: { level: 'debug', format: 'json' },
     enablePasswordDB: true,
-    staticPasswords: [
-      {
-        email: ALICE.email,
-        hash: await hashPassword(ALICE.password),
-        username: ALICE.username,
-        userID: ALICE.userID,
-        name: 'Alice Liddell',
-        groups: ['developers', 'viewers'],
-      },
-    ],
+    staticPasswords: [await aliceEntry()],
     staticClients: [KUBECTL_CLIENT, { ...WEB_CLIENT, name: 'Web App', skipApprovalScreen: false }],
     ...extra,
   };

@@ -5,13 +5,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
 import { makeServerCertificates } from './openssl.js';
-import { freePort } from './postgres.js';
+import { freePort } from './net.js';
+import { waitUntil } from './poll.js';
+import { exited, stopChild } from './process.js';
 
 /**
- * A throwaway OpenLDAP server (Debian's slapd) for the integration tests: a generated CA and
- * server certificate, a back_mdb database seeded with slapadd from test/fixtures/ldap before
- * start, ppolicy (lockout honoured), and `sizelimit 100` for every identity except the rootdn,
- * so a search for more than 100 groups needs simple paged results.
+ * A throwaway OpenLDAP server (Debian's slapd), for the integration tests and the bench: a
+ * back_mdb database seeded with slapadd before start, ldap:// (StartTLS) and ldaps:// on
+ * 127.0.0.1, ppolicy loaded, logging off. By default it serves the fixture directory
+ * (test/fixtures/ldap) with its own CA, lockout honoured (a default ppolicy) and
+ * `sizelimit 100` for every identity except the rootdn, so a search for more than 100 groups
+ * needs simple paged results. The bench brings its own directory, certificates and limits.
  */
 export interface Slapd {
   /** ldap://127.0.0.1:PORT (StartTLS is available on it). */
@@ -23,7 +27,30 @@ export interface Slapd {
   adminDN: string;
   adminPassword: string;
   baseDN: string;
+  /** slapd's own pid (it runs in the foreground). */
+  pid: number;
   stop(): Promise<void>;
+}
+
+export interface SlapdOptions {
+  /** The suffix of the one database; default the fixtures' `dc=example,dc=org`. */
+  baseDN?: string;
+  /** LDIF loaded with slapadd before start; default the fixtures with the paging groups. */
+  seed?: () => string;
+  /** Work directory, kept by stop(); default a temp dir that stop() removes. */
+  dir?: string;
+  /** Certificates to serve; default a fresh CA and server certificate in the work dir. */
+  tls?: { ca: string; cert: string; key: string };
+  /** The `sizelimit` directive; default 100 for everyone but the rootdn, more with paging. */
+  sizeLimit?: string;
+  /** DN of the default password policy; `false`: none. Default the fixtures' policy. */
+  ppolicyDefault?: string | false;
+  /** Also serve cn=Monitor to the admin (operation and connection counts). */
+  monitor?: boolean;
+  /** slapadd's quick mode (fewer integrity checks): for a large generated directory. */
+  quickLoad?: boolean;
+  /** Called with each slapd process as it is spawned (the bench tracks its children). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** The fixture directory's well-known names (test/fixtures/ldap/base.ldif). */
@@ -41,7 +68,6 @@ const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
 const SCHEMA_DIR = '/etc/ldap/schema';
 const MODULE_DIR = '/usr/lib/ldap';
-const ADMIN_DN = 'cn=admin,dc=example,dc=org';
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ldap');
 
 function run(cmd: string, args: string[]): void {
@@ -73,7 +99,10 @@ function pagingGroupsLdif(): string {
 function slapdConf(
   dir: string,
   tls: { ca: string; cert: string; key: string },
-  adminPassword: string,
+  o: Required<Pick<SlapdOptions, 'baseDN' | 'sizeLimit' | 'ppolicyDefault' | 'monitor'>> & {
+    adminDN: string;
+    adminPassword: string;
+  },
 ): string {
   const schemas = ['core', 'cosine', 'inetorgperson', 'nis'].map((s) =>
     join(SCHEMA_DIR, `${s}.schema`),
@@ -89,50 +118,56 @@ function slapdConf(
     'moduleload ppolicy',
     `pidfile ${join(dir, 'slapd.pid')}`,
     `argsfile ${join(dir, 'slapd.args')}`,
+    'loglevel 0',
     `TLSCACertificateFile ${tls.ca}`,
     `TLSCertificateFile ${tls.cert}`,
     `TLSCertificateKeyFile ${tls.key}`,
-    // Applies to everyone but the rootdn, including the service account: >100 results need paging
-    // (prtotal: a paged search may return more in total; by default it is capped by the hard limit).
-    'sizelimit size.soft=100 size.hard=100 size.prtotal=unlimited',
+    o.sizeLimit,
     'database mdb',
-    `suffix "${LDAP_FIXTURES.baseDN}"`,
-    `rootdn "${ADMIN_DN}"`,
-    `rootpw ${adminPassword}`,
+    `suffix "${o.baseDN}"`,
+    `rootdn "${o.adminDN}"`,
+    `rootpw ${o.adminPassword}`,
     `directory ${join(dir, 'db')}`,
-    'maxsize 268435456',
+    'maxsize 1073741824',
     'index objectClass eq',
     'index uid,cn,mail,member,memberUid,entryUUID eq',
     'overlay ppolicy',
-    `ppolicy_default "cn=default,ou=Policies,${LDAP_FIXTURES.baseDN}"`,
+    ...(o.ppolicyDefault === false ? [] : [`ppolicy_default "${o.ppolicyDefault}"`]),
     'access to attrs=userPassword by anonymous auth by self write by * none',
     // Anonymous may bind but not search: a connection that silently lost its bind finds nothing.
     'access to * by users read by anonymous auth',
+    ...(o.monitor
+      ? [
+          'database monitor',
+          `access to dn.subtree="cn=Monitor" by dn.exact="${o.adminDN}" read by * none`,
+        ]
+      : []),
     '',
   ].join('\n');
 }
 
-async function answers(url: string, adminPassword: string): Promise<boolean> {
+/** True when slapd at `url` accepts the admin's bind. */
+async function answers(url: string, adminDN: string, adminPassword: string): Promise<boolean> {
   const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
   try {
-    await client.bind(ADMIN_DN, adminPassword);
+    await client.bind(adminDN, adminPassword);
     return true;
-  } catch {
-    return false;
   } finally {
     await client.unbind().catch(() => undefined);
   }
 }
 
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
+interface Launched {
+  child: ChildProcess;
+  url: string;
+  ldapsUrl: string;
 }
 
 async function launch(
-  dir: string,
   conf: string,
-  adminPassword: string,
-): Promise<{ child: ChildProcess; url: string; ldapsUrl: string }> {
+  admin: { dn: string; password: string },
+  onSpawn: (child: ChildProcess) => void,
+): Promise<Launched> {
   const port = await freePort();
   let tlsPort = await freePort();
   while (tlsPort === port) tlsPort = await freePort();
@@ -142,55 +177,73 @@ async function launch(
   const child = spawn(SLAPD, ['-h', `${url}/ ${ldapsUrl}/`, '-f', conf, '-d', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  onSpawn(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (exited(child))
-      throw new Error(`slapd exited (${String(child.exitCode ?? child.signalCode)}): ${stderr}`);
-    if (await answers(url, adminPassword)) return { child, url, ldapsUrl };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`slapd did not answer on ${url} within 15s: ${stderr}`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (exited(child)) return Promise.resolve();
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolvePromise();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-export async function startSlapd(): Promise<Slapd> {
-  if (!existsSync(SLAPD) || !existsSync(SLAPADD))
-    throw new Error(`${SLAPD} or ${SLAPADD} is missing`);
-  const dir = mkdtempSync(join(tmpdir(), 'sigil-slapd-'));
   try {
-    mkdirSync(join(dir, 'db'));
-    const adminPassword = `admin-${Math.random().toString(36).slice(2)}`;
-    const tls = makeServerCertificates(dir, { caSubject: 'sigil test LDAP CA', days: 2 });
+    await waitUntil(() => answers(url, admin.dn, admin.password), {
+      what: `slapd on ${url}`,
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      abort: () =>
+        exited(child)
+          ? `exited (${String(child.exitCode ?? child.signalCode)}): ${stderr}`
+          : undefined,
+    });
+    return { child, url, ldapsUrl };
+  } catch (err) {
+    await stopChild(child, 0);
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
+  }
+}
+
+/** The fixture directory: base.ldif and 150 groups for the paging test. */
+function fixtureSeed(): string {
+  return `${readFileSync(join(FIXTURES, 'base.ldif'), 'utf8')}\n${pagingGroupsLdif()}`;
+}
+
+export async function startSlapd(o: SlapdOptions = {}): Promise<Slapd> {
+  if (!existsSync(SLAPD) || !existsSync(SLAPADD))
+    throw new Error(`${SLAPD} or ${SLAPADD} is missing (apt-get install slapd ldap-utils)`);
+  const ownDir = o.dir === undefined;
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'sigil-slapd-'));
+  const removeDir = () => {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    mkdirSync(join(dir, 'db'), { recursive: true });
+    const baseDN = o.baseDN ?? LDAP_FIXTURES.baseDN;
+    const admin = {
+      dn: `cn=admin,${baseDN}`,
+      password: `admin-${Math.random().toString(36).slice(2)}`,
+    };
+    const tls = o.tls ?? makeServerCertificates(dir, { caSubject: 'sigil test LDAP CA', days: 2 });
     const conf = join(dir, 'slapd.conf');
-    writeFileSync(conf, slapdConf(dir, tls, adminPassword));
-    const ldif = join(dir, 'seed.ldif');
     writeFileSync(
-      ldif,
-      `${readFileSync(join(FIXTURES, 'base.ldif'), 'utf8')}\n${pagingGroupsLdif()}`,
+      conf,
+      slapdConf(dir, tls, {
+        baseDN,
+        adminDN: admin.dn,
+        adminPassword: admin.password,
+        // Applies to everyone but the rootdn, including the service account: >100 results
+        // need paging (prtotal: a paged search may return more in total; by default the hard
+        // limit caps it).
+        sizeLimit: o.sizeLimit ?? 'sizelimit size.soft=100 size.hard=100 size.prtotal=unlimited',
+        ppolicyDefault: o.ppolicyDefault ?? `cn=default,ou=Policies,${LDAP_FIXTURES.baseDN}`,
+        monitor: o.monitor ?? false,
+      }),
     );
-    run(SLAPADD, ['-f', conf, '-l', ldif]);
+    const ldif = join(dir, 'seed.ldif');
+    writeFileSync(ldif, (o.seed ?? fixtureSeed)());
+    run(SLAPADD, [...(o.quickLoad === true ? ['-q'] : []), '-f', conf, '-l', ldif]);
     // A port picked by freePort can be taken before slapd binds it: try a few times.
-    let started: Awaited<ReturnType<typeof launch>> | undefined;
+    let started: Launched | undefined;
     let lastError: unknown;
     for (let attempt = 0; attempt < 3 && started === undefined; attempt++) {
       try {
-        started = await launch(dir, conf, adminPassword);
+        started = await launch(conf, admin, o.onSpawn ?? (() => undefined));
       } catch (err) {
         lastError = err;
       }
@@ -201,16 +254,17 @@ export async function startSlapd(): Promise<Slapd> {
       url,
       ldapsUrl,
       caFile: tls.ca,
-      adminDN: ADMIN_DN,
-      adminPassword,
-      baseDN: LDAP_FIXTURES.baseDN,
+      adminDN: admin.dn,
+      adminPassword: admin.password,
+      baseDN,
+      pid: child.pid ?? 0,
       async stop() {
         await stopChild(child);
-        rmSync(dir, { recursive: true, force: true });
+        removeDir();
       },
     };
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw err;
   }
 }

@@ -1,11 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accentFor, THEME_BACKGROUNDS } from '../../../src/http/shared/brand-colors.js';
-import { pkce } from '../../support/oidc-flow.js';
-import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
-import { inPage, launchChromium, newPage, record } from './browser.js';
+import { authPath } from '../../support/auth-request.js';
+import { browserSuite, inPage, newPage, record } from './browser.js';
 
 const LOGO = fileURLToPath(new URL('../../fixtures/branding/acme-logo.svg', import.meta.url));
 
@@ -13,13 +10,10 @@ describe(
   'branding from config and the connector chooser, in chromium',
   { timeout: 180_000 },
   () => {
-    let s: TestSigil;
-    let ou: TestOu;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      ou = await createTestOu('TestBrowserBrand', [{ uid: 'br-carol', name: 'Carol Brand' }]);
-      s = await startTestSigil('postgres', {
+    const suite = browserSuite(
+      'TestBrowserBrand',
+      [{ uid: 'br-carol', name: 'Carol Brand' }],
+      (ou) => ({
         connectors: [ou.connector('corp', 'ACME directory')],
         frontend: {
           issuer: 'ACME Kubernetes',
@@ -27,28 +21,15 @@ describe(
           theme: 'auto',
           primaryColor: '#e60073',
         },
-      });
-      browser = await launchChromium(s.config.web.tlsCert ?? '');
-    });
-    afterAll(async () => {
-      await browser.close();
-      await s.close();
-      await ou.cleanup();
-    });
+      }),
+    );
 
     const authUrl = () =>
-      `${s.issuer}/auth?${new URLSearchParams({
-        client_id: 'kubectl',
-        response_type: 'code',
-        scope: 'openid',
-        redirect_uri: 'http://127.0.0.1:8000',
-        code_challenge: pkce().challenge,
-        code_challenge_method: 'S256',
-      }).toString()}`;
+      suite.s.issuer + authPath({ clientId: 'kubectl', redirectUri: 'http://127.0.0.1:8000' });
 
     it('offers a choice of connectors (several configured), reachable by keyboard, in both themes', async () => {
       for (const scheme of ['light', 'dark'] as const) {
-        const { context, page, watch } = await newPage(browser, { colorScheme: scheme });
+        const { context, page, watch } = await newPage(suite.browser, { colorScheme: scheme });
         try {
           await page.goto(authUrl());
           await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -78,7 +59,7 @@ describe(
           if (scheme === 'light') await record(page, 'login-branded');
           expect(watch.errors).toEqual([]);
           expect(new Set(watch.requests.map((u) => new URL(u).origin))).toEqual(
-            new Set([s.issuer]),
+            new Set([suite.s.issuer]),
           );
         } finally {
           await context.close();
@@ -87,7 +68,7 @@ describe(
     });
 
     it('shows the configured name, logo and colour, all served by sigil', async () => {
-      const { context, page } = await newPage(browser);
+      const { context, page } = await newPage(suite.browser);
       try {
         await page.goto(authUrl());
         await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -110,11 +91,11 @@ describe(
       } finally {
         await context.close();
       }
-      const r = await s.client().get('/assets/logo');
+      const r = await suite.s.client().get('/assets/logo');
       expect(r.status).toBe(200);
       expect(r.headers['content-type']).toBe('image/svg+xml');
       expect(r.headers['content-security-policy']).toContain('sandbox');
-      const css = await s.client().get('/assets/sigil.css');
+      const css = await suite.s.client().get('/assets/sigil.css');
       expect(css.text).toContain('/* frontend.primaryColor */');
       expect(css.headers['etag']).toBeTruthy();
     });

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { ConfigInput } from '../../../src/config/schema.js';
+import { createTestOu, type TestOu, type TestUser } from '../../support/ldap-test-ou.js';
+import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /** Helpers of the browser suite (not a test file): Debian's chromium driven by playwright-core. */
 
@@ -27,8 +30,55 @@ export function spkiHash(certPemFile: string): string {
   return createHash('sha256').update(spki).digest('base64');
 }
 
+/** What a browser test file runs against: its own OU, a sigil on PostgreSQL, chromium. */
+export interface BrowserSuite {
+  readonly s: TestSigil;
+  readonly browser: Browser;
+}
+
+/**
+ * In the describe it is called in: before the tests, creates `ou=<ouName>` with `users`,
+ * starts a sigil (PostgreSQL) with `config(ou)` and a chromium that trusts its certificate;
+ * after them, closes chromium and sigil and removes the OU.
+ */
+export function browserSuite(
+  ouName: string,
+  users: readonly TestUser[],
+  config: (ou: TestOu) => Partial<ConfigInput>,
+): BrowserSuite {
+  let started: (BrowserSuite & { ou: TestOu }) | undefined;
+  beforeAll(async () => {
+    const ou = await createTestOu(ouName, users);
+    const s = await startTestSigil('postgres', config(ou));
+    started = { ou, s, browser: await launchChromium(s.config.web.tlsCert ?? '') };
+  });
+  afterAll(async () => {
+    if (started === undefined) return;
+    await started.browser.close();
+    await started.s.close();
+    await started.ou.cleanup();
+  });
+  const current = () => {
+    if (started === undefined) throw new Error('the browser suite starts in beforeAll');
+    return started;
+  };
+  return {
+    get s() {
+      return current().s;
+    },
+    get browser() {
+      return current().browser;
+    },
+  };
+}
+
+/** The config of a sigil whose only way in is the test OU's LDAP connector. */
+export function ldapOnly(ou: TestOu): Partial<ConfigInput> {
+  return { enablePasswordDB: false, staticPasswords: [], connectors: [ou.connector()] };
+}
+
 /** Headless Debian chromium with a fresh profile, trusting only sigil's leaf key. */
-export async function launchChromium(trustCertFile: string): Promise<Browser> {
+async function launchChromium(trustCertFile: string): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkce } from '../../support/oidc-flow.js';
-import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
-import { horizontalOverflow, launchChromium, newPage, PHONE_DARK, record } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { authPath } from '../../support/auth-request.js';
+import {
+  browserSuite,
+  horizontalOverflow,
+  ldapOnly,
+  newPage,
+  PHONE_DARK,
+  record,
+} from './browser.js';
 
 /**
  * The post-login pages in chromium: the landing page, /home with identity, groups, who-am-I
@@ -16,46 +20,30 @@ describe(
   'landing page, /home with kubeconfig download, access denied',
   { timeout: 180_000 },
   () => {
-    let s: TestSigil;
-    let ou: TestOu;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      ou = await createTestOu('TestBrowserHome', [
-        { uid: 'h-dana', name: 'Dana Home', groups: ['h-platform', 'h-developers'] },
-      ]);
-      s = await startTestSigil('postgres', {
-        enablePasswordDB: false,
-        staticPasswords: [],
-        connectors: [ou.connector()],
-        staticClients: [
-          { id: 'kubectl', public: true, name: 'kubectl' },
-          { id: 'admins-only', public: true, name: 'Admin console', allowedGroups: ['h-admins'] },
-        ],
-        clusters: [
-          { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
-          { name: 'lab', server: 'https://api.lab.example.com:6443', clientID: 'kubectl' },
-        ],
-      });
-      browser = await launchChromium(s.config.web.tlsCert ?? '');
-    });
-    afterAll(async () => {
-      await browser.close();
-      await s.close();
-      await ou.cleanup();
-    });
+    const users = [{ uid: 'h-dana', name: 'Dana Home', groups: ['h-platform', 'h-developers'] }];
+    const suite = browserSuite('TestBrowserHome', users, (ou) => ({
+      ...ldapOnly(ou),
+      staticClients: [
+        { id: 'kubectl', public: true, name: 'kubectl' },
+        { id: 'admins-only', public: true, name: 'Admin console', allowedGroups: ['h-admins'] },
+      ],
+      clusters: [
+        { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
+        { name: 'lab', server: 'https://api.lab.example.com:6443', clientID: 'kubectl' },
+      ],
+    }));
 
     it('signs in from the landing page, shows identity and clusters, downloads a kubeconfig, signs out', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
-        await page.goto(`${s.issuer}/`);
+        await page.goto(`${suite.s.issuer}/`);
         await page.getByRole('heading', { level: 1 }).waitFor();
         await record(page, 'index');
         await page.getByRole('link', { name: /kubeconfig/i }).click();
         await page.getByLabel('Corporate username').fill('h-dana');
         await page.getByLabel('Password').fill('h-dana-pw');
         await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.waitForURL(`${s.issuer}/home`);
+        await page.waitForURL(`${suite.s.issuer}/home`);
         await page.getByRole('heading', { name: 'Your Kubernetes access' }).waitFor();
         expect(
           await page.getByRole('list', { name: 'Your groups', exact: true }).innerText(),
@@ -73,16 +61,18 @@ describe(
           users: { user: { exec: { args: string[] } } }[];
         };
         expect(kubeconfig.clusters[0]?.cluster.server).toBe('https://api.prod.example.com:6443');
-        expect(kubeconfig.users[0]?.user.exec.args).toContain(`--oidc-issuer-url=${s.issuer}`);
+        expect(kubeconfig.users[0]?.user.exec.args).toContain(
+          `--oidc-issuer-url=${suite.s.issuer}`,
+        );
 
         // Sign out: sigil's own confirmation, then back to the landing page.
         await page.getByRole('link', { name: 'Sign out' }).click();
         await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
         await Promise.all([
-          page.waitForURL(`${s.issuer}/`),
+          page.waitForURL(`${suite.s.issuer}/`),
           page.getByRole('button', { name: 'Sign out' }).click(),
         ]);
-        await page.goto(`${s.issuer}/home`);
+        await page.goto(`${suite.s.issuer}/home`);
         await page.getByLabel('Password').waitFor();
         expect(watch.errors).toEqual([]);
       } finally {
@@ -91,9 +81,9 @@ describe(
     });
 
     it('fits a phone screen in the dark theme', async () => {
-      const { context, page, watch } = await newPage(browser, PHONE_DARK);
+      const { context, page, watch } = await newPage(suite.browser, PHONE_DARK);
       try {
-        await page.goto(`${s.issuer}/home`);
+        await page.goto(`${suite.s.issuer}/home`);
         await page.getByLabel('Corporate username').fill('h-dana');
         await page.getByLabel('Password').fill('h-dana-pw');
         await page.getByRole('button', { name: 'Sign in' }).click();
@@ -108,17 +98,14 @@ describe(
     });
 
     it('explains a refusal by a client that requires a group the user lacks', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
-        const q = new URLSearchParams({
-          client_id: 'admins-only',
-          response_type: 'code',
+        const auth = authPath({
+          clientId: 'admins-only',
+          redirectUri: 'http://127.0.0.1:8000',
           scope: 'openid groups',
-          redirect_uri: 'http://127.0.0.1:8000',
-          code_challenge: pkce().challenge,
-          code_challenge_method: 'S256',
         });
-        await page.goto(`${s.issuer}/auth?${q.toString()}`);
+        await page.goto(suite.s.issuer + auth);
         await page.getByLabel('Corporate username').fill('h-dana');
         await page.getByLabel('Password').fill('h-dana-pw');
         await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,20 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkce } from '../../support/oidc-flow.js';
-import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
-import { startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { authPath, pkce } from '../../support/auth-request.js';
+import { pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
+import { pollUntil } from '../../support/poll.js';
 import {
+  browserSuite,
   focusedId,
   horizontalOverflow,
   inPage,
-  launchChromium,
+  ldapOnly,
   newPage,
+  type PageWatch,
   PHONE_DARK,
   record,
-  type PageWatch,
 } from './browser.js';
 
 /**
@@ -49,60 +50,37 @@ describe(
   'pages in chromium: login, errors, consent, logout, device flow',
   { timeout: 180_000 },
   () => {
-    let s: TestSigil;
-    let ou: TestOu;
-    let browser: Browser;
     let lb: Awaited<ReturnType<typeof loopback>>;
-
     beforeAll(async () => {
-      ou = await createTestOu('TestBrowser', USERS);
       lb = await loopback();
-      s = await startTestSigil('postgres', {
-        enablePasswordDB: false,
-        staticPasswords: [],
-        connectors: [ou.connector()],
-        staticClients: [
-          { id: 'kubectl', public: true, name: 'kubectl' },
-          {
-            id: 'web',
-            secret: 'web-secret-value-123',
-            name: 'Web App',
-            redirectURIs: [`${lb.url}/callback`],
-            skipApprovalScreen: false,
-          },
-        ],
-      });
-      browser = await launchChromium(s.config.web.tlsCert ?? '');
     });
     afterAll(async () => {
-      await browser.close();
       await lb.close();
-      await s.close();
-      await ou.cleanup();
     });
+    const suite = browserSuite('TestBrowser', USERS, (ou) => ({
+      ...ldapOnly(ou),
+      staticClients: [
+        { id: 'kubectl', public: true, name: 'kubectl' },
+        {
+          id: 'web',
+          secret: 'web-secret-value-123',
+          name: 'Web App',
+          redirectURIs: [`${lb.url}/callback`],
+          skipApprovalScreen: false,
+        },
+      ],
+    }));
 
-    function authUrl(
-      clientId: string,
-      redirectUri: string,
-      challenge: string,
-      scope = 'openid profile email groups',
-    ): string {
-      const q = new URLSearchParams({
-        client_id: clientId,
-        response_type: 'code',
-        scope,
-        redirect_uri: redirectUri,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: 'st4te',
-      });
-      return `${s.issuer}/auth?${q.toString()}`;
+    function authUrl(clientId: string, redirectUri: string, challenge?: string): string {
+      const scope = 'openid profile email groups';
+      const given = challenge === undefined ? {} : { challenge };
+      return suite.s.issuer + authPath({ clientId, redirectUri, scope, state: 'st4te', ...given });
     }
 
     /** Nothing left sigil's origin but the redirect we expect; no console or CSP errors. */
     function expectSelfContained(watch: PageWatch, allowed: readonly string[] = []): void {
       const origins = new Set(watch.requests.map((u) => new URL(u).origin));
-      for (const o of origins) expect([s.issuer, ...allowed], `request to ${o}`).toContain(o);
+      for (const o of origins) expect([suite.s.issuer, ...allowed], `request to ${o}`).toContain(o);
       expect(watch.errors).toEqual([]);
     }
 
@@ -113,7 +91,7 @@ describe(
     }
 
     it('goes from /auth straight to the only connector, and logs in with the keyboard alone', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         const { verifier, challenge } = pkce();
         const res = await page.goto(authUrl('kubectl', lb.url, challenge));
@@ -136,7 +114,7 @@ describe(
         const back = new URL(page.url());
         expect(back.searchParams.get('state')).toBe('st4te');
         const code = back.searchParams.get('code') ?? '';
-        const tok = await s.client().post('/token', {
+        const tok = await suite.s.client().post('/token', {
           grant_type: 'authorization_code',
           code,
           redirect_uri: lb.url,
@@ -144,9 +122,9 @@ describe(
           client_id: 'kubectl',
         });
         expect(tok.status, tok.text).toBe(200);
-        const jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());
+        const jwks = createLocalJWKSet((await suite.s.client().get('/jwks')).json<JSONWebKeySet>());
         const { payload } = await jwtVerify(tok.json<{ id_token: string }>().id_token, jwks, {
-          issuer: s.issuer,
+          issuer: suite.s.issuer,
           audience: 'kubectl',
         });
         expect(payload['preferred_username']).toBe('b-alice');
@@ -158,9 +136,9 @@ describe(
     });
 
     it('shows one clear error for a wrong password, keeps the username and marks the fields', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await signIn(page, 'b-bob', 'not-his-password');
         const alert = page.getByRole('alert');
         await expect.poll(() => alert.innerText()).toBe('Invalid username or password.');
@@ -183,9 +161,9 @@ describe(
     });
 
     it('fits a phone screen in the dark theme', async () => {
-      const { context, page, watch } = await newPage(browser, PHONE_DARK);
+      const { context, page, watch } = await newPage(suite.browser, PHONE_DARK);
       try {
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await signIn(page, 'b-bob', 'wrong');
         await page.getByRole('alert').waitFor();
         expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
@@ -200,9 +178,9 @@ describe(
 
     it('asks for consent for a client that needs it: Allow returns a code, Deny returns access_denied', async () => {
       for (const scheme of ['light', 'dark'] as const) {
-        const { context, page, watch } = await newPage(browser, { colorScheme: scheme });
+        const { context, page, watch } = await newPage(suite.browser, { colorScheme: scheme });
         try {
-          await page.goto(authUrl('web', `${lb.url}/callback`, pkce().challenge));
+          await page.goto(authUrl('web', `${lb.url}/callback`));
           await signIn(page, 'b-alice', 'b-alice-pw');
           await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
           expect(await page.getByText('Web App').count()).toBeGreaterThan(0);
@@ -227,25 +205,25 @@ describe(
     });
 
     it('signs out: asks first, then ends the session so the next sign-in asks for the password', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await Promise.all([
           page.waitForURL((u) => u.origin === lb.url),
           signIn(page, 'b-alice', 'b-alice-pw'),
         ]);
         // Signed in: a second /auth needs no password.
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         expect(page.url().startsWith(lb.url)).toBe(true);
 
-        await page.goto(`${s.issuer}/session/end`);
+        await page.goto(`${suite.s.issuer}/session/end`);
         await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
         await record(page, 'logout');
         await page.getByRole('button', { name: 'Sign out' }).click();
         await page.getByRole('heading', { name: 'Signed out' }).waitFor();
         await record(page, 'logout-success');
 
-        await page.goto(authUrl('kubectl', lb.url, pkce().challenge));
+        await page.goto(authUrl('kubectl', lb.url));
         await page.getByLabel('Password').waitFor();
         expectSelfContained(watch, [new URL(lb.url).origin]);
       } finally {
@@ -254,9 +232,9 @@ describe(
     });
 
     it('explains an error the provider cannot send back to the application', async () => {
-      const { context, page, watch } = await newPage(browser);
+      const { context, page, watch } = await newPage(suite.browser);
       try {
-        const res = await page.goto(authUrl('no-such-client', lb.url, pkce().challenge));
+        const res = await page.goto(authUrl('no-such-client', lb.url));
         expect(res?.status()).toBe(400);
         await page.getByRole('heading', { name: 'Sign-in error' }).waitFor();
         expect(await page.getByRole('alert').innerText()).toContain(
@@ -270,12 +248,8 @@ describe(
     });
 
     it('device flow: code entry (a wrong code first), confirmation, sign-in, success, tokens for the device', async () => {
-      const start = await s
-        .client()
-        .post('/device/auth', { client_id: 'kubectl', scope: 'openid groups' });
-      expect(start.status, start.text).toBe(200);
-      const d = start.json<{ device_code: string; user_code: string; verification_uri: string }>();
-      const { context, page, watch } = await newPage(browser);
+      const d = await startDeviceFlow(suite.s.client(), 'openid groups');
+      const { context, page, watch } = await newPage(suite.browser);
       try {
         await page.goto(d.verification_uri);
         await page.getByRole('heading', { name: 'Sign in a device' }).waitFor();
@@ -300,19 +274,11 @@ describe(
       } finally {
         await context.close();
       }
-      let tok = await s.client().post('/token', {
-        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-        device_code: d.device_code,
-        client_id: 'kubectl',
-      });
-      for (let i = 0; i < 10 && tok.status === 400; i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        tok = await s.client().post('/token', {
-          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-          device_code: d.device_code,
-          client_id: 'kubectl',
-        });
-      }
+      const tok = await pollUntil(
+        () => pollDeviceToken(suite.s.client(), d.device_code),
+        (r) => r.status !== 400,
+        { what: 'the device code answered with tokens', timeoutMs: 10_000, intervalMs: 1000 },
+      );
       expect(tok.status, tok.text).toBe(200);
     });
   },

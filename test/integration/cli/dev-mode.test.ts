@@ -5,7 +5,8 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
 import { Client } from '../../support/http-client.js';
-import { follow, pkce, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
+import { authPath } from '../../support/auth-request.js';
+import { follow, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 
 const ISSUER = 'https://localhost:5556';
 
@@ -100,16 +101,8 @@ describe('zero-config dev mode', () => {
     });
     expect(ref.status, ref.text).toBe(200);
     // The browser session survived: a new authorization goes straight back with a code.
-    const { challenge } = pkce();
-    const q = new URLSearchParams({
-      client_id: 'kubectl',
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: 'http://localhost:8000',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
-    const r = await follow(c(), await c().get(`/auth?${q.toString()}`));
+    const auth = authPath({ clientId: 'kubectl', redirectUri: 'http://localhost:8000' });
+    const r = await follow(c(), await c().get(auth));
     expect(r.status).toBe(303);
     expect(new URL(r.location!).searchParams.get('code')).toBeTruthy();
   });

@@ -41,6 +41,16 @@ function envFile(file: string): Record<string, string> {
 }
 
 /** A minimal LDIF reader: entries separated by blank lines, `attr: value` lines, # comments. */
+/** deploy/compose/sigil.yaml as sigil reads it, with the compose file's environment. */
+function composeSigilConfig() {
+  return parseConfig(
+    readFileSync(join(ROOT, 'deploy/compose/sigil.yaml'), 'utf8'),
+    'deploy/compose/sigil.yaml',
+    envFile(join(ROOT, 'deploy/compose/sigil.env')),
+    ROOT,
+  );
+}
+
 function readLdif(file: string): { dn: string; attrs: Record<string, string[]> }[] {
   return readFileSync(file, 'utf8')
     .split(/\n\s*\n/)
@@ -114,13 +124,7 @@ describe('docker-compose.yml', () => {
   });
 
   it("ships a sigil config that sigil accepts, with the compose file's environment", () => {
-    const env = envFile(join(ROOT, 'deploy/compose/sigil.env'));
-    const c = parseConfig(
-      readFileSync(join(ROOT, 'deploy/compose/sigil.yaml'), 'utf8'),
-      'deploy/compose/sigil.yaml',
-      env,
-      ROOT,
-    );
+    const c = composeSigilConfig();
     expect(c.storage?.type).toBe('postgres');
     expect(c.connectors[0]?.config.host).toBe('openldap:389');
     expect(c.telemetry.http).toBe('0.0.0.0:5558');
@@ -147,13 +151,7 @@ describe('the demo directory and the compose connector work together (against th
     } finally {
       await admin.unbind();
     }
-    const env = envFile(join(ROOT, 'deploy/compose/sigil.env'));
-    const compose = parseConfig(
-      readFileSync(join(ROOT, 'deploy/compose/sigil.yaml'), 'utf8'),
-      'deploy/compose/sigil.yaml',
-      env,
-      ROOT,
-    );
+    const compose = composeSigilConfig();
     const ldap = configAsInput(compose).connectors![0]!;
     s = await startTestSigil('postgres', {
       enablePasswordDB: false,

@@ -1,22 +1,26 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth } from '../../support/http-client.js';
-import { authorize, follow, pkce } from '../../support/oidc-flow.js';
-import { ALICE, startTestSigil, type Backend, type TestSigil } from '../../support/sigil.js';
+import { authPath } from '../../support/auth-request.js';
+import {
+  authorize,
+  codeGrant,
+  exchangeCode,
+  follow,
+  KUBECTL,
+  refreshGrant,
+  signOut,
+  type Tokens,
+} from '../../support/oidc-flow.js';
+import {
+  ALICE,
+  startTestSigil,
+  WEB_BASIC,
+  WEB_LOGIN,
+  type Backend,
+  type TestSigil,
+} from '../../support/sigil.js';
 
-const WEB = {
-  id: 'web',
-  secret: 'web-secret-value-123',
-  redirect: 'https://app.example.com/callback',
-};
-
-interface Tokens {
-  id_token: string;
-  access_token: string;
-  refresh_token?: string;
-  expires_in: number;
-  token_type: string;
-}
+const WEB = WEB_LOGIN;
 
 describe.each<Backend>(['pglite', 'postgres'])(
   'authorization code flow end to end (%s)',
@@ -71,13 +75,7 @@ describe.each<Backend>(['pglite', 'postgres'])(
     it('rejects a wrong password with one generic message, then logs in, consents, exchanges the code, refreshes and revokes', async () => {
       const c = s.client();
       // A wrong password first: the same generic message, a 401, and the form again.
-      const { challenge } = await import('../../support/oidc-flow.js').then((m) => m.pkce());
-      const start = await follow(
-        c,
-        await c.get(
-          `/auth?${new URLSearchParams({ client_id: WEB.id, response_type: 'code', scope: 'openid', redirect_uri: WEB.redirect, code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
-        ),
-      );
+      const start = await follow(c, await c.get(authPath(WEB)));
       expect(start.status).toBe(200);
       const csrf = /name="csrf" value="([^"]+)"/.exec(start.text)![1]!;
       const action = /action="(\/interaction\/[^"]+\/login)"/.exec(start.text)![1]!;
@@ -108,56 +106,33 @@ describe.each<Backend>(['pglite', 'postgres'])(
       expect(noCsrf.status).toBe(403);
 
       const a = await authorize(s.client(), {
-        clientId: WEB.id,
-        redirectUri: WEB.redirect,
+        ...WEB,
         username: ALICE.username,
         password: ALICE.password,
         consent: true,
       });
-      expect(a.redirect.origin + a.redirect.pathname).toBe(WEB.redirect);
+      expect(a.redirect.origin + a.redirect.pathname).toBe(WEB.redirectUri);
 
       const tc = s.client();
-      const auth = { authorization: basicAuth(WEB.id, WEB.secret) };
-      const bad1 = await tc.post(
-        '/token',
-        {
-          grant_type: 'authorization_code',
-          code: a.code,
-          redirect_uri: WEB.redirect,
-          code_verifier: 'x'.repeat(43),
-        },
-        auth,
-      );
+      const bad1 = await codeGrant(tc, { code: a.code, verifier: 'x'.repeat(43) }, WEB);
       expect(bad1.status).toBe(400);
       expect(bad1.json()['error']).toBe('invalid_grant');
 
       // The failed attempt above consumed nothing; but oidc-provider treats the code as used
       // only after success, so start a fresh login for the real exchange.
       const b = await authorize(s.client(), {
-        clientId: WEB.id,
-        redirectUri: WEB.redirect,
+        ...WEB,
         username: ALICE.username,
         password: ALICE.password,
         consent: true,
       });
-      const tok = await tc.post(
-        '/token',
-        {
-          grant_type: 'authorization_code',
-          code: b.code,
-          redirect_uri: WEB.redirect,
-          code_verifier: b.verifier,
-        },
-        auth,
-      );
-      expect(tok.status, tok.text).toBe(200);
-      const t = tok.json<Tokens>();
+      const t = await exchangeCode(tc, b, WEB);
       expect(t.token_type).toBe('Bearer');
       expect(t.refresh_token).toBeTruthy();
 
       const { payload, protectedHeader } = await jwtVerify(t.id_token, jwks, {
         issuer: s.issuer,
-        audience: WEB.id,
+        audience: WEB.clientId,
       });
       expect(protectedHeader.alg).toBe('RS256');
       expect(payload.sub).toBe(ALICE.userID);
@@ -173,19 +148,19 @@ describe.each<Backend>(['pglite', 'postgres'])(
       const ui = await tc.get('/me', { authorization: `Bearer ${t.access_token}` });
       expect(ui.status, ui.text + JSON.stringify(ui.headers)).toBe(200);
       expect(ui.json()['sub']).toBe(ALICE.userID);
+      const auth = WEB_BASIC;
       const intro = await tc.post('/token/introspection', { token: t.access_token }, auth);
       expect(intro.json()['active']).toBe(true);
 
       // Refresh: a fresh id_token with the groups.
-      const ref = await tc.post(
-        '/token',
-        { grant_type: 'refresh_token', refresh_token: t.refresh_token! },
-        auth,
-      );
+      const ref = await refreshGrant(tc, t.refresh_token!, WEB);
       expect(ref.status, ref.text).toBe(200);
       const r = ref.json<Tokens>();
       expect(r.id_token).toBeTruthy();
-      const refreshed = await jwtVerify(r.id_token, jwks, { issuer: s.issuer, audience: WEB.id });
+      const refreshed = await jwtVerify(r.id_token, jwks, {
+        issuer: s.issuer,
+        audience: WEB.clientId,
+      });
       expect(refreshed.payload['groups']).toEqual(['developers', 'viewers']);
       expect(decodeProtectedHeader(r.id_token).kid).toBe(protectedHeader.kid);
 
@@ -197,56 +172,28 @@ describe.each<Backend>(['pglite', 'postgres'])(
         auth,
       );
       expect(rev.status).toBe(200);
-      const after = await tc.post(
-        '/token',
-        { grant_type: 'refresh_token', refresh_token: current },
-        auth,
-      );
+      const after = await refreshGrant(tc, current, WEB);
       expect(after.status).toBe(400);
       expect(after.json()['error']).toBe('invalid_grant');
     });
 
     it('treats a code used twice as theft: invalid_grant, and the tokens of the first exchange stop working', async () => {
       const tc = s.client();
-      const auth = { authorization: basicAuth(WEB.id, WEB.secret) };
       const a = await authorize(s.client(), {
-        clientId: WEB.id,
-        redirectUri: WEB.redirect,
+        ...WEB,
         username: ALICE.username,
         password: ALICE.password,
         consent: true,
       });
-      const first = await tc.post(
-        '/token',
-        {
-          grant_type: 'authorization_code',
-          code: a.code,
-          redirect_uri: WEB.redirect,
-          code_verifier: a.verifier,
-        },
-        auth,
-      );
+      const first = await codeGrant(tc, a, WEB);
       expect(first.status).toBe(200);
       const t = first.json<Tokens>();
       expect((await tc.get('/me', { authorization: `Bearer ${t.access_token}` })).status).toBe(200);
-      const again = await tc.post(
-        '/token',
-        {
-          grant_type: 'authorization_code',
-          code: a.code,
-          redirect_uri: WEB.redirect,
-          code_verifier: a.verifier,
-        },
-        auth,
-      );
+      const again = await codeGrant(tc, a, WEB);
       expect(again.status).toBe(400);
       expect(again.json()['error']).toBe('invalid_grant');
       expect((await tc.get('/me', { authorization: `Bearer ${t.access_token}` })).status).toBe(401);
-      const ref = await tc.post(
-        '/token',
-        { grant_type: 'refresh_token', refresh_token: t.refresh_token! },
-        auth,
-      );
+      const ref = await refreshGrant(tc, t.refresh_token!, WEB);
       expect(ref.json()['error']).toBe('invalid_grant');
     });
 
@@ -260,26 +207,14 @@ describe.each<Backend>(['pglite', 'postgres'])(
           password: ALICE.password,
         });
         expect(a.redirect.origin).toBe(new URL(redirectUri).origin);
-        const tok = await s.client().post('/token', {
-          grant_type: 'authorization_code',
-          code: a.code,
-          redirect_uri: redirectUri,
-          code_verifier: a.verifier,
-          client_id: 'kubectl',
-        });
-        expect(tok.status, tok.text).toBe(200);
-        const t = tok.json<Tokens>();
+        const t = await exchangeCode(s.client(), a, { ...KUBECTL, redirectUri });
         expect(t.refresh_token).toBeTruthy();
         const { payload } = await jwtVerify(t.id_token, jwks, {
           issuer: s.issuer,
           audience: 'kubectl',
         });
         expect(payload['groups']).toEqual(['developers', 'viewers']);
-        const ref = await s.client().post('/token', {
-          grant_type: 'refresh_token',
-          refresh_token: t.refresh_token!,
-          client_id: 'kubectl',
-        });
+        const ref = await refreshGrant(s.client(), t.refresh_token!);
         expect(ref.status, ref.text).toBe(200);
         expect(ref.json<Tokens>().id_token).toBeTruthy();
       }
@@ -294,38 +229,23 @@ describe.each<Backend>(['pglite', 'postgres'])(
         username: ALICE.username,
         password: ALICE.password,
       });
-      const page = await c.get('/session/end');
+      const { page, done } = await signOut(c);
       expect(page.status).toBe(200);
       expect(page.text).toContain('Sign out?');
-      const form = /<form[^>]*action="([^"]+)"[^>]*>[\s\S]*?name="xsrf" value="([^"]+)"/.exec(
-        page.text,
-      );
-      expect(form).not.toBeNull();
-      const done = await follow(
-        c,
-        await c.post(new URL(form![1]!, s.issuer).pathname, { xsrf: form![2]!, logout: 'yes' }),
-      );
       expect(done.status).toBe(200);
       expect(done.text).toContain('Signed out');
       // The session is gone: a new authorization shows the login form again.
-      const { challenge } = pkce();
       const again = await follow(
         c,
-        await c.get(
-          `/auth?${new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: 'http://localhost:8000', code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
-        ),
+        await c.get(authPath({ ...KUBECTL, redirectUri: 'http://localhost:8000' })),
       );
       expect(again.text).toContain('name="password"');
     });
 
     it('requires PKCE from public clients', async () => {
-      const q = new URLSearchParams({
-        client_id: 'kubectl',
-        response_type: 'code',
-        scope: 'openid',
-        redirect_uri: 'http://localhost:8000',
-      });
-      const res = await s.client().get(`/auth?${q.toString()}`);
+      const res = await s
+        .client()
+        .get(authPath({ ...KUBECTL, redirectUri: 'http://localhost:8000', challenge: null }));
       expect(res.status).toBe(303);
       const loc = new URL(res.location!);
       expect(loc.searchParams.get('error')).toBe('invalid_request');
@@ -335,10 +255,9 @@ describe.each<Backend>(['pglite', 'postgres'])(
     it('answers an unknown client with a readable error page, not a redirect or a 500', async () => {
       const res = await s
         .client()
-        .get(
-          '/auth?client_id=nope&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fevil.example',
-          { accept: 'text/html' },
-        );
+        .get(authPath({ clientId: 'nope', redirectUri: 'https://evil.example', challenge: null }), {
+          accept: 'text/html',
+        });
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/html/);
       expect(res.text).toContain('not known');
@@ -348,7 +267,7 @@ describe.each<Backend>(['pglite', 'postgres'])(
     it('never logs the password, the code or the tokens', () => {
       const raw = s.rawLogs();
       expect(raw).not.toContain(ALICE.password);
-      expect(raw).not.toContain(WEB.secret);
+      expect(raw).not.toContain(WEB.clientSecret);
       expect(raw).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\./);
       expect(s.logs.some((l) => l['event'] === 'login.success')).toBe(true);
     });

@@ -6,7 +6,8 @@ import { inject } from 'vitest';
 import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
-import { follow, pkce, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
+import { authPath } from '../../support/auth-request.js';
+import { follow, loginTokens, submitLogin, withRefreshToken } from '../../support/oidc-flow.js';
 import { startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { hiddenInput } from '../../support/http-client.js';
 
@@ -137,13 +138,10 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
       .post('/token', { grant_type: 'refresh_token', refresh_token: rt, client_id: 'kubectl' });
 
   it("shows the connector's username prompt and logs in: groups include direct and nested ones, sub is the entryUUID", async () => {
-    const { challenge } = pkce();
     const browser = s.client();
     const page = await follow(
       browser,
-      await browser.get(
-        `/auth?${new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
-      ),
+      await browser.get(authPath({ clientId: 'kubectl', redirectUri: REDIRECT })),
     );
     expect(page.text).toContain('Corporate username');
     const t = await login('e-alice');
@@ -211,20 +209,12 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
       expect(r.json()['error']).toBe('temporarily_unavailable');
 
       const c = s.client();
-      const { challenge } = pkce();
       const page = await follow(
         c,
-        await c.get(
-          `/auth?${new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
-        ),
+        await c.get(authPath({ clientId: 'kubectl', redirectUri: REDIRECT })),
       );
-      const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)![1]!;
-      const down = await c.post(action, {
-        csrf: hiddenInput(page.text, 'csrf'),
-        connector: 'corp',
-        username: 'e-carol',
-        password: 'e-carol-pw',
-      });
+      expect(hiddenInput(page.text, 'connector')).toBe('corp');
+      const down = await submitLogin(c, page, { username: 'e-carol', password: 'e-carol-pw' });
       expect(down.status).toBe(503);
       expect(down.text).toContain('directory cannot be reached');
       expect(down.text).not.toMatch(/at .*\.js:\d+/);

@@ -6,8 +6,12 @@ import { hashPassword } from '../../../src/connectors/static/index.js';
 import { ensureDevTls } from '../../../src/tls/index.js';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
 import { Client } from '../../support/http-client.js';
-import { loginTokens } from '../../support/oidc-flow.js';
-import { freePort } from '../../support/postgres.js';
+import {
+  kubeloginTokens,
+  withRefreshToken,
+  type RefreshableTokens,
+} from '../../support/oidc-flow.js';
+import { freePort } from '../../support/net.js';
 import { ALICE } from '../../support/sigil.js';
 import { startProxy, type Proxy } from './proxy.js';
 
@@ -110,31 +114,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 }
 
-export const LOOPBACK = 'http://127.0.0.1:8000';
-
-export interface Tokens {
-  id_token: string;
-  access_token: string;
-  refresh_token?: string;
-}
-
 /** A kubelogin-style login through the proxy: authorization code + PKCE on a loopback redirect. */
-export async function login(c: Cluster, client: Client = c.client()): Promise<Tokens> {
-  return loginTokens(client, {
-    clientId: 'kubectl',
-    redirectUri: LOOPBACK,
-    scope: 'openid email groups',
-    username: ALICE.username,
-    password: ALICE.password,
-  });
+export async function login(c: Cluster, client: Client = c.client()): Promise<RefreshableTokens> {
+  return withRefreshToken(await kubeloginTokens(client, ALICE));
 }
-
-export function refresh(client: Client, rt: string) {
-  return client.post('/token', {
-    grant_type: 'refresh_token',
-    refresh_token: rt,
-    client_id: 'kubectl',
-  });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,8 +1,11 @@
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshGrant } from '../../support/oidc-flow.js';
+import { pollUntil } from '../../support/poll.js';
 import { startOwnPostgres, type OwnPostgres } from '../../support/postgres.js';
-import { login, refresh, sleep, startCluster, type Cluster } from './cluster.js';
-import { failures, startLoad } from './load.js';
+import { login, startCluster, type Cluster } from './cluster.js';
+import { failures, startLoad, type LoadEvent } from './load.js';
 
 /**
  * Faults under load, two replicas behind the proxy on a PostgreSQL of the test's own (so it
@@ -31,39 +34,53 @@ describe('faults with two replicas', () => {
   const ready = async (i: number) => (await c.direct(i).get('/readyz')).status;
   const stillRefreshes = async (tokens: readonly string[]) => {
     for (const rt of tokens) {
-      const r = await refresh(c.client(), rt);
+      const r = await refreshGrant(c.client(), rt);
       expect(r.status, `a committed refresh token still works: ${r.text}`).toBe(200);
     }
   };
 
   it('PostgreSQL restart mid-load: 503s during the outage, none after recovery, nothing committed lost', async () => {
     const load = await startLoad(c, 4);
-    await sleep(2000);
+    await load.untilEachWorker('refreshed before the outage', 3, (e) => e.status === 200);
     expect(failures(load.events)).toEqual([]);
 
     const haltedAt = Date.now();
     pgsql.halt();
     // Both replicas report not-ready while the database is unreachable.
-    for (const i of [0, 1]) {
-      let status = 0;
-      for (let n = 0; n < 20 && status !== 503; n++) {
-        status = await ready(i);
-        if (status !== 503) await sleep(250);
-      }
-      expect(status, `replica ${i} /readyz during the outage`).toBe(503);
-    }
-    await sleep(3000);
+    for (const i of [0, 1])
+      await pollUntil(
+        () => ready(i),
+        (status) => status === 503,
+        {
+          what: `replica ${i} /readyz 503 during the outage`,
+          timeoutMs: 5000,
+          intervalMs: 250,
+        },
+      );
+    // The outage lasts until every worker has met it.
+    const afterHalt = (e: LoadEvent) => e.start >= haltedAt;
+    await load.untilEachWorker(
+      'failed during the outage',
+      1,
+      (e) => afterHalt(e) && e.status !== 200,
+    );
     pgsql.restart();
     const restartedAt = Date.now();
 
-    let recoveredAt = 0;
-    while (recoveredAt === 0 && Date.now() - restartedAt < 15_000) {
-      await sleep(100);
-      recoveredAt = load.events.find((e) => e.start > restartedAt && e.status === 200)?.end ?? 0;
-    }
-    expect(recoveredAt, 'recovers within seconds of the database coming back').toBeGreaterThan(0);
-    expect(recoveredAt - restartedAt).toBeLessThan(5000);
-    await sleep(5000);
+    const firstSuccess = () =>
+      load.events.find((e) => e.start > restartedAt && e.status === 200)?.end ?? 0;
+    const recoveredAt = await pollUntil(firstSuccess, (at) => at > 0, {
+      what: 'a refresh answered after the database came back',
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
+    expect(
+      recoveredAt - restartedAt,
+      'recovers within seconds of the database coming back',
+    ).toBeLessThan(5000);
+    // The load goes on until every worker has had three answers a second after the recovery.
+    const late = (e: LoadEvent) => e.start > recoveredAt + 1000;
+    await load.untilEachWorker('answered a second after the recovery', 3, late);
     await load.stop();
 
     const during = failures(load.events.filter((e) => e.end >= haltedAt && e.start <= recoveredAt));
@@ -81,12 +98,10 @@ describe('faults with two replicas', () => {
       expect(e.end - e.start, 'no request hangs').toBeLessThan(12_000);
     }
     // Right after recovery a pooled connection may still be a dead one; after a second, nothing.
-    const after = failures(load.events.filter((e) => e.start > recoveredAt + 1000));
+    const after = failures(load.events.filter(late));
     expect(after, 'no failure a second after recovery').toEqual([]);
     // Every worker got through again (the load is slower when the machine is busy).
-    expect(load.events.filter((e) => e.start > recoveredAt + 1000).length).toBeGreaterThanOrEqual(
-      4,
-    );
+    expect(load.events.filter(late).length).toBeGreaterThanOrEqual(4);
     expect(load.events.filter((e) => (e.error ?? '').includes('invalid_grant'))).toEqual([]);
     await stillRefreshes(load.tokens);
     expect([await ready(0), await ready(1)]).toEqual([200, 200]);
@@ -95,12 +110,13 @@ describe('faults with two replicas', () => {
 
   it('kill -9 of one replica mid-load: the other keeps serving, nothing committed is lost', async () => {
     const load = await startLoad(c, 4);
-    await sleep(1500);
+    await load.untilEachWorker('refreshed before the kill', 3, (e) => e.status === 200);
     const victim = c.replicas[1]!;
     victim.proc.kill('SIGKILL');
     await victim.exited;
     const killedAt = Date.now();
-    await sleep(4000);
+    const afterKilled = (e: LoadEvent) => e.start > killedAt;
+    await load.untilEachWorker('sent after the kill', 3, afterKilled);
     await load.stop();
 
     // Only requests that were in flight on the killed replica may fail (the proxy never
@@ -110,11 +126,11 @@ describe('faults with two replicas', () => {
       expect(e.status).toBe(502);
       expect(e.start, 'sent before the replica was gone').toBeLessThanOrEqual(killedAt);
     }
+    const afterKill = load.events.filter(afterKilled);
     console.log(
-      `kill -9: ${bad.length} in-flight request(s) lost (502), ${load.events.filter((e) => e.start > killedAt).length} served by the survivor afterwards`,
+      `kill -9: ${bad.length} in-flight request(s) lost (502), ${afterKill.length} served by the survivor afterwards`,
     );
     expect(bad.length).toBeLessThanOrEqual(4);
-    const afterKill = load.events.filter((e) => e.start > killedAt);
     expect(afterKill.length).toBeGreaterThanOrEqual(4);
     expect(afterKill.every((e) => e.status === 200 && e.backend === '0')).toBe(true);
     // A retried refresh whose first answer was lost with the replica still works (grace window).
@@ -129,11 +145,12 @@ describe('faults with two replicas', () => {
   it('SIGTERM drains an in-flight request, refuses new ones (the proxy moves them), exits in bounded time', async () => {
     const t = await login(c);
     const load = await startLoad(c, 3);
-    await sleep(1000);
-    // A request already sent halfway to replica 0 when it is told to stop.
+    await load.untilEachWorker('refreshed before the signal', 2, (e) => e.status === 200);
+    // A request already sent halfway to replica 0 when it is told to stop; `Expect:
+    // 100-continue` makes Node say when it has the request (no need to wait and hope).
     const body = new URLSearchParams({
       grant_type: 'refresh_token',
-      refresh_token: t.refresh_token!,
+      refresh_token: t.refresh_token,
       client_id: 'kubectl',
     }).toString();
     const sock = net.connect(c.ports[0]!, '127.0.0.1');
@@ -143,25 +160,35 @@ describe('faults with two replicas', () => {
     const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
     sock.write(
       `POST /token HTTP/1.1\r\nHost: ${new URL(c.issuer).host}\r\nX-Forwarded-Proto: https\r\n` +
-        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n` +
+        `Expect: 100-continue\r\n\r\n` +
         body.slice(0, 20),
     );
-    await sleep(200);
+    const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+    await pollUntil(
+      () => answer,
+      (a) => a.startsWith(CONTINUE),
+      { what: 'replica 0 has the request' },
+    );
     const replica = c.replicas[0]!;
     const termAt = Date.now();
     replica.proc.kill('SIGTERM');
+    // The one wait on the clock left: the claim is a duration (an open request keeps the
+    // process up for at least 1.5 s), and the process's drain timer cannot be moved from here.
     await sleep(1500);
     expect(replica.proc.exitCode, 'still draining the open request').toBeNull();
     sock.write(body.slice(20)); // no half-close: Node aborts a request whose client sent FIN
     await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
-    expect(answer).toContain('"id_token"');
+    const final = answer.slice(CONTINUE.length);
+    expect(final).toMatch(/^HTTP\/1\.1 200 /);
+    expect(final).toContain('"id_token"');
     const code = await replica.exited;
     const stoppedIn = Date.now() - termAt;
     console.log(`SIGTERM: exited ${code} ${stoppedIn} ms after the signal (open request drained)`);
     expect(code).toBe(0);
     expect(stoppedIn).toBeLessThan(5000);
-    await sleep(1000);
+    const exitedAt = Date.now();
+    await load.untilEachWorker('sent after the replica exited', 1, (e) => e.start > exitedAt);
     await load.stop();
     expect(failures(load.events)).toEqual([]); // refused connections went to the other replica
     expect(c.proxy.retried.count).toBeGreaterThan(0);

@@ -1,18 +1,18 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hiddenInput } from '../../support/http-client.js';
-import { follow } from '../../support/oidc-flow.js';
 import { sigil } from '../../support/cli.js';
+import { approveDeviceCode, pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
+import { refreshGrant, type Tokens } from '../../support/oidc-flow.js';
+import { pollUntil } from '../../support/poll.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE } from '../../support/sigil.js';
-import { login, refresh, sleep, startCluster, type Cluster, type Tokens } from './cluster.js';
+import { login, startCluster, type Cluster } from './cluster.js';
 
 /**
  * Two sigil processes on one PostgreSQL database behind a round-robin proxy act as one
  * service: logins, refresh chains and device flows hop between them, and key operations made
  * with the CLI reach both replicas without a restart. Needs `npm run build`.
  */
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
 describe('two replicas on one database', () => {
@@ -64,7 +64,7 @@ describe('two replicas on one database', () => {
     const client = c.client();
     const served: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const r = await refresh(client, t.refresh_token!);
+      const r = await refreshGrant(client, t.refresh_token!);
       expect(r.status, r.text).toBe(200);
       served.push(String(r.headers['x-sigil-backend']));
       t = r.json<Tokens>();
@@ -75,54 +75,20 @@ describe('two replicas on one database', () => {
 
   it('a device flow hops too, and its polling rules are shared (slow_down across replicas)', async () => {
     const device = c.client();
-    const start = await device.post('/device/auth', {
-      client_id: 'kubectl',
-      scope: 'openid groups',
-    });
-    expect(start.status, start.text).toBe(200);
-    const d = start.json<{ device_code: string; user_code: string; interval?: number }>();
-    const poll = () =>
-      device.post('/token', {
-        grant_type: DEVICE_GRANT,
-        device_code: d.device_code,
-        client_id: 'kubectl',
-      });
+    const d = await startDeviceFlow(device, 'openid groups');
+    const poll = () => pollDeviceToken(device, d.device_code);
     const p1 = await poll();
     const p2 = await poll();
     expect(p1.json()['error']).toBe('authorization_pending');
     expect(p2.json()['error']).toBe('slow_down');
     expect(p1.headers['x-sigil-backend']).not.toBe(p2.headers['x-sigil-backend']);
 
-    const browser = c.client();
     const mark = c.proxy.log.length;
-    const page = await browser.get('/device');
-    const action = /action="([^"]+)"/.exec(page.text)![1]!;
-    const confirm = await browser.post(action, {
-      xsrf: hiddenInput(page.text, 'xsrf'),
-      user_code: d.user_code,
-    });
-    expect(confirm.status, confirm.text.slice(0, 300)).toBe(200);
-    let r = await follow(
-      browser,
-      await browser.post(action, {
-        xsrf: hiddenInput(confirm.text, 'xsrf'),
-        user_code: d.user_code,
-        confirm: 'yes',
-      }),
-    );
-    const loginPath = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)![1]!;
-    r = await follow(
-      browser,
-      await browser.post(loginPath, {
-        csrf: hiddenInput(r.text, 'csrf'),
-        connector: 'local',
-        username: ALICE.username,
-        password: ALICE.password,
-      }),
-    );
-    expect(r.text).toContain('Device signed in');
+    const done = await approveDeviceCode(c.client(), d.user_code, ALICE);
+    expect(done.text).toContain('Device signed in');
     expect(backendsSince(mark)).toEqual(new Set([0, 1]));
-    await sleep(((d.interval ?? 5) + 1) * 1000);
+    // The code is approved: the next poll gets the tokens (slow_down only ever replaces
+    // authorization_pending, so it need not wait the interval).
     const tok = await poll();
     expect(tok.status, tok.text).toBe(200);
     expect(tok.json<Tokens>().refresh_token).toBeTruthy();
@@ -142,22 +108,24 @@ describe('two replicas on one database', () => {
     const rotated = sigil(['keys', 'rotate', '--now', '--config', c.configFile(1)]);
     expect(rotated.status, rotated.stderr).toBe(0);
     expect(rotated.stdout).toContain(`rotated: ${nextBefore} signs now`);
-    const since = Date.now();
     // Refresh through the proxy until both replicas have signed with the promoted key.
-    let t = await login(c);
+    const since = performance.now();
+    let t: Tokens = await login(c);
     const signedNew = new Set<string>();
-    while (signedNew.size < 2) {
-      expect(Date.now() - since, 'both replicas sign with the new key within 10 s').toBeLessThan(
-        10_000,
-      );
-      const r = await refresh(c.client(), t.refresh_token!);
+    const refreshOnce = async () => {
+      const r = await refreshGrant(c.client(), t.refresh_token!);
       expect(r.status, r.text).toBe(200);
       t = r.json<Tokens>();
       const kid = kidOf(t.id_token);
       expect([activeBefore, nextBefore]).toContain(kid);
       if (kid === nextBefore) signedNew.add(String(r.headers['x-sigil-backend']));
-      await sleep(100);
-    }
+      return signedNew.size;
+    };
+    await pollUntil(refreshOnce, (replicas) => replicas === 2, {
+      what: 'both replicas sign with the new key within 10 s',
+      timeoutMs: 10_000 - (performance.now() - since),
+      intervalMs: 100,
+    });
     // The retired key is still published by both (tokens it signed are still valid).
     for (const i of [0, 1])
       expect((await jwksOf(i)).keys.map((k) => k.kid)).toContain(activeBefore);
@@ -166,16 +134,15 @@ describe('two replicas on one database', () => {
     expect(revoked.status, revoked.stderr).toBe(0);
     expect(revoked.stdout).toContain(`revoked ${nextBefore} (it was active)`);
     expect(revoked.stdout).toMatch(/ended [1-9]\d* refresh-token grant/);
-    const revokedAt = Date.now();
-    for (;;) {
+    const published = async () => {
       const [a, b] = await Promise.all([jwksOf(0), jwksOf(1)]);
-      if (![...a.keys, ...b.keys].some((k) => k.kid === nextBefore)) break;
-      expect(Date.now() - revokedAt, 'both replicas drop the revoked key within 10 s').toBeLessThan(
-        10_000,
-      );
-      await sleep(200);
-    }
-    const gone = await refresh(c.client(), t.refresh_token!);
+      return [...a.keys, ...b.keys].map((k) => k.kid);
+    };
+    await pollUntil(published, (kids) => !kids.includes(nextBefore), {
+      what: 'both replicas drop the revoked key within 10 s',
+      intervalMs: 200,
+    });
+    const gone = await refreshGrant(c.client(), t.refresh_token!);
     expect(gone.status).toBe(400);
     expect(gone.json()['error']).toBe('invalid_grant');
     const fresh = await login(c);

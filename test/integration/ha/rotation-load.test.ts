@@ -2,13 +2,10 @@ import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../support/postgres.js';
-import { login, refresh, startCluster, type Cluster, type Tokens } from './cluster.js';
-import {
-  buildGoStreamVerifier,
-  startGoVerifier,
-  startJoseVerifier,
-  type LineVerifier,
-} from './verifiers.js';
+import { refreshGrant, type Tokens } from '../../support/oidc-flow.js';
+import { login, startCluster, type Cluster } from './cluster.js';
+import { buildGoVerifier } from '../../support/go-verifier.js';
+import { startGoVerifier, startJoseVerifier, type LineVerifier } from './verifiers.js';
 
 /**
  * Keys rotate several times (rotation period 4 s, lead time 2 s) while two replicas issue
@@ -37,7 +34,7 @@ describe('rotation under load, two replicas, caching verifiers', () => {
     const db = await createTestDatabase(inject('pgUrl'), 'sigil_ha_rot');
     dbUrl = db.url;
     cleanup.push(db.drop);
-    const goBin = buildGoStreamVerifier();
+    const goBuilt = buildGoVerifier(); // in parallel with the cluster's start
     c = await startCluster({
       dbUrl,
       config: { keys: { rotationPeriod: '4s', leadTime: '2s' } },
@@ -45,7 +42,8 @@ describe('rotation under load, two replicas, caching verifiers', () => {
     cleanup.push(() => c.close());
     jose = await startJoseVerifier(c.issuer, c.caFile, 'kubectl');
     cleanup.push(() => jose.close());
-    go = await startGoVerifier(await goBin, c.issuer, c.caFile, 'kubectl');
+    await goBuilt;
+    go = await startGoVerifier(c.issuer, c.caFile, 'kubectl');
     cleanup.push(() => go.close());
   }, 240_000);
   afterAll(async () => {
@@ -70,7 +68,7 @@ describe('rotation under load, two replicas, caching verifiers', () => {
       const client = c.client();
       let t: Tokens = await login(c, client);
       while (!done()) {
-        const r = await refresh(client, t.refresh_token!);
+        const r = await refreshGrant(client, t.refresh_token!);
         if (r.status !== 200) {
           httpErrors.push(`${r.status} ${r.text.slice(0, 200)}`);
           continue;

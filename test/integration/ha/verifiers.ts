@@ -1,12 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildGoProgram } from '../../support/go-verifier.js';
+import { buildGoVerifier, goVerifierArgs } from '../../support/go-verifier.js';
 
 /**
  * Long-running token verifiers as child processes that read one token per line and answer one
  * line per token, in order: jose with a cached JWKS (jwks-verifier.js, trusting the test CA
- * through NODE_EXTRA_CA_CERTS) and go-oidc as kube-apiserver uses it (go-stream-verifier).
+ * through NODE_EXTRA_CA_CERTS) and go-oidc as kube-apiserver uses it (go-verifier -stream).
  */
 export interface LineVerifier {
   /** The first line the verifier printed (it prints one when it is ready). */
@@ -63,19 +63,12 @@ export function startJoseVerifier(issuer: string, caFile: string, audience: stri
   return startLineProcess(proc);
 }
 
-/** Builds go-stream-verifier offline (GOPATH mode, Debian's go-oidc) into a temp dir. */
-export function buildGoStreamVerifier(): Promise<string> {
-  return buildGoProgram(join(import.meta.dirname, 'go-stream-verifier'), 'go-stream-verifier');
-}
-
-export async function startGoVerifier(
-  bin: string,
-  issuer: string,
-  caFile: string,
-  clientId: string,
-) {
-  const proc = spawn(bin, ['-issuer', issuer, '-ca', caFile, '-client-id', clientId], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
-  });
+/** go-oidc as kube-apiserver keeps it: one long-lived verifier (go-verifier -stream). */
+export async function startGoVerifier(issuer: string, caFile: string, clientId: string) {
+  const proc = spawn(
+    await buildGoVerifier(),
+    [...goVerifierArgs(issuer, caFile, clientId), '-stream'],
+    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } },
+  );
   return startLineProcess(proc);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { follow } from '../../support/oidc-flow.js';
 import {
   authParams,
+  authPathWith,
   CRLF,
   expectClientError,
   expectSafe,
@@ -23,18 +24,12 @@ describe('hostile input: authorization endpoint', () => {
     const c = s.client();
     const cases: [string, string][] = [
       ['no parameters', '/auth'],
-      ['unknown client', `/auth?${authParams({ client_id: 'nobody' }).toString()}`],
+      ['unknown client', authPathWith({ client_id: 'nobody' })],
       ['bad percent-encoding', '/auth?client_id=%zz&response_type=code'],
       ['non-UTF-8 bytes', '/auth?client_id=%FF%FE&response_type=code'],
       ['NUL in client_id', '/auth?client_id=%00&response_type=code&scope=openid'],
-      [
-        'unregistered redirect',
-        `/auth?${authParams({ redirect_uri: 'https://evil.example/cb' }).toString()}`,
-      ],
-      [
-        'javascript: redirect',
-        `/auth?${authParams({ redirect_uri: 'javascript:alert(1)' }).toString()}`,
-      ],
+      ['unregistered redirect', authPathWith({ redirect_uri: 'https://evil.example/cb' })],
+      ['javascript: redirect', authPathWith({ redirect_uri: 'javascript:alert(1)' })],
       ['duplicate client_id', `/auth?${authParams().toString()}&client_id=kubectl`],
       ['array syntax', `/auth?client_id[]=kubectl&response_type=code`],
     ];
@@ -52,7 +47,7 @@ describe('hostile input: authorization endpoint', () => {
       ['bad max_age', { max_age: '-1' }],
       ['garbage request object', { request: 'eyJ.not.a.jwt' }],
     ] as const) {
-      const r = await c.get(`/auth?${authParams(over).toString()}`);
+      const r = await c.get(authPathWith(over));
       expectSafe(r, what);
       if (r.status === 303) {
         const loc = new URL(r.location!, s.issuer);
@@ -72,9 +67,7 @@ describe('hostile input: authorization endpoint', () => {
       const c = s.client();
       const r = await follow(
         c,
-        await c.get(
-          `/auth?${authParams({ state: payload, login_hint: payload, nonce: payload }).toString()}`,
-        ),
+        await c.get(authPathWith({ state: payload, login_hint: payload, nonce: payload })),
       );
       expectSafe(r, JSON.stringify(payload));
       if (r.status === 200) {
@@ -88,9 +81,7 @@ describe('hostile input: authorization endpoint', () => {
 
   it('never turns CR/LF in a parameter into a response header', async () => {
     const c = s.client();
-    const r = await c.get(
-      `/auth?${authParams({ state: CRLF, response_type: 'token' }).toString()}`,
-    );
+    const r = await c.get(authPathWith({ state: CRLF, response_type: 'token' }));
     expectSafe(r, 'crlf state');
     expect(r.location ?? '').not.toMatch(/[\r\n]/);
     const raw = await rawRequest(
@@ -104,7 +95,7 @@ describe('hostile input: authorization endpoint', () => {
 
   it('refuses oversized requests: a 100 KB parameter and a 1 MB body', async () => {
     const c = s.client();
-    const longQuery = await c.get(`/auth?${authParams({ state: LONG }).toString()}`);
+    const longQuery = await c.get(authPathWith({ state: LONG }));
     expect([400, 413, 414, 431]).toContain(longQuery.status);
     const longForm = await form(c, '/auth', authParams({ state: LONG }).toString());
     expectClientError(longForm, '100 KB form');
@@ -164,7 +155,7 @@ describe('hostile input: authorization endpoint', () => {
     const nonUtf8 = await form(c, '/auth', Buffer.from([0x63, 0x6c, 0x69, 0x3d, 0xff, 0xfe, 0x80]));
     expectClientError(nonUtf8, 'non-UTF-8 body');
     for (const m of ['PUT', 'DELETE', 'PATCH']) {
-      const r = await c.request(m, `/auth?${authParams().toString()}`);
+      const r = await c.request(m, authPathWith());
       expectSafe(r, m);
       expect(r.status).toBeGreaterThanOrEqual(400);
     }
@@ -180,7 +171,7 @@ describe('hostile input: authorization endpoint', () => {
       'acr_values',
       'connector_id',
     ]) {
-      const r = await follow(c, await c.get(`/auth?${authParams({ [key]: NUL }).toString()}`));
+      const r = await follow(c, await c.get(authPathWith({ [key]: NUL })));
       expectSafe(r, key);
     }
   });

@@ -4,7 +4,7 @@ import { slapdConnector } from '../../support/ldap-test-ou.js';
 import { follow } from '../../support/oidc-flow.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import {
-  authParams,
+  authPathWith,
   expectClientError,
   expectSafe,
   form,
@@ -36,7 +36,11 @@ describe('hostile input: interaction forms', () => {
     const first = await follow(
       c,
       await c.get(
-        `/auth?${authParams(clientId === 'web' ? { client_id: 'web', redirect_uri: 'https://app.example.com/callback' } : {}).toString()}`,
+        authPathWith(
+          clientId === 'web'
+            ? { client_id: 'web', redirect_uri: 'https://app.example.com/callback' }
+            : {},
+        ),
       ),
     );
     expect(first.status).toBe(200);
@@ -178,7 +182,11 @@ describe('hostile input: interaction forms', () => {
     const first = await follow(
       other,
       await other.get(
-        `/auth?${authParams({ client_id: 'web', redirect_uri: 'https://app.example.com/callback', scope: `openid ${XSS}` }).toString()}`,
+        authPathWith({
+          client_id: 'web',
+          redirect_uri: 'https://app.example.com/callback',
+          scope: `openid ${XSS}`,
+        }),
       ),
     );
     expectSafe(first, 'web with hostile scope');

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RefreshableTokens } from '../../support/oidc-flow.js';
 import { basicAuth } from '../../support/http-client.js';
+import { WEB_BASIC as WEB } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
@@ -7,17 +9,14 @@ import {
   INJECTIONS,
   LONG,
   tokensFor,
-  type IssuedTokens,
   hostileSigil,
 } from './support.js';
-
-const WEB = { authorization: basicAuth('web', 'web-secret-value-123') };
 
 /** The introspection endpoint: who may ask about which token, and malformed questions. */
 describe('hostile input: introspection', () => {
   const s = hostileSigil('pglite');
-  let kubectl: IssuedTokens;
-  let web: IssuedTokens;
+  let kubectl: RefreshableTokens;
+  let web: RefreshableTokens;
   beforeAll(async () => {
     kubectl = await tokensFor(s, 'kubectl');
     web = await tokensFor(s, 'web');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
-import { follow } from '../../support/oidc-flow.js';
+import { type Client, type Res } from '../../support/http-client.js';
+import { follow, submitLogin } from '../../support/oidc-flow.js';
 import { ALICE } from '../../support/sigil.js';
 import {
   CRLF,
@@ -15,15 +15,8 @@ import {
 } from './support.js';
 
 async function signIn(c: Client): Promise<Res> {
-  let r = await follow(c, await c.get('/home'));
-  const login = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)![1]!;
-  r = await c.post(login, {
-    csrf: hiddenInput(r.text, 'csrf'),
-    connector: hiddenInput(r.text, 'connector'),
-    username: ALICE.username,
-    password: ALICE.password,
-  });
-  return follow(c, r);
+  const page = await follow(c, await c.get('/home'));
+  return follow(c, await submitLogin(c, page, ALICE));
 }
 
 /** /home (kubeconfig page), its downloads, and the /callback of sigil's own sign-in. */

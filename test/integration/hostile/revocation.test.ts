@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuth } from '../../support/http-client.js';
+import { WEB_BASIC as WEB } from '../../support/sigil.js';
 import {
   expectClientError,
   expectSafe,
@@ -9,8 +9,6 @@ import {
   tokensFor,
   hostileSigil,
 } from './support.js';
-
-const WEB = { authorization: basicAuth('web', 'web-secret-value-123') };
 
 /**
  * The revocation endpoint. RFC 7009 answers 200 for a token it does not know, so hostile

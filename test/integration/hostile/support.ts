@@ -1,9 +1,22 @@
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Client, Res } from '../../support/http-client.js';
-import { pkce } from '../../support/oidc-flow.js';
+import { authQuery } from '../../support/auth-request.js';
+import {
+  authorize,
+  exchangeCode,
+  KUBECTL,
+  withRefreshToken,
+  type RefreshableTokens,
+} from '../../support/oidc-flow.js';
 import type { ConfigInput } from '../../../src/config/schema.js';
-import { startTestSigil, type Backend, type TestSigil } from '../../support/sigil.js';
+import {
+  ALICE,
+  startTestSigil,
+  WEB_LOGIN,
+  type Backend,
+  type TestSigil,
+} from '../../support/sigil.js';
 
 /**
  * Hostile input, shared by every surface's test file: the payloads, the checks every answer
@@ -102,17 +115,18 @@ function parse(text: string): RawRes {
 
 /** A valid authorization request for the public kubectl client, with `over` replacing params. */
 export function authParams(over: Record<string, string> = {}): URLSearchParams {
-  const { challenge } = pkce();
-  return new URLSearchParams({
-    client_id: 'kubectl',
-    response_type: 'code',
+  return authQuery({
+    clientId: 'kubectl',
+    redirectUri: 'http://127.0.0.1:8000',
     scope: 'openid email groups',
-    redirect_uri: 'http://127.0.0.1:8000',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
     state: 'state-1',
-    ...over,
+    extra: over,
   });
+}
+
+/** The path of that request: `/auth?…`. */
+export function authPathWith(over: Record<string, string> = {}): string {
+  return `/auth?${authParams(over).toString()}`;
 }
 
 /** Every log line at error level or above, and every request answered with a 5xx. */
@@ -136,39 +150,20 @@ export async function form(
   });
 }
 
-export interface IssuedTokens {
-  id_token: string;
-  access_token: string;
-  refresh_token: string;
-}
-
 /** Logs alice in for `client` (kubectl or web) and exchanges the code. */
-export async function tokensFor(s: TestSigil, client: 'kubectl' | 'web'): Promise<IssuedTokens> {
-  const { authorize } = await import('../../support/oidc-flow.js');
-  const { ALICE } = await import('../../support/sigil.js');
-  const { basicAuth } = await import('../../support/http-client.js');
+export async function tokensFor(
+  s: TestSigil,
+  client: 'kubectl' | 'web',
+): Promise<RefreshableTokens> {
   const web = client === 'web';
-  const redirectUri = web ? 'https://app.example.com/callback' : 'http://127.0.0.1:8000';
+  const login = web ? WEB_LOGIN : { ...KUBECTL, redirectUri: 'http://127.0.0.1:8000' };
   const a = await authorize(s.client(), {
-    clientId: client,
-    redirectUri,
+    ...login,
     username: ALICE.username,
     password: ALICE.password,
     consent: web,
   });
-  const r = await s.client().post(
-    '/token',
-    {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: redirectUri,
-      code_verifier: a.verifier,
-      ...(web ? {} : { client_id: 'kubectl' }),
-    },
-    web ? { authorization: basicAuth('web', 'web-secret-value-123') } : undefined,
-  );
-  expect(r.status, r.text).toBe(200);
-  return r.json<IssuedTokens>();
+  return withRefreshToken(await exchangeCode(s.client(), a, login));
 }
 
 /** encodeURIComponent that survives lone surrogates (they become U+FFFD, as a browser sends). */

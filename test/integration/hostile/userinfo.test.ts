@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RefreshableTokens } from '../../support/oidc-flow.js';
 import {
   CRLF,
   expectClientError,
@@ -7,14 +8,13 @@ import {
   INJECTIONS,
   rawRequest,
   tokensFor,
-  type IssuedTokens,
   hostileSigil,
 } from './support.js';
 
 /** The userinfo endpoint (/me): bearer tokens of every wrong shape. */
 describe('hostile input: userinfo', () => {
   const s = hostileSigil('pglite');
-  let t: IssuedTokens;
+  let t: RefreshableTokens;
   beforeAll(async () => {
     t = await tokensFor(s, 'kubectl');
   });

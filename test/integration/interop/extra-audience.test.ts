@@ -1,10 +1,18 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildKubeconfig } from '../../../src/kube/index.js';
-import { approveDeviceCode } from '../../support/device-page.js';
+import { approveDeviceCode, pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
-import { basicAuth, hiddenInput } from '../../support/http-client.js';
-import { follow, loginTokens, pkce } from '../../support/oidc-flow.js';
+import { authPath } from '../../support/auth-request.js';
+import {
+  follow,
+  kubeloginTokens,
+  LOOPBACK,
+  passwordGrant,
+  refreshGrant,
+  submitLogin,
+  type Tokens,
+} from '../../support/oidc-flow.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
@@ -17,15 +25,8 @@ import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
  * (which verifies against its own client id) must still accept it.
  */
 
-const LOOPBACK = 'http://127.0.0.1:8000';
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const CI = { id: 'ci', secret: 'ci-secret-value-7788' };
 const PROD_SCOPE = 'audience:server:client_id:prod';
-
-interface Tokens {
-  id_token: string;
-  refresh_token?: string;
-}
 
 describe('extra audiences: a shared kubelogin client gets tokens for one cluster at a time', () => {
   let s: TestSigil;
@@ -78,13 +79,7 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
   }
 
   const codeFlow = (clientId: string, scope: string) =>
-    loginTokens(s.client(), {
-      clientId,
-      redirectUri: LOOPBACK,
-      scope,
-      username: ALICE.username,
-      password: ALICE.password,
-    });
+    kubeloginTokens(s.client(), ALICE, { clientId, scope });
 
   /** The audience checks of the three verifiers: prod's API server, kubelogin, staging's API server. */
   async function expectProdOnly(idToken: string, client = 'kubectl'): Promise<void> {
@@ -115,11 +110,7 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
 
   it('a refresh keeps the audience; a token without the scope is for kubectl alone', async () => {
     const t = await codeFlow('kubectl', `openid email groups ${PROD_SCOPE}`);
-    const r = await s.client().post('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: t.refresh_token!,
-      client_id: 'kubectl',
-    });
+    const r = await refreshGrant(s.client(), t.refresh_token!);
     expect(r.status, r.text).toBe(200);
     await expectProdOnly(r.json<Tokens>().id_token);
 
@@ -144,41 +135,25 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
 
   it('device flow: the audience scope rides on the device code', async () => {
     const c = s.client();
-    const start = await c.post('/device/auth', {
-      client_id: 'kubectl',
-      scope: `openid email groups ${PROD_SCOPE}`,
-    });
-    expect(start.status, start.text).toBe(200);
-    const { device_code, user_code } = start.json<{ device_code: string; user_code: string }>();
-    const done = await approveDeviceCode(s.client(), user_code, {
-      username: ALICE.username,
-      password: ALICE.password,
-    });
-    expect(done).toContain('Device signed in');
-    const tok = await c.post('/token', {
-      grant_type: DEVICE_GRANT,
-      device_code,
-      client_id: 'kubectl',
-    });
+    const { device_code, user_code } = await startDeviceFlow(
+      c,
+      `openid email groups ${PROD_SCOPE}`,
+    );
+    const done = await approveDeviceCode(s.client(), user_code, ALICE);
+    expect(done.text).toContain('Device signed in');
+    const tok = await pollDeviceToken(c, device_code);
     expect(tok.status, tok.text).toBe(200);
     await expectProdOnly(tok.json<Tokens>().id_token);
   });
 
   it('password grant: a trusted client gets the audience, an untrusted audience is invalid_scope', async () => {
-    const auth = { authorization: basicAuth(CI.id, CI.secret) };
-    const body = (scope: string) => ({
-      grant_type: 'password',
-      username: ALICE.username,
-      password: ALICE.password,
-      scope,
-    });
-    const ok = await s.client().post('/token', body(`openid email groups ${PROD_SCOPE}`), auth);
+    const ci = { clientId: CI.id, clientSecret: CI.secret };
+    const password = (scope: string) => passwordGrant(s.client(), ci, ALICE, scope);
+    const ok = await password(`openid email groups ${PROD_SCOPE}`);
     expect(ok.status, ok.text).toBe(200);
     await expectProdOnly(ok.json<Tokens>().id_token, CI.id);
 
-    const refused = await s
-      .client()
-      .post('/token', body('openid audience:server:client_id:staging'), auth);
+    const refused = await password('openid audience:server:client_id:staging');
     expect(refused.status).toBe(400);
     expect(refused.json()).toMatchObject({
       error: 'invalid_scope',
@@ -192,17 +167,13 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
       ['an audience that is no client at all', 'nosuch'],
     ] as const) {
       it(`authorization endpoint, ${what}: the error goes back to the loopback listener`, async () => {
-        const { challenge } = pkce();
-        const q = new URLSearchParams({
-          client_id: 'kubectl',
-          response_type: 'code',
+        const auth = authPath({
+          clientId: 'kubectl',
+          redirectUri: LOOPBACK,
           scope: `openid audience:server:client_id:${audience}`,
-          redirect_uri: LOOPBACK,
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
           state: 'st4te',
         });
-        const r = await s.client().get(`/auth?${q.toString()}`);
+        const r = await s.client().get(auth);
         expect(r.status, r.text.slice(0, 300)).toBe(303);
         const back = new URL(r.location!);
         expect(back.origin).toBe(LOOPBACK);
@@ -223,27 +194,13 @@ describe('extra audiences: a shared kubelogin client gets tokens for one cluster
 
   it('the consent page says which other audience the tokens are for', async () => {
     const c = s.client();
-    const { challenge } = pkce();
-    const q = new URLSearchParams({
-      client_id: 'asks-consent',
-      response_type: 'code',
+    const auth = authPath({
+      clientId: 'asks-consent',
+      redirectUri: LOOPBACK,
       scope: `openid ${PROD_SCOPE}`,
-      redirect_uri: LOOPBACK,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
     });
-    let r = await follow(c, await c.get(`/auth?${q.toString()}`));
-    const login = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-    expect(login, r.text.slice(0, 300)).toBeDefined();
-    r = await follow(
-      c,
-      await c.post(login!, {
-        csrf: hiddenInput(r.text, 'csrf'),
-        connector: hiddenInput(r.text, 'connector'),
-        username: ALICE.username,
-        password: ALICE.password,
-      }),
-    );
+    let r = await follow(c, await c.get(auth));
+    r = await follow(c, await submitLogin(c, r, ALICE));
     expect(r.text).toContain('Allow access');
     expect(r.text).toContain('Tokens that prod accepts as well');
     expect(r.text).not.toContain(PROD_SCOPE);
@@ -272,12 +229,8 @@ describe('extra audiences follow the config, not the refresh token', () => {
       const before = await startTestSigil('postgres', clients(true), { databaseUrl: db.url });
       let refreshToken: string;
       try {
-        const t = await loginTokens(before.client(), {
-          clientId: 'kubectl',
-          redirectUri: LOOPBACK,
+        const t = await kubeloginTokens(before.client(), ALICE, {
           scope: `openid groups ${PROD_SCOPE}`,
-          username: ALICE.username,
-          password: ALICE.password,
         });
         expect(decodeJwt(t.id_token).aud).toEqual(['kubectl', 'prod']);
         refreshToken = t.refresh_token!;
@@ -287,11 +240,7 @@ describe('extra audiences follow the config, not the refresh token', () => {
 
       const after = await startTestSigil('postgres', clients(false), { databaseUrl: db.url });
       try {
-        const r = await after.client().post('/token', {
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-          client_id: 'kubectl',
-        });
+        const r = await refreshGrant(after.client(), refreshToken);
         expect(r.status, r.text).toBe(200);
         const claims = decodeJwt(r.json<Tokens>().id_token);
         expect(claims.aud).toBe('kubectl');

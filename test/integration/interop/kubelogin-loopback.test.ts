@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicAuth, hiddenInput, type Client } from '../../support/http-client.js';
+import { basicAuth, type Client } from '../../support/http-client.js';
 import {
   goOAuth2TokenRequest,
   kubeloginAuthQuery,
@@ -8,6 +8,7 @@ import {
   type KubeloginParams,
 } from '../../support/kubelogin.js';
 import { browse, startLoopbackListener, type LoopbackListener } from '../../support/loopback.js';
+import { submitLogin, type Tokens } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /**
@@ -27,13 +28,6 @@ interface Discovery {
   token_endpoint: string;
   jwks_uri: string;
   code_challenge_methods_supported: string[];
-}
-interface Tokens {
-  id_token: string;
-  access_token: string;
-  refresh_token?: string;
-  token_type: string;
-  expires_in: number;
 }
 
 const path = (u: string) => {
@@ -89,15 +83,8 @@ describe('kubelogin-equivalent: loopback redirect, PKCE S256, nonce, refresh', (
     const start = browser.url(authUrl);
     let r = await browse(browser, await browser.get(authUrl), start);
     expect(r.res.status, r.res.text.slice(0, 300)).toBe(200);
-    const login = /action="(\/interaction\/[^"]+\/login)"/.exec(r.res.text)?.[1];
-    expect(login, 'login form').toBeDefined();
-    const posted = await browser.post(login!, {
-      csrf: hiddenInput(r.res.text, 'csrf'),
-      connector: hiddenInput(r.res.text, 'connector'),
-      username: ALICE.username,
-      password: ALICE.password,
-    });
-    r = await browse(browser, posted, browser.url(login!));
+    const posted = await submitLogin(browser, r.res, ALICE);
+    r = await browse(browser, posted, r.url);
     expect(r.url.protocol, 'the browser ended on the loopback listener').toBe('http:');
     expect(r.url.port).toBe(String(listener.port));
     expect(r.res.status).toBe(200);

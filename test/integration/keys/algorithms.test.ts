@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginTokens } from '../../support/oidc-flow.js';
+import { kubeloginTokens } from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /** keys.algorithm: ES256 and EdDSA keys are generated, published and sign the id_tokens. */
@@ -25,13 +25,7 @@ describe.each([
     const disco = (await s.client().get('/.well-known/openid-configuration')).json();
     expect(disco['id_token_signing_alg_values_supported']).toContain(alg);
     const c = s.client();
-    const tok = await loginTokens(c, {
-      clientId: 'kubectl',
-      redirectUri: 'http://127.0.0.1:8000',
-      scope: 'openid groups',
-      username: ALICE.username,
-      password: ALICE.password,
-    });
+    const tok = await kubeloginTokens(c, ALICE, { scope: 'openid groups' });
     const idToken = tok.id_token;
     expect(decodeProtectedHeader(idToken)).toMatchObject({ alg, kid: jwks.keys[0]!.kid });
     await jwtVerify(idToken, createLocalJWKSet(jwks), { issuer: s.issuer, audience: 'kubectl' });

@@ -6,7 +6,15 @@ import {
   revokeKey,
   keyPolicyFromConfig,
 } from '../../../src/keys/index.js';
-import { follow, loginTokens, pkce } from '../../support/oidc-flow.js';
+import { authPath } from '../../support/auth-request.js';
+import {
+  follow,
+  kubeloginTokens,
+  LOOPBACK,
+  refreshGrant,
+  type Tokens,
+} from '../../support/oidc-flow.js';
+import { pollUntil } from '../../support/poll.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 /**
@@ -14,41 +22,11 @@ import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
  * lead time, the provider is rebuilt with the new key set when keys rotate (no restart), and
  * revocation unpublishes the key and makes the refresh tokens it covered fail.
  */
-const LOOPBACK = 'http://127.0.0.1:8000';
-
-interface Tokens {
-  id_token: string;
-  refresh_token?: string;
-}
 
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
 async function login(s: TestSigil, c = s.client()): Promise<Tokens> {
-  return loginTokens(c, {
-    clientId: 'kubectl',
-    redirectUri: LOOPBACK,
-    scope: 'openid email groups',
-    username: ALICE.username,
-    password: ALICE.password,
-  });
-}
-
-async function refresh(s: TestSigil, rt: string) {
-  return s.client().post('/token', {
-    grant_type: 'refresh_token',
-    refresh_token: rt,
-    client_id: 'kubectl',
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return kubeloginTokens(c, ALICE);
 }
 
 describe('key rotation inside one running sigil', () => {
@@ -81,8 +59,8 @@ describe('key rotation inside one running sigil', () => {
     let rt = first.refresh_token!;
     const kids = new Set([firstKid]);
     const provider0 = s.server.provider();
-    await waitFor('two rotations', async () => {
-      const r = await refresh(s, rt);
+    const refreshAndVerify = async () => {
+      const r = await refreshGrant(s.client(), rt);
       expect(r.status, r.text).toBe(200);
       const t = r.json<Tokens>();
       rt = t.refresh_token!;
@@ -90,15 +68,17 @@ describe('key rotation inside one running sigil', () => {
       const jwks = createLocalJWKSet((await s.client().get('/jwks')).json<JSONWebKeySet>());
       await jwtVerify(t.id_token, jwks, { issuer: s.issuer, audience: 'kubectl' });
       kids.add(kidOf(t.id_token));
-      return kids.size >= 3 ? true : undefined;
+      return kids.size;
+    };
+    await pollUntil(refreshAndVerify, (n) => n >= 3, {
+      what: 'two rotations',
+      timeoutMs: 20_000,
+      intervalMs: 200,
     });
     expect(s.server.provider()).not.toBe(provider0);
     // The browser session made on the first instance still holds on the rebuilt one: the
     // cookie keys come from the database, so /auth answers with a code and no login form.
-    const { challenge } = pkce();
-    const sso = await browser.get(
-      `/auth?${new URLSearchParams({ client_id: 'kubectl', response_type: 'code', scope: 'openid', redirect_uri: LOOPBACK, code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
-    );
+    const sso = await browser.get(authPath({ clientId: 'kubectl', redirectUri: LOOPBACK }));
     const landed = await follow(browser, sso);
     expect(landed.status, landed.text.slice(0, 200)).toBe(303);
     expect(new URL(landed.location!).searchParams.get('code')).toBeTruthy();
@@ -116,13 +96,16 @@ describe('key rotation inside one running sigil', () => {
     const r = await revokeKey(db, PLAINTEXT_SEALER, keyPolicyFromConfig(s.config), revoked);
     expect(r.grantsRevoked).toBeGreaterThanOrEqual(1);
 
-    const bad = await refresh(s, t.refresh_token!);
+    const bad = await refreshGrant(s.client(), t.refresh_token!);
     expect(bad.status).toBe(400);
     expect(bad.json()['error']).toBe('invalid_grant');
 
-    await waitFor('the revoked key to leave the JWKS', async () => {
-      const keys = (await s.client().get('/jwks')).json<JSONWebKeySet>().keys.map((k) => k.kid);
-      return keys.includes(revoked) ? undefined : true;
+    const published = async () =>
+      (await s.client().get('/jwks')).json<JSONWebKeySet>().keys.map((k) => k.kid);
+    await pollUntil(published, (kids) => !kids.includes(revoked), {
+      what: 'the revoked key to leave the JWKS',
+      timeoutMs: 20_000,
+      intervalMs: 200,
     });
     const again = await login(s);
     expect(kidOf(again.id_token)).not.toBe(revoked);

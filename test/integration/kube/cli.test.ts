@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,42 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configAsInput } from '../../../src/config/index.js';
 import type { Kubeconfig } from '../../../src/kube/index.js';
 import { authenticationConfigurationSchema } from '../../support/authentication-config-schema.js';
-import { MAIN } from '../../support/cli.js';
+import { sigilAsync as sigil } from '../../support/cli.js';
+import { runAsync } from '../../support/process.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
-import { loginTokens } from '../../support/oidc-flow.js';
-import { freePort } from '../../support/postgres.js';
+import { kubeloginTokens } from '../../support/oidc-flow.js';
+import { freePort } from '../../support/net.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 const KUBECTL = '/usr/bin/kubectl';
-
-function runAsync(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // Asynchronous: the servers kubectl talks to run in this process.
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/**
- * Runs `sigil ARGS` without blocking the event loop: the sigil under test serves from this
- * process, and a blocked loop would let its keep-alive timers and a pooled client socket race.
- */
-async function sigil(
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv } = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const r = await runAsync(process.execPath, [MAIN, ...args], { ...process.env, ...opts.env });
-  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Parses `--oidc-x=v` lines (single-quoted or not) into a map. */
 function flags(text: string): Map<string, string> {
@@ -95,15 +66,12 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** `sigil kube apiserver-config` for `cluster` of this file's config. */
+  const apiserverConfig = (cluster: string, ...more: string[]) =>
+    sigil(['kube', 'apiserver-config', '--config', configFile, '--cluster', cluster, ...more]);
+
   it('--format flags: the issuer is the served discovery issuer, and go-oidc accepts a token with exactly these flags', async () => {
-    const r = await sigil([
-      'kube',
-      'apiserver-config',
-      '--config',
-      configFile,
-      '--cluster',
-      'local',
-    ]);
+    const r = await apiserverConfig('local');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const f = flags(r.stdout);
@@ -117,13 +85,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     const algs = f.get('signing-algs')!.split(',');
     for (const a of algs) expect(discovery['id_token_signing_alg_values_supported']).toContain(a);
 
-    const tok = await loginTokens(s.client(), {
-      clientId: 'kubectl',
-      redirectUri: 'http://127.0.0.1:8000',
-      scope: 'openid email groups',
-      username: ALICE.username,
-      password: ALICE.password,
-    });
+    const tok = await kubeloginTokens(s.client(), ALICE);
     const v = await verifyWithGo(
       f.get('issuer-url')!,
       f.get('ca-file')!,
@@ -139,17 +101,11 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
   it.each(['v1beta1', 'v1'] as const)(
     '--format authentication-config (%s) is a valid AuthenticationConfiguration for the served issuer and CA',
     async (version) => {
-      const args = [
-        'kube',
-        'apiserver-config',
-        '--config',
-        configFile,
-        '--cluster',
+      const format = ['--format', 'authentication-config'];
+      const r = await apiserverConfig(
         'lab',
-        '--format',
-        'authentication-config',
-      ];
-      const r = await sigil(version === 'v1beta1' ? args : [...args, '--api-version', 'v1']);
+        ...(version === 'v1beta1' ? format : [...format, '--api-version', 'v1']),
+      );
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const c = authenticationConfigurationSchema.parse(parse(r.stdout));
@@ -167,16 +123,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
   );
 
   it('--format ca prints the CA of sigil’s serving certificate', async () => {
-    const r = await sigil([
-      'kube',
-      'apiserver-config',
-      '--config',
-      configFile,
-      '--cluster',
-      'lab',
-      '--format',
-      'ca',
-    ]);
+    const r = await apiserverConfig('lab', '--format', 'ca');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(readFileSync(s.config.web.tlsCA!, 'utf8'));
   });
@@ -231,10 +178,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
     const v = await runAsync(
       KUBECTL,
       ['config', 'view', '--minify', '--kubeconfig', file, '-o', 'json'],
-      {
-        PATH: process.env['PATH'],
-        HOME: dir,
-      },
+      { env: { PATH: process.env['PATH'], HOME: dir } },
     );
     // The gcloud build of kubectl (a version dispatcher) asks the server for its version
     // first, which runs the exec plugin; kubelogin is not installed here, so it may complain.
@@ -275,12 +219,8 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
   it('kubectl runs the exec plugin as the v1 contract says and sends its id_token to the API server', async () => {
     // A stand-in for kubelogin: records its arguments and environment, prints an
     // ExecCredential holding a real sigil id_token.
-    const tok = await loginTokens(s.client(), {
-      clientId: 'kubectl',
-      redirectUri: 'http://127.0.0.1:8000',
+    const tok = await kubeloginTokens(s.client(), ALICE, {
       scope: 'openid email groups offline_access',
-      username: ALICE.username,
-      password: ALICE.password,
     });
     const idToken = tok.id_token;
     const bin = join(dir, 'bin');
@@ -320,8 +260,7 @@ describe('sigil kube: apiserver-config and kubeconfig against a running sigil, g
       const file = join(dir, 'local.kubeconfig');
       writeFileSync(file, kc.stdout);
       const r = await runAsync(KUBECTL, ['--kubeconfig', file, 'get', '--raw', '/api'], {
-        PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
-        HOME: dir,
+        env: { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: dir },
       });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);

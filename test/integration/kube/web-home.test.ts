@@ -1,9 +1,9 @@
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderKubeconfig, type Kubeconfig } from '../../../src/kube/index.js';
-import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
-import { follow } from '../../support/oidc-flow.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
+import { type Client, type Res } from '../../support/http-client.js';
+import { follow, submitLogin } from '../../support/oidc-flow.js';
+import { aliceEntry, ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 
 const CLUSTERS = [
   { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
@@ -38,13 +38,7 @@ async function signIn(c: Client, path = '/home'): Promise<Res> {
   expect(auth.searchParams.get('redirect_uri')).toBe(`${c.base}/callback`);
   r = await follow(c, r);
   expect(r.status).toBe(200);
-  const loginPath = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-  r = await c.post(loginPath!, {
-    csrf: hiddenInput(r.text, 'csrf'),
-    connector: hiddenInput(r.text, 'connector'),
-    username: ALICE.username,
-    password: ALICE.password,
-  });
+  r = await submitLogin(c, r, ALICE);
   expect(r.status).toBe(303);
   return follow(c, r);
 }
@@ -100,14 +94,7 @@ describe('/home: sign in through sigil-web, identity, who-am-I and kubeconfigs',
     let cookies: string[] = [];
     let r = await c.get('/home');
     cookies = cookies.concat(r.headers['set-cookie'] ?? []);
-    r = await follow(c, r);
-    const loginPath = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-    r = await c.post(loginPath!, {
-      csrf: hiddenInput(r.text, 'csrf'),
-      connector: hiddenInput(r.text, 'connector'),
-      username: ALICE.username,
-      password: ALICE.password,
-    });
+    r = await submitLogin(c, await follow(c, r), ALICE);
     // follow by hand to see /callback's Set-Cookie
     for (let i = 0; i < 10 && r.status >= 300 && r.status < 400; i++) {
       r = await c.get(new URL(r.location!, c.base).pathname + new URL(r.location!, c.base).search);
@@ -165,15 +152,7 @@ describe('/home: sign in through sigil-web, identity, who-am-I and kubeconfigs',
     expect(r.text).toContain('state_mismatch');
 
     // A real sign-in, stopping at the redirect to /callback.
-    r = await c.get('/home');
-    r = await follow(c, r);
-    const loginPath = /action="(\/interaction\/[^"]+\/login)"/.exec(r.text)?.[1];
-    r = await c.post(loginPath!, {
-      csrf: hiddenInput(r.text, 'csrf'),
-      connector: hiddenInput(r.text, 'connector'),
-      username: ALICE.username,
-      password: ALICE.password,
-    });
+    r = await submitLogin(c, await follow(c, await c.get('/home')), ALICE);
     while (r.status === 303 && !new URL(r.location!, c.base).pathname.startsWith('/callback')) {
       const u = new URL(r.location!, c.base);
       r = await c.get(u.pathname + u.search);
@@ -232,20 +211,11 @@ describe('/home: sign in through sigil-web, identity, who-am-I and kubeconfigs',
 describe('/home escapes what it shows', () => {
   let s: TestSigil;
   beforeAll(async () => {
-    const { hashPassword } = await import('../../../src/connectors/static/index.js');
-    s = await startTestSigil('pglite', {
-      clusters: [CLUSTERS[0]!],
-      staticPasswords: [
-        {
-          email: ALICE.email,
-          hash: await hashPassword(ALICE.password),
-          username: ALICE.username,
-          userID: ALICE.userID,
-          name: '<img src=x onerror=alert(1)>',
-          groups: ['<b>admins</b>'],
-        },
-      ],
+    const alice = await aliceEntry({
+      name: '<img src=x onerror=alert(1)>',
+      groups: ['<b>admins</b>'],
     });
+    s = await startTestSigil('pglite', { clusters: [CLUSTERS[0]!], staticPasswords: [alice] });
   });
   afterAll(async () => {
     await s.close();

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { spawnSigil, type Spawned } from '../../support/cli.js';
-import { createTestDatabase, freePort } from '../../support/postgres.js';
+import { freePort } from '../../support/net.js';
+import { waitUntil } from '../../support/poll.js';
+import { createTestDatabase } from '../../support/postgres.js';
 
 /**
  * Logs as an operator sees them, from the built CLI: JSON lines by default when stdout is not
@@ -73,13 +75,13 @@ describe('logs of sigil serve', () => {
     const run = spawnSigil(['serve', '--config', file], { env });
     running.push(run);
     // Up when /healthz answers (at level warn there is no "listening" line to wait for).
-    for (let i = 0; ; i++) {
-      const up = await request(port, '/healthz').catch(() => undefined);
-      if (up?.status === 200) break;
-      if (run.proc.exitCode !== null || i > 300)
-        throw new Error(`sigil did not start: ${run.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(async () => (await request(port, '/healthz')).status === 200, {
+      what: 'sigil to answer /healthz',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      abort: () =>
+        run.proc.exitCode === null ? undefined : `sigil did not start: ${run.output()}`,
+    });
     return { port, run };
   }
 
@@ -119,7 +121,7 @@ describe('logs of sigil serve', () => {
     const { port, run } = await start({ level: 'warn', format: 'json' });
     await request(port, '/healthz');
     await request(port, '/nope');
-    await new Promise((r) => setTimeout(r, 300));
+    await run.stop(); // all it will ever write is written (no wait for lines that may come)
     const out = run.output();
     expect(out).not.toContain('"msg":"request"');
     expect(out).not.toContain('sigil listening"');

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { authorize, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
 import { closedPort } from '../ldap/support.js';
-import { freePort } from '../../support/postgres.js';
+import { freePort } from '../../support/net.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { createTestOu, type TestOu } from '../../support/ldap-test-ou.js';
 import { parseSamples, sampleValue } from './prometheus.js';

@@ -2,13 +2,19 @@ import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jos
 import { Attribute, Change, type Client as LdapClient } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/connectors/static/index.js';
-import { basicAuth, type Client } from '../../support/http-client.js';
+import type { Client } from '../../support/http-client.js';
 import { slapdConnector } from '../../support/ldap-test-ou.js';
-import { follow, loginTokens, withRefreshToken } from '../../support/oidc-flow.js';
+import {
+  follow,
+  loginTokens,
+  LOOPBACK,
+  passwordGrant,
+  withRefreshToken,
+} from '../../support/oidc-flow.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { LDAP_FIXTURES } from '../../support/slapd.js';
 import { adminClient, deleteTree } from '../ldap/support.js';
-import { auditRows, BOB, eventually, LOOPBACK, openLogin, submit, users } from './support.js';
+import { auditRows, BOB, awaitAuditRows, openLogin, submit, users } from './support.js';
 
 const CI = { id: 'ci', secret: 'ci-secret-for-policy-123' };
 
@@ -135,39 +141,23 @@ describe('per-client access policy and reserved names (static users)', () => {
   });
 
   it('applies the same policy, throttle and audit to the password grant', async () => {
-    const auth = { authorization: basicAuth(CI.id, CI.secret) };
-    const denied = await s.client().post(
-      '/token',
-      {
-        grant_type: 'password',
-        username: 'alice',
-        password: ALICE.password,
-        scope: 'openid groups',
-      },
-      auth,
-    );
+    const ci = { clientId: CI.id, clientSecret: CI.secret };
+    const denied = await passwordGrant(s.client(), ci, ALICE, 'openid groups');
     expect(denied.status).toBe(400);
     expect(denied.json()).toMatchObject({ error: 'access_denied' });
     expect(String(denied.json()['error_description'])).toMatch(/not a member of a group allowed/);
-    const ok = await s
-      .client()
-      .post(
-        '/token',
-        { grant_type: 'password', username: 'bob', password: BOB.password, scope: 'openid groups' },
-        auth,
-      );
+    const ok = await passwordGrant(s.client(), ci, BOB, 'openid groups');
     expect(ok.status, ok.text).toBe(200);
     expect(decodeJwt(ok.json<{ id_token: string }>().id_token)['groups']).toEqual([
       'ops',
       'viewers',
     ]);
-    const bad = await s
-      .client()
-      .post(
-        '/token',
-        { grant_type: 'password', username: 'bob', password: 'not it', scope: 'openid' },
-        auth,
-      );
+    const bad = await passwordGrant(
+      s.client(),
+      ci,
+      { username: 'bob', password: 'not it' },
+      'openid',
+    );
     expect(bad.json()['error']).toBe('invalid_grant');
     const rows = await auditRows(s.server.db, "event = 'login' AND client_id = 'ci'");
     expect(rows.map((r) => [r.username, r.outcome, r.reason, r.details['channel']])).toEqual([
@@ -175,10 +165,7 @@ describe('per-client access policy and reserved names (static users)', () => {
       ['bob', 'success', null, 'password_grant'],
       ['bob', 'failure', 'bad_password', 'password_grant'],
     ]);
-    const issued = await eventually(
-      () => auditRows(s.server.db, "event = 'token.issued' AND client_id = 'ci'"),
-      (x) => x.length > 0,
-    );
+    const issued = await awaitAuditRows(s.server.db, "event = 'token.issued' AND client_id = 'ci'");
     expect(issued[0]!.details['grantType']).toBe('password');
   });
 });
@@ -265,10 +252,7 @@ describe('allowedGroups is enforced again at every refresh (LDAP)', () => {
       /not a member of a group allowed to use prod/,
     );
 
-    const rows = await eventually(
-      () => auditRows(s.server.db, "event = 'token.refresh_denied'"),
-      (x) => x.length > 0,
-    );
+    const rows = await awaitAuditRows(s.server.db, "event = 'token.refresh_denied'");
     expect(rows).toHaveLength(1); // recorded once, with the precise reason
     expect(rows[0]).toMatchObject({
       outcome: 'denied',

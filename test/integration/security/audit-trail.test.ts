@@ -5,23 +5,25 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashPassword } from '../../../src/connectors/static/index.js';
 import { sigil } from '../../support/cli.js';
-import { basicAuth } from '../../support/http-client.js';
-import { authorize, exchangeCode, follow } from '../../support/oidc-flow.js';
+import {
+  authorize,
+  codeGrant,
+  exchangeCode,
+  KUBECTL,
+  LOOPBACK,
+  refreshGrant,
+  signOut,
+  type Tokens,
+} from '../../support/oidc-flow.js';
 import { createTestDatabase } from '../../support/postgres.js';
-import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
-import { auditRows, eventually, LOOPBACK, openLogin, submit, users } from './support.js';
-
-const WEB = {
-  id: 'web',
-  secret: 'web-secret-value-123',
-  redirect: 'https://app.example.com/callback',
-};
-
-interface Tokens {
-  id_token: string;
-  access_token: string;
-  refresh_token?: string;
-}
+import {
+  ALICE,
+  startTestSigil,
+  WEB_BASIC,
+  WEB_LOGIN,
+  type TestSigil,
+} from '../../support/sigil.js';
+import { awaitAuditRows, openLogin, submit, users } from './support.js';
 
 /**
  * The audit trail end to end: logins, token issues (grant, client, audience, groups, kid, the
@@ -67,15 +69,11 @@ describe('audit trail', () => {
       password: ALICE.password,
     });
     seen.codes.push(a.code);
-    const t = await exchangeCode(s.client(), a, { clientId: 'kubectl', redirectUri: LOOPBACK });
+    const t = await exchangeCode(s.client(), a, { ...KUBECTL, redirectUri: LOOPBACK });
     seen.idTokens.push(t.id_token);
     seen.access.push(t.access_token);
     seen.refresh.push(t.refresh_token!);
-    const ref = await s.client().post('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: t.refresh_token!,
-      client_id: 'kubectl',
-    });
+    const ref = await refreshGrant(s.client(), t.refresh_token!);
     expect(ref.status, ref.text).toBe(200);
     const r = ref.json<Tokens>();
     seen.idTokens.push(r.id_token);
@@ -89,8 +87,9 @@ describe('audit trail', () => {
     expect(second.jti).not.toBe(first.jti);
     const kid = decodeProtectedHeader(t.id_token).kid;
 
-    const rows = await eventually(
-      () => auditRows(s.server.db, "event IN ('token.issued', 'token.refreshed')"),
+    const rows = await awaitAuditRows(
+      s.server.db,
+      "event IN ('token.issued', 'token.refreshed')",
       (x) => x.length >= 2,
     );
     const issued = rows.find((x) => x.event === 'token.issued')!;
@@ -119,34 +118,18 @@ describe('audit trail', () => {
     expect(refreshed.username).toBe('alice');
 
     // The code presented a second time: oidc-provider revokes the grant; the trail says why.
-    const replay = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: LOOPBACK,
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
+    const replay = await codeGrant(s.client(), a, { ...KUBECTL, redirectUri: LOOPBACK });
     expect(replay.status).toBe(400);
-    const revokedGrant = await eventually(
-      () => auditRows(s.server.db, "event = 'grant.revoked'"),
-      (x) => x.length > 0,
-    );
+    const revokedGrant = await awaitAuditRows(s.server.db, "event = 'grant.revoked'");
     // (oidc-provider revokes before it says whose code it was: the grant id ties it to the issue.)
     expect(revokedGrant[0]).toMatchObject({ reason: 'code_reuse', client_id: 'kubectl' });
     expect(revokedGrant[0]!.details['grantId']).toBe(issued.details['grantId']);
 
     // A spent refresh token presented again (outside the grace window it would revoke the
     // family; inside it answers): a made-up one is refused and recorded.
-    const bogus = await s.client().post('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: 'not-a-refresh-token',
-      client_id: 'kubectl',
-    });
+    const bogus = await refreshGrant(s.client(), 'not-a-refresh-token');
     expect(bogus.status).toBe(400);
-    const denied = await eventually(
-      () => auditRows(s.server.db, "event = 'token.refresh_denied'"),
-      (x) => x.length >= 1,
-    );
+    const denied = await awaitAuditRows(s.server.db, "event = 'token.refresh_denied'");
     expect(denied[0]).toMatchObject({
       outcome: 'denied',
       reason: 'invalid_grant',
@@ -157,26 +140,13 @@ describe('audit trail', () => {
   it('records a confidential client with consent, revocation and logout', async () => {
     const c = s.client();
     const a = await authorize(c, {
-      clientId: WEB.id,
-      redirectUri: WEB.redirect,
+      ...WEB_LOGIN,
       username: ALICE.username,
       password: ALICE.password,
       consent: true,
     });
     seen.codes.push(a.code);
-    const auth = { authorization: basicAuth(WEB.id, WEB.secret) };
-    const tok = await s.client().post(
-      '/token',
-      {
-        grant_type: 'authorization_code',
-        code: a.code,
-        redirect_uri: WEB.redirect,
-        code_verifier: a.verifier,
-      },
-      auth,
-    );
-    expect(tok.status, tok.text).toBe(200);
-    const t = tok.json<Tokens>();
+    const t = await exchangeCode(s.client(), a, WEB_LOGIN);
     seen.idTokens.push(t.id_token);
     seen.access.push(t.access_token);
     seen.refresh.push(t.refresh_token!);
@@ -185,23 +155,16 @@ describe('audit trail', () => {
       .post(
         '/token/revocation',
         { token: t.refresh_token!, token_type_hint: 'refresh_token' },
-        auth,
+        WEB_BASIC,
       );
     expect(rev.status).toBe(200);
 
-    const page = await c.get('/session/end');
-    const form = /<form[^>]*action="([^"]+)"[^>]*>[\s\S]*?name="xsrf" value="([^"]+)"/.exec(
-      page.text,
-    );
-    expect(form).not.toBeNull();
-    const done = await follow(
-      c,
-      await c.post(new URL(form![1]!, s.issuer).pathname, { xsrf: form![2]!, logout: 'yes' }),
-    );
+    const { done } = await signOut(c);
     expect(done.status).toBe(200);
 
-    const rows = await eventually(
-      () => auditRows(s.server.db, "event IN ('token.revoked', 'logout')"),
+    const rows = await awaitAuditRows(
+      s.server.db,
+      "event IN ('token.revoked', 'logout')",
       (x) => x.some((r) => r.event === 'logout') && x.some((r) => r.event === 'token.revoked'),
     );
     const revoked = rows.find((r) => r.event === 'token.revoked')!;
@@ -229,7 +192,7 @@ describe('audit trail', () => {
     const secrets = [
       ALICE.password,
       'a wrong password 7781',
-      WEB.secret,
+      WEB_LOGIN.clientSecret,
       ...seen.codes,
       ...seen.refresh,
       ...seen.access,

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freezeClock, thawClock } from '../../support/clock.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { ALICE, startTestSigil, type TestSigil } from '../../support/sigil.js';
 import { auditRows, BOB, openLogin, submit, users } from './support.js';
@@ -125,23 +126,31 @@ describe('lockout expiry and back-off (short durations)', () => {
     await s.close();
   });
 
+  afterEach(() => {
+    thawClock();
+  });
+
   it('refuses at once during back-off, lets the right password in after it, and unlocks after the lockout', async () => {
+    // The clock is sigil's (in this process): frozen, and moved to each edge of the rules.
+    const clock = freezeClock();
     const c = s.client();
     const f = await openLogin(c);
     expect((await submit(c, f, 'alice', 'nope 1')).status).toBe(401);
     expect((await submit(c, f, 'alice', 'nope 2')).status).toBe(401);
-    // Two failures: the next attempt within 1 s is refused without checking the password.
-    const started = Date.now();
+    // Two failures: an attempt within the 1 s back-off, up to its last millisecond, is refused
+    // without checking the password, and at once (never held).
+    clock.advance(999);
+    const started = performance.now();
     const early = await submit(c, f, 'alice', ALICE.password);
     expect(early.status).toBe(401);
-    expect(Date.now() - started).toBeLessThan(900);
-    await new Promise((r) => setTimeout(r, 1100));
+    expect(performance.now() - started).toBeLessThan(900);
+    clock.advance(1); // the back-off is over: the password is checked again
     expect((await submit(c, f, 'alice', 'nope 3')).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(1000);
     expect((await submit(c, f, 'alice', 'nope 4')).status).toBe(401); // 4th failure: locked 2 s
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(1999);
     expect((await submit(c, f, 'alice', ALICE.password)).status).toBe(401); // still locked
-    await new Promise((r) => setTimeout(r, 1200));
+    clock.advance(1); // 2 s after the 4th failure
     const ok = await submit(c, f, 'alice', ALICE.password);
     expect(ok.status, ok.text.slice(0, 200)).toBe(303);
 

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, hiddenInput } from '../../support/http-client.js';
-import { authorize, follow } from '../../support/oidc-flow.js';
+import { approveDeviceCode, pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
+import { basicAuth } from '../../support/http-client.js';
+import {
+  authorize,
+  codeGrant,
+  KUBECTL,
+  LOOPBACK,
+  passwordGrant,
+  refreshGrant,
+  type Tokens,
+} from '../../support/oidc-flow.js';
 import {
   ALICE,
   KUBECTL_CLIENT,
@@ -9,10 +18,9 @@ import {
   WEB_CLIENT,
   type TestSigil,
 } from '../../support/sigil.js';
-import { BOB, LOOPBACK, openLogin, submit, users } from './support.js';
+import { BOB, openLogin, submit, users } from './support.js';
 
 const CI = { id: 'ci', secret: 'ci-secret-never-logged-77' };
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
  * Runs every flow that moves a credential (logins right and wrong, the password grant, the
@@ -44,6 +52,7 @@ describe('no credential in any log line', () => {
 
   it('runs the flows', async () => {
     const ci = { authorization: basicAuth(CI.id, CI.secret) };
+    const ciClient = { clientId: CI.id, clientSecret: CI.secret };
     // Wrong passwords, on the page and through the password grant.
     const c = s.client();
     const f = await openLogin(c);
@@ -53,19 +62,11 @@ describe('no credential in any log line', () => {
     }
     const badGrant = 'wrong-grant-password-2';
     keep(badGrant);
-    await s
-      .client()
-      .post('/token', { grant_type: 'password', username: 'bob', password: badGrant }, ci);
+    await passwordGrant(s.client(), ciClient, { username: 'bob', password: badGrant });
     // The password grant, then refresh and revoke.
-    const pg = await s
-      .client()
-      .post(
-        '/token',
-        { grant_type: 'password', username: 'bob', password: BOB.password, scope: 'openid groups' },
-        ci,
-      );
+    const pg = await passwordGrant(s.client(), ciClient, BOB, 'openid groups');
     expect(pg.status, pg.text).toBe(200);
-    const p = pg.json<{ access_token: string; id_token: string; refresh_token?: string }>();
+    const p = pg.json<Tokens>();
     keep(p.access_token, p.id_token, p.refresh_token);
     // Code flow for kubectl, refresh, refresh with the spent token, introspection, revocation.
     const a = await authorize(s.client(), {
@@ -75,29 +76,14 @@ describe('no credential in any log line', () => {
       password: ALICE.password,
     });
     keep(a.code, a.verifier);
-    const tok = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: LOOPBACK,
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
-    const t = tok.json<{ access_token: string; id_token: string; refresh_token: string }>();
+    const kubectl = { ...KUBECTL, redirectUri: LOOPBACK };
+    const tok = await codeGrant(s.client(), a, kubectl);
+    const t = tok.json<Tokens & { refresh_token: string }>();
     keep(t.access_token, t.id_token, t.refresh_token);
-    const again = await s.client().post('/token', {
-      grant_type: 'authorization_code',
-      code: a.code,
-      redirect_uri: LOOPBACK,
-      code_verifier: a.verifier,
-      client_id: 'kubectl',
-    });
+    const again = await codeGrant(s.client(), a, kubectl);
     expect(again.status).toBe(400);
-    const r1 = await s.client().post('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: t.refresh_token,
-      client_id: 'kubectl',
-    });
-    const n = r1.json<{ access_token?: string; id_token?: string; refresh_token?: string }>();
+    const r1 = await refreshGrant(s.client(), t.refresh_token);
+    const n = r1.json<Partial<Tokens>>();
     keep(n.access_token, n.id_token, n.refresh_token);
     await s
       .client()
@@ -132,46 +118,17 @@ describe('no credential in any log line', () => {
       client_secret: 'web-secret-value-123',
     });
     // Device flow: the user code and device code.
-    const dev = await s.client().post('/device/auth', { client_id: 'kubectl', scope: 'openid' });
-    const d = dev.json<{ device_code: string; user_code: string }>();
+    const d = await startDeviceFlow(s.client());
     keep(d.device_code);
-    const b = s.client();
-    const input = await b.get('/device');
-    const confirm = await b.post('/device', {
-      xsrf: hiddenInput(input.text, 'xsrf'),
-      user_code: d.user_code,
-    });
-    const action = /action="([^"]+)"/.exec(confirm.text)![1]!;
-    const login = await follow(
-      b,
-      await b.post(action, {
-        xsrf: hiddenInput(confirm.text, 'xsrf'),
-        user_code: d.user_code,
-        confirm: 'yes',
-      }),
-    );
-    const la = /action="(\/interaction\/[^"]+\/login)"/.exec(login.text)![1]!;
-    const done = await follow(
-      b,
-      await b.post(la, {
-        csrf: hiddenInput(login.text, 'csrf'),
-        connector: 'local',
-        username: ALICE.username,
-        password: ALICE.password,
-      }),
-    );
+    const done = await approveDeviceCode(s.client(), d.user_code, ALICE);
     expect(done.status).toBe(200);
     // The device login is audited as such.
     const { rows } = await s.server.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM audit_events WHERE event = 'login' AND outcome = 'success' AND details->>'channel' = 'device'",
     );
     expect(rows[0]?.n).toBe(1);
-    const dt = await s.client().post('/token', {
-      grant_type: DEVICE_GRANT,
-      device_code: d.device_code,
-      client_id: 'kubectl',
-    });
-    const dj = dt.json<{ access_token?: string; id_token?: string; refresh_token?: string }>();
+    const dt = await pollDeviceToken(s.client(), d.device_code);
+    const dj = dt.json<Partial<Tokens>>();
     keep(dj.access_token, dj.id_token, dj.refresh_token);
   });
 

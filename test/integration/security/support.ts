@@ -3,8 +3,10 @@ import { hashPassword } from '../../../src/connectors/static/index.js';
 import type { ConfigInput } from '../../../src/config/schema.js';
 import type { Queryable } from '../../../src/storage/index.js';
 import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
-import { follow, pkce } from '../../support/oidc-flow.js';
-import { ALICE } from '../../support/sigil.js';
+import { authPath } from '../../support/auth-request.js';
+import { pollUntil } from '../../support/poll.js';
+import { follow, LOOPBACK } from '../../support/oidc-flow.js';
+import { aliceEntry } from '../../support/sigil.js';
 
 export const BOB = {
   username: 'bob',
@@ -13,21 +15,12 @@ export const BOB = {
   userID: '0f6c2d1e-3b4a-4c5d-8e9f-a0b1c2d3e4f5',
 };
 
-export const LOOPBACK = 'http://127.0.0.1:8000';
-
 /** Static users alice (developers, viewers) and bob (ops, system:masters), plus extras. */
 export async function users(
   extra: NonNullable<ConfigInput['staticPasswords']> = [],
 ): Promise<NonNullable<ConfigInput['staticPasswords']>> {
   return [
-    {
-      email: ALICE.email,
-      hash: await hashPassword(ALICE.password),
-      username: ALICE.username,
-      userID: ALICE.userID,
-      name: 'Alice Liddell',
-      groups: ['developers', 'viewers'],
-    },
+    await aliceEntry(),
     {
       email: BOB.email,
       hash: await hashPassword(BOB.password),
@@ -54,18 +47,8 @@ export async function openLogin(
   redirectUri = LOOPBACK,
   scope = 'openid email profile groups',
 ): Promise<LoginForm> {
-  const { challenge } = pkce();
-  const q = new URLSearchParams({
-    client_id: clientId,
-    response_type: 'code',
-    scope,
-    redirect_uri: redirectUri,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: 'st',
-    nonce: 'nn',
-  });
-  const page = await follow(c, await c.get(`/auth?${q.toString()}`));
+  const auth = authPath({ clientId, redirectUri, scope, state: 'st', nonce: 'nn' });
+  const page = await follow(c, await c.get(auth));
   expect(page.status, page.text.slice(0, 300)).toBe(200);
   const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
   if (action === undefined) throw new Error('no login form');
@@ -109,16 +92,17 @@ export async function auditRows(db: Queryable, where = 'true', params: string[] 
   return rows;
 }
 
-/** Audit rows are written right after the response for provider events: wait for them. */
-export async function eventually<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 5000,
-): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() - started > timeoutMs) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Audit rows of provider events are written right after the response: polls `auditRows` until
+ * `ok` holds for them (default: there is one), failing after 5 s with what it last saw.
+ */
+export function awaitAuditRows(
+  db: Queryable,
+  where: string,
+  ok: (rows: AuditRow[]) => boolean = (rows) => rows.length > 0,
+): Promise<AuditRow[]> {
+  return pollUntil(() => auditRows(db, where), ok, {
+    what: `audit rows where ${where}`,
+    timeoutMs: 5000,
+  });
 }

@@ -6,7 +6,7 @@ import {
   type RequestOptions,
   type Res,
 } from '../../support/http-client.js';
-import { authorize, follow } from '../../support/oidc-flow.js';
+import { authorize, follow, LOOPBACK, submitLogin } from '../../support/oidc-flow.js';
 import {
   ALICE,
   KUBECTL_CLIENT,
@@ -14,7 +14,7 @@ import {
   WEB_CLIENT,
   type TestSigil,
 } from '../../support/sigil.js';
-import { LOOPBACK, openLogin, submit, users } from './support.js';
+import { openLogin, submit, users } from './support.js';
 
 /** A client that keeps every answer it got, to check headers across whole flows. */
 class Recording extends Client {
@@ -102,16 +102,7 @@ describe('web hardening', () => {
     await dev.post('/device', { xsrf: hiddenInput(input.text, 'xsrf'), user_code: code });
     const h = browser();
     const home = await follow(h, await h.get('/home'));
-    const hl = /action="(\/interaction\/[^"]+\/login)"/.exec(home.text)![1]!;
-    await follow(
-      h,
-      await h.post(hl, {
-        csrf: hiddenInput(home.text, 'csrf'),
-        connector: 'local',
-        username: ALICE.username,
-        password: ALICE.password,
-      }),
-    );
+    await follow(h, await submitLogin(h, home, ALICE));
     await h.get('/home/kubeconfig/prod');
     await browser().get('/auth?client_id=nobody');
     await browser().get('/interaction/nope');

@@ -52,17 +52,25 @@ describe('pglite specifics', () => {
     const started = new Promise<void>((resolve) => {
       inTx = resolve;
     });
+    // The transaction stays open until the test lets it go on (no timer to race with).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const tx = db
       .transaction(async (q) => {
         await q.query("INSERT INTO secrets (name, value) VALUES ('inside', 'v')");
         inTx();
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await released;
         throw new Error('roll back');
       })
       .catch((err: unknown) => err);
     await started;
     // Issued while the transaction is open: it must run after the rollback, not inside it.
     const outside = db.query("INSERT INTO secrets (name, value) VALUES ('outside', 'v')");
+    // A turn of the event loop, so that a query nothing held back would reach PGlite first.
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
     expect(await tx).toBeInstanceOf(Error);
     await outside;
     const { rows } = await db.query<{ name: string }>(

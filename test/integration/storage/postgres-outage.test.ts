@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, isAppError } from '../../../src/errors.js';
 import { createPgDb, migrate, type Db } from '../../../src/storage/index.js';
-import { freePort, startOwnPostgres, type OwnPostgres } from '../../support/postgres.js';
+import { freePort } from '../../support/net.js';
+import { startOwnPostgres, type OwnPostgres } from '../../support/postgres.js';
 
 /**
  * A database outage is an AppError('DB_UNAVAILABLE') for the requests that needed it, never

@@ -8,6 +8,7 @@ import { connect } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
+import { pollUntil } from '../../support/poll.js';
 import {
   createReloadingTlsContext,
   ensureDevTls,
@@ -92,13 +93,11 @@ describe('createReloadingTlsContext', () => {
 
     await writeFile(live.certFile, await readFile(spare.certFile));
     await writeFile(live.keyFile, await readFile(spare.keyFile));
-    const deadline = Date.now() + 5000;
-    let seen = await peerSerial(port);
-    while (seen !== newSerial && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      seen = await peerSerial(port);
-    }
-    expect(seen).toBe(newSerial);
+    await pollUntil(
+      () => peerSerial(port),
+      (seen) => seen === newSerial,
+      { what: 'the new certificate served', timeoutMs: 5000, intervalMs: 100 },
+    );
     expect(await peerSerial(port, 'localhost')).toBe(newSerial);
     expect(ctx.options.cert).toBe(await readFile(spare.certFile, 'utf8'));
     expect(
