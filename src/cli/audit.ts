@@ -1,64 +1,19 @@
 import { userInfo } from 'node:os';
-import { Option, type Command } from 'commander';
 import { resolveStorage, type Config } from '../config/index.js';
 import { parseDuration } from '../lib/index.js';
 import { AppError } from '../errors.js';
 import { requireConfig } from './require-config.js';
-import { OK, printLine, type CommandResult, type Done } from './result.js';
+import type { AuditCliOptions } from './program/index.js';
+import { OK, printLine, type CommandResult } from './result.js';
 import type { Logger } from '../log.js';
 import { createAudit, type AuditEvent } from '../security/index.js';
-import {
-  AUDIT_OUTCOMES,
-  openDb,
-  queryAuditEvents,
-  type AuditOutcome,
-  type AuditRecord,
-  type Db,
-} from '../storage/index.js';
+import { openDb, queryAuditEvents, type AuditRecord, type Db } from '../storage/index.js';
 
 /**
  * `sigil audit`: the audit trail, one line per event (time, event, outcome, user, client, IP,
  * reason, then what the event adds: grant, groups, kid, token ids), or JSON lines with
  * `--json`. Also the helper that records admin actions taken from the CLI.
  */
-export interface AuditCliOptions {
-  config?: string | undefined;
-  user?: string | undefined;
-  client?: string | undefined;
-  since?: string | undefined;
-  until?: string | undefined;
-  event?: string | undefined;
-  outcome?: AuditOutcome | undefined;
-  limit: string;
-  json?: boolean | undefined;
-}
-
-export interface AuditCliHandlers {
-  audit(opts: AuditCliOptions): Promise<CommandResult>;
-}
-
-export function addAuditCommand(
-  program: Command,
-  h: AuditCliHandlers,
-  configOption: readonly [string, string],
-  done: Done,
-): void {
-  program
-    .command('audit')
-    .description(
-      'print the audit trail: logins, token issues, refreshes, revocations, logouts, key and admin events',
-    )
-    .option(...configOption)
-    .option('--user <name>', 'only this username (case-insensitive)')
-    .option('--client <id>', 'only this client_id')
-    .option('--since <when>', 'only events after this: a duration back from now (24h) or a time')
-    .option('--until <when>', 'only events before this: a duration back from now or a time')
-    .option('--event <name>', 'only this event, or a prefix ending in * (token.*)')
-    .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(AUDIT_OUTCOMES))
-    .option('--limit <n>', 'at most this many (the newest), printed oldest first', '1000')
-    .option('--json', 'one JSON object per line')
-    .action((o: AuditCliOptions) => done(h.audit(o)));
-}
 
 /** `24h`, `90m` (back from now), or an ISO 8601 / RFC 3339 time. */
 export function parseWhen(text: string, now: Date, flag: string): Date {

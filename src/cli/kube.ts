@@ -1,79 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
 import type { ClusterConfig, Config } from '../config/index.js';
 import { AppError, errorMessage } from '../errors.js';
 import { requireConfig } from './require-config.js';
-import type { CommandResult, Done } from './result.js';
+import { DEFAULT_CA_PATH, type ApiServerConfigOptions } from './program/index.js';
+import type { CommandResult } from './result.js';
 import {
   renderApiServerFlags,
   renderAuthenticationConfiguration,
   renderKubeconfig,
   resolveIssuerCa,
-  type AuthenticationConfigVersion,
   type IssuerCa,
 } from '../kube/index.js';
-
-/** `sigil kube …`: cluster wiring generated from the config's `clusters`. */
-export interface KubeCliHandlers {
-  kubeApiserverConfig(opts: ApiServerConfigOptions): Promise<CommandResult>;
-  kubeKubeconfig(opts: { config?: string | undefined; cluster: string }): Promise<CommandResult>;
-}
-
-export const API_SERVER_FORMATS = ['flags', 'authentication-config', 'ca'] as const;
-export type ApiServerFormat = (typeof API_SERVER_FORMATS)[number];
-
-export interface ApiServerConfigOptions {
-  config?: string | undefined;
-  cluster?: string | undefined;
-  format: ApiServerFormat;
-  apiVersion: AuthenticationConfigVersion;
-  caFile?: string | undefined;
-}
-
-/** Where `--oidc-ca-file` points when web.tlsCA is not set: kubeadm's PKI directory. */
-export const DEFAULT_CA_PATH = '/etc/kubernetes/pki/sigil-ca.crt';
-
-export function addKubeCommands(
-  program: Command,
-  h: KubeCliHandlers,
-  configOption: readonly [string, string],
-  done: Done,
-): void {
-  const kube = program.command('kube').description('Kubernetes wiring for the configured clusters');
-  kube
-    .command('apiserver-config')
-    .description(
-      "print kube-apiserver's OIDC wiring for a cluster: --oidc-* flags, an AuthenticationConfiguration, or the CA",
-    )
-    .option(...configOption)
-    .option('--cluster <name>', 'cluster name (default: the only cluster)')
-    .addOption(
-      new Option('--format <format>', 'flags | authentication-config | ca')
-        .choices(API_SERVER_FORMATS)
-        .default('flags'),
-    )
-    .addOption(
-      new Option(
-        '--api-version <version>',
-        'AuthenticationConfiguration version: v1beta1 (1.30+) or v1 (1.34+)',
-      )
-        .choices(['v1beta1', 'v1'])
-        .default('v1beta1'),
-    )
-    .option(
-      '--ca-file <path>',
-      `the file kube-apiserver reads sigil's CA from (default: web.tlsCA, else ${DEFAULT_CA_PATH})`,
-    )
-    .action((o: ApiServerConfigOptions) => done(h.kubeApiserverConfig(o)));
-  kube
-    .command('kubeconfig')
-    .description(
-      'print a kubeconfig for a cluster that logs in with kubelogin (kubectl oidc-login)',
-    )
-    .option(...configOption)
-    .requiredOption('--cluster <name>', 'cluster name')
-    .action((o: { config?: string; cluster: string }) => done(h.kubeKubeconfig(o)));
-}
 
 export function pickCluster(
   config: Config,

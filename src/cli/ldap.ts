@@ -2,14 +2,8 @@ import { runLdapCheck } from '../connectors/index.js';
 import { AppError } from '../errors.js';
 import { readSecret } from './prompt.js';
 import { requireConfig } from './require-config.js';
+import type { LdapCheckOptions } from './program/index.js';
 import { printLine, type CommandResult } from './result.js';
-
-export interface LdapCheckOptions {
-  config?: string | undefined;
-  connector?: string | undefined;
-  user?: string | undefined;
-  password?: boolean | undefined;
-}
 
 /**
  * `sigil ldap check`: prints what it finds as it goes. Exit code 2 when the user is not found,

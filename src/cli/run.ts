@@ -1,27 +1,25 @@
-import { ConfigError } from '../config/index.js';
-import { AppError, errorMessage } from '../errors.js';
-import { audit } from './audit.js';
-import { configCheck, configDocs } from './config.js';
-import { keys } from './keys.js';
-import { kubeApiserverConfig, kubeKubeconfig } from './kube.js';
-import { ldapCheck } from './ldap.js';
-import { migrate } from './migrate.js';
-import { buildProgram, CommanderError, type CliHandlers } from './program.js';
+import { AppError, errorMessage, isAppError } from '../errors.js';
+import { buildProgram, CommanderError, type CliHandlers } from './program/index.js';
 import type { CommandResult } from './result.js';
-import { serve } from './serve.js';
 import { packageVersion, version } from './version.js';
 
+/**
+ * Each command's code is loaded when that command runs, not before: `sigil version` or
+ * `sigil kube apiserver-config` does not pay for oidc-provider, Koa and the database drivers
+ * that only `serve` needs. The program (cli/program/) declares every command and option
+ * without importing any of them.
+ */
 const COMMANDS: CliHandlers = {
-  serve,
-  migrate,
-  configCheck,
-  configDocs,
+  serve: async (o) => (await import('./serve.js')).serve(o),
+  migrate: async (o) => (await import('./migrate.js')).migrate(o),
+  configCheck: async (f) => (await import('./config.js')).configCheck(f),
+  configDocs: async () => (await import('./config.js')).configDocs(),
   version,
-  ldapCheck,
-  keys,
-  kubeApiserverConfig,
-  kubeKubeconfig,
-  audit,
+  ldapCheck: async (o) => (await import('./ldap.js')).ldapCheck(o),
+  keys: async (o, cmd) => (await import('./keys.js')).keys(o, cmd),
+  kubeApiserverConfig: async (o) => (await import('./kube.js')).kubeApiserverConfig(o),
+  kubeKubeconfig: async (o) => (await import('./kube.js')).kubeKubeconfig(o),
+  audit: async (o) => (await import('./audit.js')).audit(o),
 };
 
 /**
@@ -48,7 +46,8 @@ export async function runCli(argv: string[]): Promise<void> {
 /** Prints what went wrong (one line, or one per config problem); answers the exit code. */
 function exitOnError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode;
-  if (err instanceof ConfigError) {
+  if (isAppError(err, 'CONFIG_INVALID') && 'problems' in err) {
+    // A ConfigError (config/load.ts): the file and the count, then one line per problem.
     process.stderr.write(`sigil: ${err.message}\n`);
   } else if (err instanceof AppError) {
     process.stderr.write(`sigil: ${err.message.split('\n')[0] ?? err.code} [${err.code}]\n`);

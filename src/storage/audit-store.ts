@@ -9,8 +9,6 @@ import { pruneUnderLock, type PruneResult } from './prune.js';
  */
 export type AuditOutcome = 'success' | 'failure' | 'locked' | 'denied';
 
-export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'locked', 'denied'];
-
 export interface NewAuditEvent {
   /** `login`, `token.issued`, `token.refreshed`, `token.refresh_denied`, `token.revoked`, `logout`, `key.rotated`, `admin.<action>`, ... */
   readonly event: string;

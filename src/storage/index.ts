@@ -45,7 +45,6 @@ export {
   insertAuditEvent,
   queryAuditEvents,
   pruneAuditEvents,
-  AUDIT_OUTCOMES,
   type AuditOutcome,
   type AuditQuery,
   type AuditRecord,

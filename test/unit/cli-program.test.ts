@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram, type CliHandlers } from '../../src/cli/program.js';
-import type { KeysCommand } from '../../src/cli/keys.js';
+import { buildProgram, type CliHandlers } from '../../src/cli/program/index.js';
+import type { KeysCommand } from '../../src/cli/program/index.js';
 
 /** Parses ARGS with the real program; returns the keys command it would run, or the error. */
 async function parseKeys(

@@ -1,9 +1,15 @@
 import { Command, CommanderError } from 'commander';
+import type { CommandResult, Done } from '../result.js';
 import { addAuditCommand, type AuditCliHandlers } from './audit.js';
-import { addKubeCommands, type KubeCliHandlers } from './kube.js';
 import { addKeysCommands, type KeysCliHandlers } from './keys.js';
-import type { LdapCheckOptions } from './ldap.js';
-import type { CommandResult, Done } from './result.js';
+import { addKubeCommands, type KubeCliHandlers } from './kube.js';
+
+export interface LdapCheckOptions {
+  config?: string | undefined;
+  connector?: string | undefined;
+  user?: string | undefined;
+  password?: boolean | undefined;
+}
 
 /** What each command does (one file each under cli/); run.ts supplies them. */
 export interface CliHandlers extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers {
@@ -85,3 +91,11 @@ export function buildProgram(
 }
 
 export { CommanderError };
+export type { AuditCliOptions } from './audit.js';
+export type { KeysCommand } from './keys.js';
+export {
+  API_SERVER_FORMATS,
+  DEFAULT_CA_PATH,
+  type ApiServerConfigOptions,
+  type ApiServerFormat,
+} from './kube.js';
