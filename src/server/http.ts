@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import {
+  createApi,
   createApp,
   createCsrf,
   createTelemetryApp,
@@ -97,6 +98,14 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
+    api: createApi({
+      issuer: config.issuer,
+      provider: () => provider,
+      db,
+      admin: config.admin,
+      audit: s.audit,
+      maxBodyBytes: config.web.maxRequestBytes,
+    }),
   }).callback();
   return {
     handler: (req, res) => void app(req, res),

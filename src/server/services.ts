@@ -88,6 +88,7 @@ export async function buildServices(
     access,
     audit,
     sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
+    adminGroups: config.admin.groups,
   });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
   const login = createGuardedAuthenticate({

@@ -40,6 +40,8 @@ export interface HttpDeps {
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
   /** The configured logo, served at /assets/logo. */
   logo?: Asset | undefined;
+  /** The admin API (`/api/v1`, http/api): answers its own errors as problem documents. */
+  api?: Koa.Middleware<SigilState>;
 }
 
 const CLIENT_FAULT_CODES = new Set([
@@ -118,6 +120,8 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.views));
   app.use(securityHeaders({ hsts: deps.hsts }));
+  // Before the generic body limit: the API enforces it itself and answers a problem document.
+  if (deps.api !== undefined) app.use(deps.api);
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
   app.use(assets({ css: deps.views.css, logo: deps.logo }));
