@@ -9,6 +9,7 @@ export {
   type LdapConnectorConfig,
   type ClusterConfig,
   type KeysConfig,
+  type MfaConfig,
 } from './schema.js';
 export {
   loadConfig,

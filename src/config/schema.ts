@@ -11,6 +11,7 @@ import {
   keys,
   LOCAL_CONNECTOR_ID,
   logger,
+  mfa,
   oauth2,
   staticClient,
   staticPassword,
@@ -67,6 +68,10 @@ const sections = z
     }),
     access: access.prefault({}).meta({
       description: 'Rules for every client: reserved name prefixes and the groups claim cap.',
+    }),
+    mfa: mfa.prefault({}).meta({
+      description:
+        'Multi-factor login: TOTP authenticator apps, passkeys and security keys, recovery codes (docs/mfa.md).',
     }),
     dev: z.boolean().default(false).meta({
       description:
@@ -157,6 +162,17 @@ function passwordConnectorIssues(c: Sections): Issue[] {
     : [{ path: ['oauth2', 'passwordConnector'], message: 'names no connector' }];
 }
 
+function mfaIssues(c: Sections): Issue[] {
+  const req = c.mfa.required;
+  if (typeof req === 'string') return [];
+  const out: Issue[] = [];
+  req.clients.forEach((id, i) => {
+    if (!c.staticClients.some((x) => x.id === id))
+      out.push({ path: ['mfa', 'required', 'clients', i], message: 'names no staticClients id' });
+  });
+  return out;
+}
+
 function clientIssues(c: Sections): Issue[] {
   const out: Issue[] = [];
   c.staticClients.forEach((cl, i) => {
@@ -188,6 +204,7 @@ export const configSchema = sections.superRefine((c, ctx) => {
     ...clientIssues(c),
     ...clusterIssues(c),
     ...passwordConnectorIssues(c),
+    ...mfaIssues(c),
   ];
   for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
 });
@@ -208,3 +225,4 @@ export type ConnectorConfig = Config['connectors'][number];
 export type LdapConnectorConfig = ConnectorConfig['config'];
 export type { ClusterConfig } from './schema/index.js';
 export type KeysConfig = Config['keys'];
+export type { MfaConfig } from './schema/index.js';

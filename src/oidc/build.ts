@@ -43,6 +43,7 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
     policyOf: (id) => policies.get(id),
     trust,
     findAccount: accounts.findAccount,
+    enforceMfa: (ctx, sub, identity, login) => accounts.enforceMfa(ctx, sub, identity, login),
     log: deps.log,
   });
   issueExtraAudiences(provider, trust);

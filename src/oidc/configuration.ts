@@ -8,6 +8,7 @@ import { buildInteractionPolicy } from './policy.js';
 import { DEVICE_GRANT, deviceFlowFeature } from './device.js';
 import { ownTokensOnly } from './token-policies.js';
 import { AudienceTrust } from './audiences.js';
+import { ACR_VALUES } from '../security/index.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -84,13 +85,21 @@ export function buildConfiguration(deps: ProviderDeps): {
     // The standard scopes, and `audience:server:client_id:<id>` for every client that trusts a
     // peer (audiences.ts): known scopes ride on the grant and the refresh token.
     scopes: [...STANDARD_SCOPES, ...trust.scopes()],
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
+    claims: {
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
+      // How the person logged in (RFC 8176 amr, sigil's acr), in every id_token.
+      acr: null,
+      amr: null,
+      auth_time: null,
+    },
+    acrValues: [...ACR_VALUES],
     // kube-apiserver reads only the id_token: scope claims (groups, email) must be in it.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
     clientDefaults: {
       id_token_signed_response_alg: keys.active.alg,
+      require_auth_time: true,
       grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
       response_types: ['code'],
     },
@@ -101,7 +110,10 @@ export function buildConfiguration(deps: ProviderDeps): {
     features: features(pages),
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: buildInteractionPolicy((clientId) => policyOf(clientId)?.skipConsent === true),
+      policy: buildInteractionPolicy(
+        (clientId) => policyOf(clientId)?.skipConsent === true,
+        (accountId, req) => deps.accounts.mfaRequiredFor(accountId, req),
+      ),
     },
     // Refresh tokens for configured clients even without offline_access (kubelogin never asks).
     issueRefreshToken: (_ctx, client, code) =>

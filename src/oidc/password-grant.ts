@@ -2,7 +2,8 @@ import type { Account, FindAccount, KoaContextWithOIDC, Provider } from 'oidc-pr
 import { errors } from 'oidc-provider';
 import type { PasswordConnector } from '../connectors/index.js';
 import type { Logger } from '../log.js';
-import { scopesFrom, type AuthenticateResult } from './accounts.js';
+import { ACR_PWD } from '../security/index.js';
+import { scopesFrom, type AccountService, type AuthenticateResult } from './accounts.js';
 import type { AudienceTrust } from './audiences.js';
 import { retryable } from './unavailable.js';
 import type { ClientPolicy } from './clients.js';
@@ -28,6 +29,8 @@ export interface PasswordGrantDeps {
   /** Which extra audiences (`audience:server:client_id:<id>` scopes) the client may ask for. */
   trust: AudienceTrust;
   findAccount: FindAccount;
+  /** Refuses (invalid_grant, audited) a person who must pass a second factor: this grant cannot ask. */
+  enforceMfa?: AccountService['enforceMfa'];
   log: Logger;
 }
 
@@ -67,6 +70,7 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       }
       if (!result.ok) throw new errors.InvalidGrant('invalid username or password');
       const accountId = result.sub;
+      await deps.enforceMfa?.(ctx, accountId, result.identity, { scope });
 
       const grant = new provider.Grant({ accountId, clientId: client.clientId });
       grant.addOIDCScope(scope);
@@ -146,6 +150,7 @@ async function saveRefreshToken(
     iiat: now,
     authTime: now,
     amr: ['pwd'],
+    acr: ACR_PWD,
   });
   ctx.oidc.entity('RefreshToken', rt);
   return rt.save();
@@ -159,7 +164,7 @@ async function issueIdToken(
 ): Promise<string> {
   const claims = await account.claims('id_token', scope, {}, []);
   const token = new provider.IdToken(
-    { ...claims, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) },
+    { ...claims, amr: ['pwd'], acr: ACR_PWD, auth_time: Math.floor(Date.now() / 1000) },
     { ctx },
   );
   // The claims mask reads the granted scope from the token (as oidc-provider's own grants set it).

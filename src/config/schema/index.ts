@@ -20,6 +20,7 @@ export {
 } from './ldap.js';
 export { parseAdminFilter } from './ldap-filter.js';
 export { access, audit, throttle } from './security.js';
+export { mfa, type MfaConfig } from './mfa.js';
 export {
   staticPassword,
   normalizeHash,

@@ -16,6 +16,7 @@ export {
   listTotpSecrets,
   updateTotpSecret,
   identitiesNamed,
+  totpSealContext,
   type ChallengePurpose,
   type MfaFactor,
   type MfaFactorKind,

@@ -9,6 +9,12 @@ import type { Db, Queryable } from '../db.js';
  */
 export type MfaFactorKind = 'totp' | 'webauthn';
 
+/**
+ * The context a TOTP secret is sealed under (the signing keys' sealer, keys/sealer.ts): it
+ * opens only for its own factor row.
+ */
+export const totpSealContext = (factorId: string): string => `sigil-mfa-totp:${factorId}`;
+
 export interface MfaPerson {
   readonly sub: string;
   readonly connectorId: string;
@@ -205,11 +211,7 @@ export async function findWebauthnFactor(
  * Records a WebAuthn signature counter. It must go forward (a counter that stays or goes back
  * means a cloned authenticator), except for authenticators that always answer 0.
  */
-export async function acceptSignCount(
-  q: Queryable,
-  id: string,
-  counter: number,
-): Promise<boolean> {
+export async function acceptSignCount(q: Queryable, id: string, counter: number): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE mfa_factors SET sign_count = $2, last_used_at = now()
       WHERE id = $1 AND kind = 'webauthn' AND confirmed_at IS NOT NULL
