@@ -155,8 +155,7 @@ export class AccountService {
     if (!isRefresh) {
       if (onToken) {
         await this.#enforce(ctx, sub, stored.identity, false);
-        if (token !== undefined)
-          await this.enforceMfa(ctx, sub, stored.identity, loginOf(token));
+        if (token !== undefined) await this.enforceMfa(ctx, sub, stored.identity, loginOf(token));
       }
       return toAccount(sub, stored.identity, this.#deps.access, clientId);
     }
@@ -211,7 +210,11 @@ export class AccountService {
   /** Whether a login of `sub` for this client and scope must pass a second factor (storage's groups). */
   async mfaRequiredFor(
     sub: string,
-    req: { clientId?: string | undefined; scope?: string | undefined; acrValues?: string | undefined },
+    req: {
+      clientId?: string | undefined;
+      scope?: string | undefined;
+      acrValues?: string | undefined;
+    },
   ): Promise<boolean> {
     const mfa = this.#deps.mfa;
     if (mfa === undefined) return false;
@@ -245,7 +248,12 @@ export class AccountService {
         username: identity.username,
         clientId,
         ip: ctx.ip,
-        details: { grant: typeof ctx.oidc.params?.['grant_type'] === 'string' ? ctx.oidc.params['grant_type'] : undefined },
+        details: {
+          grant:
+            typeof ctx.oidc.params?.['grant_type'] === 'string'
+              ? ctx.oidc.params['grant_type']
+              : undefined,
+        },
       });
     }
     throw new errors.InvalidGrant(MFA_REQUIRED_DESCRIPTION);

@@ -24,8 +24,9 @@ export interface ProviderDeps {
 export const STANDARD_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'] as const;
 
 export const SCOPE_CLAIMS = {
-  // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail.
-  openid: ['sub', 'jti'],
+  // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail. acr, amr and
+  // auth_time: how and when the person logged in (every id_token; a refresh keeps the login's).
+  openid: ['sub', 'jti', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username'],
   email: ['email', 'email_verified'],
   groups: ['groups'],
@@ -85,13 +86,7 @@ export function buildConfiguration(deps: ProviderDeps): {
     // The standard scopes, and `audience:server:client_id:<id>` for every client that trusts a
     // peer (audiences.ts): known scopes ride on the grant and the refresh token.
     scopes: [...STANDARD_SCOPES, ...trust.scopes()],
-    claims: {
-      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
-      // How the person logged in (RFC 8176 amr, sigil's acr), in every id_token.
-      acr: null,
-      amr: null,
-      auth_time: null,
-    },
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
     acrValues: [...ACR_VALUES],
     // kube-apiserver reads only the id_token: scope claims (groups, email) must be in it.
     conformIdTokenClaims: false,

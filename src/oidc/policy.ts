@@ -4,7 +4,11 @@ import { ACR_MFA } from '../security/index.js';
 /** Whether a login of `accountId` for this request must pass a second factor. */
 export type MfaRequired = (
   accountId: string,
-  req: { clientId?: string | undefined; scope?: string | undefined; acrValues?: string | undefined },
+  req: {
+    clientId?: string | undefined;
+    scope?: string | undefined;
+    acrValues?: string | undefined;
+  },
 ) => Promise<boolean>;
 
 const param = (ctx: KoaContextWithOIDC, name: string): string | undefined => {

@@ -4,6 +4,8 @@ import type { Config } from '../config/index.js';
 import {
   createApp,
   createCsrf,
+  createMfaTickets,
+  mfaScripts,
   createTelemetryApp,
   createWebPages,
   jwksCacheControl,
@@ -97,6 +99,12 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
+    mfa: {
+      policy: s.mfaPolicy,
+      service: s.mfa,
+      tickets: createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1')),
+    },
+    scripts: mfaScripts(packageRoot()),
   }).callback();
   return {
     handler: (req, res) => void app(req, res),

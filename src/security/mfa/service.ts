@@ -47,7 +47,6 @@ export interface SecretSealer {
   open(sealed: string, context: string): string;
 }
 
-
 export type MfaFactorLabel = 'totp' | 'webauthn' | 'recovery';
 export type MfaOutcome = 'success' | 'failure' | 'locked' | 'enrolled' | 'removed' | 'reset';
 
