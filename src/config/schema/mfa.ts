@@ -2,6 +2,13 @@ import { z } from 'zod';
 
 /** Multi-factor login (`mfa`): who must pass a second factor, and whether they may enroll at login. */
 
+/**
+ * The `acr` values sigil issues: a password alone, or a password and a second factor. Here
+ * because security/ (the policy) and kube/ (the API server's rule) both name them.
+ */
+export const ACR_PWD = 'urn:sigil:pwd';
+export const ACR_MFA = 'urn:sigil:mfa';
+
 const groupOrClient = z
   .string()
   .min(1)

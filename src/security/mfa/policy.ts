@@ -1,8 +1,6 @@
-import { AUDIENCE_SCOPE_PREFIX, type Config } from '../../config/index.js';
+import { ACR_MFA, ACR_PWD, AUDIENCE_SCOPE_PREFIX, type Config } from '../../config/index.js';
 
-/** The `acr` values sigil issues: a password alone, or a password and a second factor. */
-export const ACR_PWD = 'urn:sigil:pwd';
-export const ACR_MFA = 'urn:sigil:mfa';
+export { ACR_MFA, ACR_PWD };
 export const ACR_VALUES = [ACR_PWD, ACR_MFA] as const;
 
 /** What a login is for and who makes it: enough to say whether it needs a second factor. */
