@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: entry(400, 'The request is malformed.'),
   NOT_FOUND: entry(404, 'Nothing is here.'),
   CLI_USAGE: entry(400, 'A command was called with wrong arguments.'),
+  USER_NOT_FOUND: entry(404, 'No person with that username has logged in to sigil.'),
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

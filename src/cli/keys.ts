@@ -167,6 +167,8 @@ const reencrypt: Action<'reencrypt'> = async (db, { sealer, events }, cmd, { wri
       ? `re-encrypted ${r.reencrypted.length} private key(s) under the configured secret (${r.wasPlaintext.length} were plaintext)`
       : `no keys.encryptionSecret configured: ${r.reencrypted.length} private key(s) are now stored in plaintext`,
   );
+  if (r.totpSecrets > 0)
+    write(`${r.totpSecrets} TOTP secret(s) of second factors sealed the same way`);
   write(
     'restart every replica with the same secret: a replica with another one cannot load new keys',
   );

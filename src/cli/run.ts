@@ -20,6 +20,8 @@ const COMMANDS: CliHandlers = {
   kubeApiserverConfig: async (o) => (await import('./kube.js')).kubeApiserverConfig(o),
   kubeKubeconfig: async (o) => (await import('./kube.js')).kubeKubeconfig(o),
   audit: async (o) => (await import('./audit.js')).audit(o),
+  mfaList: async (o) => (await import('./mfa.js')).mfaList(o),
+  mfaReset: async (o) => (await import('./mfa.js')).mfaReset(o),
 };
 
 /**

@@ -9,6 +9,7 @@ export {
   type LdapConnectorConfig,
   type ClusterConfig,
   type KeysConfig,
+  type MfaConfig,
 } from './schema.js';
 export {
   loadConfig,
@@ -36,6 +37,8 @@ export {
   DEV_USERNAME,
 } from './dev.js';
 export {
+  ACR_MFA,
+  ACR_PWD,
   LOG_LEVELS,
   DEFAULT_ROTATION_PERIOD_MS,
   LOCAL_CONNECTOR_ID,

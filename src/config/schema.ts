@@ -13,6 +13,7 @@ import {
   keys,
   LOCAL_CONNECTOR_ID,
   logger,
+  mfa,
   oauth2,
   staticClient,
   staticPassword,
@@ -73,6 +74,10 @@ const sections = z
     admin: admin.prefault({}).meta({
       description:
         'Who may use the admin API (`/api/v1`, docs/api.md): people in these groups, and these clients through the client credentials grant.',
+    }),
+    mfa: mfa.prefault({}).meta({
+      description:
+        'Multi-factor login: TOTP authenticator apps, passkeys and security keys, recovery codes (docs/mfa.md).',
     }),
     dev: z.boolean().default(false).meta({
       description:
@@ -163,6 +168,17 @@ function passwordConnectorIssues(c: Sections): Issue[] {
     : [{ path: ['oauth2', 'passwordConnector'], message: 'names no connector' }];
 }
 
+function mfaIssues(c: Sections): Issue[] {
+  const req = c.mfa.required;
+  if (typeof req === 'string') return [];
+  const out: Issue[] = [];
+  req.clients.forEach((id, i) => {
+    if (!c.staticClients.some((x) => x.id === id))
+      out.push({ path: ['mfa', 'required', 'clients', i], message: 'names no staticClients id' });
+  });
+  return out;
+}
+
 function clientIssues(c: Sections): Issue[] {
   const out: Issue[] = [];
   c.staticClients.forEach((cl, i) => {
@@ -195,6 +211,7 @@ export const configSchema = sections.superRefine((c, ctx) => {
     ...clusterIssues(c),
     ...passwordConnectorIssues(c),
     ...adminIssues(c),
+    ...mfaIssues(c),
   ];
   for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
 });
@@ -215,3 +232,4 @@ export type ConnectorConfig = Config['connectors'][number];
 export type LdapConnectorConfig = ConnectorConfig['config'];
 export type { ClusterConfig } from './schema/index.js';
 export type KeysConfig = Config['keys'];
+export type { MfaConfig } from './schema/index.js';

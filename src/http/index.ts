@@ -1,7 +1,15 @@
 export { createApp, createTelemetryApp, jwksCacheControl, type HttpDeps } from './app/index.js';
 export type { ReadinessCheck } from './app/index.js';
 export { createApi, type ApiDeps } from './api/index.js';
-export { createCsrf, providerPages, LOGIN_FAILED, type Csrf } from './interaction/index.js';
+export {
+  createCsrf,
+  createMfaTickets,
+  providerPages,
+  LOGIN_FAILED,
+  MFA_FAILED,
+  type Csrf,
+} from './interaction/index.js';
+export { mfaScripts } from './app/index.js';
 export { createWebPages, webClient, type WebPages, type WebPagesDeps } from './portal/index.js';
 export {
   loadViews,

@@ -1,5 +1,12 @@
 import { AppError } from '../errors.js';
-import { LOCKS, type Db } from '../storage/index.js';
+import {
+  listTotpSecrets,
+  LOCKS,
+  totpSealContext,
+  updateTotpSecret,
+  type Db,
+  type Queryable,
+} from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { openPrivateJwk, type KeySealer } from './keystore.js';
 
@@ -13,6 +20,48 @@ export interface ReencryptResult {
   readonly reencrypted: readonly string[];
   /** Keys that were plaintext before. */
   readonly wasPlaintext: readonly string[];
+  /** TOTP secrets of second factors sealed again (they use the same sealer). */
+  readonly totpSecrets: number;
+}
+
+/** Opens `sealed` with the first candidate that can; undefined when none can. */
+function openWithAny(
+  candidates: readonly KeySealer[],
+  open: (s: KeySealer) => string,
+): string | undefined {
+  for (const sealer of candidates) {
+    try {
+      return open(sealer);
+    } catch {
+      // try the next candidate
+    }
+  }
+  return undefined;
+}
+
+/** Seals every stored TOTP secret under `target` (inside the keys' transaction: all or nothing). */
+async function reencryptTotpSecrets(
+  tx: Queryable,
+  target: KeySealer,
+  previous: KeySealer | undefined,
+): Promise<number> {
+  const rows = await listTotpSecrets(tx);
+  for (const row of rows) {
+    const context = totpSealContext(row.id);
+    const candidates = row.encrypted
+      ? [target, previous].filter((s): s is KeySealer => s?.enabled === true)
+      : [];
+    const plain = row.encrypted
+      ? openWithAny(candidates, (s) => s.open(row.secret, context))
+      : row.secret;
+    if (plain === undefined)
+      throw new AppError(
+        'KEYS_UNAVAILABLE',
+        `a second factor's TOTP secret (factor ${row.id}) opens with neither the configured nor the old secret: nothing was changed`,
+      );
+    await updateTotpSecret(tx, row.id, target.seal(plain, context), target.enabled);
+  }
+  return rows.length;
 }
 
 export async function reencryptKeys(
@@ -28,7 +77,7 @@ export async function reencryptKeys(
         `SELECT kid, private_jwk, encrypted FROM signing_keys
           WHERE state <> 'revoked' ORDER BY created_at FOR UPDATE`,
       );
-      const out = { reencrypted: [] as string[], wasPlaintext: [] as string[] };
+      const out = { reencrypted: [] as string[], wasPlaintext: [] as string[], totpSecrets: 0 };
       for (const row of rows) {
         const candidates = row.encrypted
           ? [target, previous].filter((s): s is KeySealer => s?.enabled === true)
@@ -58,6 +107,7 @@ export async function reencryptKeys(
         if (!row.encrypted) out.wasPlaintext.push(row.kid);
         events.push({ type: 'key.reencrypted', kid: row.kid, reason: 'manual' });
       }
+      out.totpSecrets = await reencryptTotpSecrets(tx, target, previous);
       return out;
     }),
   );

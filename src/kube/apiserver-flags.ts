@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../config/index.js';
+import { ACR_MFA, type ClusterConfig } from '../config/index.js';
 
 export interface ApiServerFlagsInput {
   /** sigil's issuer, exactly as configured (discovery `issuer`, token `iss`). */
@@ -39,6 +39,8 @@ export function renderApiServerFlags(input: ApiServerFlagsInput): string {
   ];
   if (cluster.groupsPrefix !== '') lines.push(line('groups-prefix', cluster.groupsPrefix));
   if (input.caFile !== undefined) lines.push(line('ca-file', input.caFile));
+  // A requireMFA cluster: only tokens from a multi-factor login (string equality on `acr`).
+  if (cluster.requireMFA) lines.push(line('required-claim', `acr=${ACR_MFA}`));
   lines.push(line('signing-algs', input.signingAlgs.join(',')));
   return `${lines.join('\n')}\n`;
 }

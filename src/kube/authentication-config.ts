@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { ClusterConfig } from '../config/index.js';
+import { ACR_MFA, type ClusterConfig } from '../config/index.js';
 
 export type AuthenticationConfigVersion = 'v1beta1' | 'v1';
 
@@ -54,6 +54,24 @@ export const EMAIL_VERIFIED_RULE = {
 } as const;
 
 /**
+ * For a `requireMFA` cluster: the API server itself refuses a token from a login without a
+ * second factor (a stolen password, or a client that skipped it), whatever client issued it.
+ */
+export const MFA_RULE = {
+  expression: `has(claims.acr) && claims.acr == '${ACR_MFA}'`,
+  message:
+    'this cluster requires a multi-factor login: sign in again with your second factor (run `kubectl oidc-login clean`, then retry)',
+} as const;
+
+/** The claimValidationRules of a cluster (none: the key is left out). */
+function claimRules(cluster: ClusterConfig): { expression: string; message: string }[] {
+  return [
+    ...(cluster.usernameClaim === 'email' ? [{ ...EMAIL_VERIFIED_RULE }] : []),
+    ...(cluster.requireMFA ? [{ ...MFA_RULE }] : []),
+  ];
+}
+
+/**
  * The AuthenticationConfiguration (`--authentication-config`) for one cluster:
  * `apiserver.config.k8s.io/v1beta1` by default (kube-apiserver 1.30+), `v1` on request
  * (1.34+). Prefixes are explicit (the structured config has no defaults for them), `uid` is
@@ -69,9 +87,7 @@ export function buildAuthenticationConfiguration(
       ...(input.caPem === undefined ? {} : { certificateAuthority: input.caPem }),
       audiences: [cluster.clientID],
     },
-    ...(cluster.usernameClaim === 'email'
-      ? { claimValidationRules: [{ ...EMAIL_VERIFIED_RULE }] }
-      : {}),
+    ...(claimRules(cluster).length > 0 ? { claimValidationRules: claimRules(cluster) } : {}),
     claimMappings: {
       username: { claim: cluster.usernameClaim, prefix: cluster.usernamePrefix },
       groups: { claim: cluster.groupsClaim, prefix: cluster.groupsPrefix },

@@ -4,6 +4,7 @@ export {
   renderAuthenticationConfiguration,
   USER_VALIDATION_RULES,
   EMAIL_VERIFIED_RULE,
+  MFA_RULE,
   type AuthenticationConfiguration,
   type AuthenticationConfigInput,
   type AuthenticationConfigVersion,

@@ -24,6 +24,8 @@ export interface Metrics {
   ldapFailover(connector: string): void;
   /** A login (page, device flow or password grant) refused by the throttle before any check. */
   throttled(scope: ThrottleScope): void;
+  /** A second-factor event: factor totp|webauthn|recovery, outcome success|failure|locked|enrolled|removed|reset. */
+  mfa(factor: string, outcome: string): void;
   /** `route` must be a low-cardinality label (see routeLabel), never a raw path. */
   httpRequest(route: string, method: string, status: number, seconds: number): void;
 }
@@ -41,6 +43,7 @@ export interface MetricsOptions {
 
 const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'unavailable', 'error'];
 const THROTTLE_SCOPES: readonly ThrottleScope[] = ['username', 'ip'];
+const MFA_FACTORS = ['totp', 'webauthn', 'recovery'] as const;
 
 /** Short, bounded grant labels: `urn:ietf:params:oauth:grant-type:device_code` → `device_code`. */
 export function grantLabel(grantType: string): string {
@@ -55,7 +58,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const { logins, tokens, refreshes, ldapLatency, failovers, throttled, http } =
+  const { logins, tokens, refreshes, ldapLatency, failovers, throttled, http, mfa } =
     instruments(registers);
   keyAgeGauge(registers, opts.signingKeyActivatedAt);
 
@@ -67,6 +70,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   for (const c of opts.clients) for (const g of c.grants) tokens.labels(grantLabel(g), c.id).inc(0);
   refreshes.labels('success', 'ok').inc(0);
   for (const s of THROTTLE_SCOPES) throttled.labels(s).inc(0);
+  for (const f of MFA_FACTORS) for (const o of ['success', 'failure']) mfa.labels(f, o).inc(0);
 
   return {
     contentType: registry.contentType,
@@ -88,6 +92,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
     throttled: (scope) => {
       throttled.labels(scope).inc();
+    },
+    mfa: (factor, outcome) => {
+      mfa.labels(factor, outcome).inc();
     },
     httpRequest: (route, method, status, seconds) => {
       http.labels(route, method, String(status)).observe(seconds);
@@ -136,6 +143,11 @@ function instruments(registers: Registry[]) {
       'sigil_throttled_total',
       'Login attempts refused by the brute-force throttle, by what was throttled.',
       ['scope'],
+    ),
+    mfa: counter(
+      'sigil_mfa_total',
+      'Second-factor checks and changes by factor (totp, webauthn, recovery) and outcome (success, failure, locked, enrolled, removed, reset).',
+      ['factor', 'outcome'],
     ),
     http: histogram(
       'sigil_http_request_duration_seconds',

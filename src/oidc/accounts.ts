@@ -12,7 +12,7 @@ import { ADMIN_SCOPE } from '../config/index.js';
 import { AppError, isAppError } from '../errors.js';
 import { anyOf, type GroupMatcher } from '../lib/index.js';
 import type { Logger } from '../log.js';
-import type { AccessPolicy, Audit } from '../security/index.js';
+import { ACR_MFA, type AccessPolicy, type Audit, type MfaPolicy } from '../security/index.js';
 import { findIdentity, saveIdentity, type Queryable } from '../storage/index.js';
 import { retryable } from './unavailable.js';
 
@@ -39,7 +39,13 @@ export interface AccountServiceDeps {
   sessionId?: (grantId: string) => string;
   /** admin.groups: people in one of these may be granted the admin scope. */
   adminGroups?: readonly string[];
+  /** Who must have passed a second factor: checked for every token the token endpoint issues. */
+  mfa?: MfaPolicy;
 }
+
+/** What a person who needs a second factor is told on a grant that cannot ask for one. */
+export const MFA_REQUIRED_DESCRIPTION =
+  'this account requires a multi-factor login; use the browser or device flow';
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
   const set = new Set((scope ?? '').split(' '));
@@ -196,7 +202,10 @@ export class AccountService {
     const isRefresh = token?.kind === 'RefreshToken' && onToken;
     const sid = this.#sid(ctx, token);
     if (!isRefresh) {
-      if (onToken) await this.#enforce(ctx, sub, stored.identity, false);
+      if (onToken) {
+        await this.#enforce(ctx, sub, stored.identity, false);
+        if (token !== undefined) await this.enforceMfa(ctx, sub, stored.identity, loginOf(token));
+      }
       return toAccount(sub, stored.identity, this.#deps.access, clientId, sid);
     }
 
@@ -243,6 +252,7 @@ export class AccountService {
     if (!sameIdentity(stored.identity, result.identity))
       await saveIdentity(this.#deps.db, connector.id, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
+    await this.enforceMfa(ctx, sub, result.identity, { acr: token.acr, scope: token.scope });
     return toAccount(sub, result.identity, this.#deps.access, clientId, sid);
   }
 
@@ -252,6 +262,58 @@ export class AccountService {
     if (sessionId === undefined || ctx.oidc.route !== 'token') return undefined;
     const grantId = grantIdOf(ctx, token);
     return grantId === undefined ? undefined : sessionId(grantId);
+  }
+
+  /** Whether a login of `sub` for this client and scope must pass a second factor (storage's groups). */
+  async mfaRequiredFor(
+    sub: string,
+    req: {
+      clientId?: string | undefined;
+      scope?: string | undefined;
+      acrValues?: string | undefined;
+    },
+  ): Promise<boolean> {
+    const mfa = this.#deps.mfa;
+    if (mfa === undefined) return false;
+    const stored = await storedIdentity(this.#deps.db, sub);
+    return mfa.required({ ...req, groups: stored?.identity.groups ?? [] });
+  }
+
+  /**
+   * At the token endpoint (every grant, every refresh): a person who must pass a second factor
+   * gets no token from a login that did not (`acr` is the login's, kept by its refresh-token
+   * family: a refresh never upgrades it). invalid_grant, audited.
+   */
+  async enforceMfa(
+    ctx: KoaContextWithOIDC,
+    sub: string,
+    identity: Identity,
+    login: { acr?: string | undefined; scope?: string | undefined },
+  ): Promise<void> {
+    const mfa = this.#deps.mfa;
+    if (mfa === undefined || login.acr === ACR_MFA) return;
+    const clientId = ctx.oidc.client?.clientId;
+    if (!mfa.required({ clientId, scope: login.scope, groups: identity.groups })) return;
+    const audit = this.#deps.audit;
+    if (audit !== undefined) {
+      audit.markRecorded(ctx);
+      await audit.record({
+        event: 'token.denied',
+        outcome: 'denied',
+        reason: 'mfa_required',
+        sub,
+        username: identity.username,
+        clientId,
+        ip: ctx.ip,
+        details: {
+          grant:
+            typeof ctx.oidc.params?.['grant_type'] === 'string'
+              ? ctx.oidc.params['grant_type']
+              : undefined,
+        },
+      });
+    }
+    throw new errors.InvalidGrant(MFA_REQUIRED_DESCRIPTION);
   }
 
   /**
@@ -326,6 +388,18 @@ export class AccountService {
     }
     throw new errors.CustomOIDCProviderError('invalid_grant', decision.description);
   }
+}
+
+/** The `acr` and scope of the login a token comes from (an access token has no acr: undefined). */
+function loginOf(token: NonNullable<Parameters<FindAccount>[2]>): {
+  acr?: string | undefined;
+  scope?: string | undefined;
+} {
+  const t = token as { acr?: unknown; scope?: unknown };
+  return {
+    acr: typeof t.acr === 'string' ? t.acr : undefined,
+    scope: typeof t.scope === 'string' ? t.scope : undefined,
+  };
 }
 
 /** What storage keeps of `sub`: the identity its connector last returned (an Identity). */

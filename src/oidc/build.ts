@@ -44,6 +44,7 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
     trust,
     findAccount: accounts.findAccount,
     grantableScope: (sub, scope) => accounts.grantableScope(sub, scope),
+    enforceMfa: (ctx, sub, identity, login) => accounts.enforceMfa(ctx, sub, identity, login),
     log: deps.log,
   });
   issueExtraAudiences(provider, trust);

@@ -8,6 +8,7 @@ import { buildInteractionPolicy } from './policy.js';
 import { DEVICE_GRANT, deviceFlowFeature } from './device.js';
 import { ownTokensOnly } from './token-policies.js';
 import { AudienceTrust } from './audiences.js';
+import { ACR_VALUES } from '../security/index.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -31,8 +32,9 @@ export const STANDARD_SCOPES = [
 
 export const SCOPE_CLAIMS = {
   // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail; sid: the login's
-  // session id (session-id.ts), the same for every refresh of one grant.
-  openid: ['sub', 'jti', 'sid'],
+  // session id (session-id.ts), the same for every refresh of one grant. acr, amr and
+  // auth_time: how and when the person logged in (every id_token; a refresh keeps the login's).
+  openid: ['sub', 'jti', 'sid', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username'],
   email: ['email', 'email_verified'],
   groups: ['groups'],
@@ -95,12 +97,14 @@ export function buildConfiguration(deps: ProviderDeps): {
     // peer (audiences.ts): known scopes ride on the grant and the refresh token.
     scopes: [...STANDARD_SCOPES, ...trust.scopes()],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
+    acrValues: [...ACR_VALUES],
     // kube-apiserver reads only the id_token: scope claims (groups, email) must be in it.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
     clientDefaults: {
       id_token_signed_response_alg: keys.active.alg,
+      require_auth_time: true,
       grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
       response_types: ['code'],
     },
@@ -111,7 +115,10 @@ export function buildConfiguration(deps: ProviderDeps): {
     features: features(pages, config.admin.clients.length > 0),
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: buildInteractionPolicy((clientId) => policyOf(clientId)?.skipConsent === true),
+      policy: buildInteractionPolicy(
+        (clientId) => policyOf(clientId)?.skipConsent === true,
+        (accountId, req) => deps.accounts.mfaRequiredFor(accountId, req),
+      ),
     },
     // Refresh tokens for configured clients even without offline_access (kubelogin never asks).
     issueRefreshToken: (_ctx, client, code) =>

@@ -2,7 +2,8 @@ import type { Account, FindAccount, KoaContextWithOIDC, Provider } from 'oidc-pr
 import { errors } from 'oidc-provider';
 import type { PasswordConnector } from '../connectors/index.js';
 import type { Logger } from '../log.js';
-import { scopesFrom, type AuthenticateResult } from './accounts.js';
+import { ACR_PWD } from '../security/index.js';
+import { scopesFrom, type AccountService, type AuthenticateResult } from './accounts.js';
 import type { AudienceTrust } from './audiences.js';
 import { retryable } from './unavailable.js';
 import type { ClientPolicy } from './clients.js';
@@ -30,6 +31,8 @@ export interface PasswordGrantDeps {
   findAccount: FindAccount;
   /** Drops the admin scope for people outside admin.groups (AccountService.grantableScope). */
   grantableScope: (sub: string, scope: string) => Promise<{ readonly granted: string }>;
+  /** Refuses (invalid_grant, audited) a person who must pass a second factor: this grant cannot ask. */
+  enforceMfa?: AccountService['enforceMfa'];
   log: Logger;
 }
 
@@ -71,6 +74,7 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       const accountId = result.sub;
       const scope = (await deps.grantableScope(accountId, asked.scope)).granted;
       const requested = scope.split(' ');
+      await deps.enforceMfa?.(ctx, accountId, result.identity, { scope });
 
       const grant = new provider.Grant({ accountId, clientId: client.clientId });
       grant.addOIDCScope(scope);
@@ -150,6 +154,7 @@ async function saveRefreshToken(
     iiat: now,
     authTime: now,
     amr: ['pwd'],
+    acr: ACR_PWD,
   });
   ctx.oidc.entity('RefreshToken', rt);
   return rt.save();
@@ -163,7 +168,7 @@ async function issueIdToken(
 ): Promise<string> {
   const claims = await account.claims('id_token', scope, {}, []);
   const token = new provider.IdToken(
-    { ...claims, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) },
+    { ...claims, amr: ['pwd'], acr: ACR_PWD, auth_time: Math.floor(Date.now() / 1000) },
     { ctx },
   );
   // The claims mask reads the granted scope from the token (as oidc-provider's own grants set it).

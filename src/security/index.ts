@@ -37,3 +37,4 @@ export {
   type ThrottleReason,
   type ThrottleSettings,
 } from './throttle.js';
+export * from './mfa/index.js';

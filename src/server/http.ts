@@ -5,6 +5,8 @@ import {
   createApi,
   createApp,
   createCsrf,
+  createMfaTickets,
+  mfaScripts,
   createTelemetryApp,
   createWebPages,
   jwksCacheControl,
@@ -106,6 +108,12 @@ export async function buildHttp(
       audit: s.audit,
       maxBodyBytes: config.web.maxRequestBytes,
     }),
+    mfa: {
+      policy: s.mfaPolicy,
+      service: s.mfa,
+      tickets: createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1')),
+    },
+    scripts: mfaScripts(packageRoot()),
   }).callback();
   return {
     handler: (req, res) => void app(req, res),

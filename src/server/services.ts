@@ -30,8 +30,12 @@ import {
   createGuardedAuthenticate,
   createLoginThrottle,
   throttleSettings,
+  createMfaPolicy,
+  MfaService,
+  relyingPartyOf,
   type Audit,
   type GuardedAuthenticate,
+  type MfaPolicy,
 } from '../security/index.js';
 import { sharedSecret, type Db } from '../storage/index.js';
 
@@ -47,6 +51,8 @@ export interface Services {
   readonly connectors: readonly PasswordConnector[];
   readonly accounts: AccountService;
   readonly login: GuardedAuthenticate;
+  readonly mfa: MfaService;
+  readonly mfaPolicy: MfaPolicy;
   readonly readiness: readonly ReadinessCheck[];
 }
 
@@ -81,6 +87,7 @@ export async function buildServices(
   });
   const access = createAccessPolicy(config);
   const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
+  const mfaPolicy = createMfaPolicy(config);
   const accounts = new AccountService({
     db,
     connectors,
@@ -89,13 +96,22 @@ export async function buildServices(
     audit,
     sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
     adminGroups: config.admin.groups,
+    mfa: mfaPolicy,
   });
+  const throttle = instrumentThrottle(createLoginThrottle(db, throttleSettings(config)), metrics);
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
-  const login = createGuardedAuthenticate({
-    accounts,
-    throttle: instrumentThrottle(createLoginThrottle(db, throttleSettings(config)), metrics),
+  const login = createGuardedAuthenticate({ accounts, throttle, audit, access });
+  // Second factors: TOTP secrets sealed like the signing keys, guesses throttled like passwords.
+  const mfa = new MfaService({
+    db,
+    sealer,
     audit,
-    access,
+    throttle,
+    rp: relyingPartyOf(config.issuer, config.frontend.issuer),
+    appName: config.frontend.issuer,
+    count: (factor, outcome) => {
+      metrics.mfa(factor, outcome);
+    },
   });
   return {
     audit,
@@ -108,6 +124,8 @@ export async function buildServices(
     connectors,
     accounts,
     login,
+    mfa,
+    mfaPolicy,
     readiness: readinessChecks(db, connectors),
   };
 }

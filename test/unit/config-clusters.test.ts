@@ -37,6 +37,7 @@ describe('config: clusters', () => {
         usernamePrefix: 'oidc:',
         groupsClaim: 'groups',
         groupsPrefix: 'oidc:',
+        requireMFA: false,
       },
     ]);
     expect(configSchema.parse(base).clusters).toEqual([]);

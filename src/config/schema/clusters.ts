@@ -71,6 +71,10 @@ export const clusterSchema = z
       description:
         'Prefix added to every group (`--oidc-groups-prefix`); RBAC bindings name groups with it. Empty for none.',
     }),
+    requireMFA: z.boolean().default(false).meta({
+      description:
+        "Every token for this cluster's audience needs a second factor (`acr` = `urn:sigil:mfa`): sigil asks for one at login, and `sigil kube apiserver-config` adds a rule that makes the API server itself refuse a token without it.",
+    }),
   })
   .strict();
 

@@ -21,6 +21,7 @@ export {
 } from './ldap.js';
 export { parseAdminFilter } from './ldap-filter.js';
 export { access, audit, throttle } from './security.js';
+export { mfa, ACR_MFA, ACR_PWD, type MfaConfig } from './mfa.js';
 export {
   staticPassword,
   normalizeHash,

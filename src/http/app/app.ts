@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import type { Metrics, RequestScopes } from '../../metrics/index.js';
 import type { AccountService, Provider } from '../../oidc/index.js';
 import type { GuardedAuthenticate } from '../../security/index.js';
-import { interactionRoutes, type Csrf } from '../interaction/index.js';
+import { interactionRoutes, type Csrf, type InteractionMfa } from '../interaction/index.js';
 import type { WebPages } from '../portal/index.js';
 import { paths, type Asset, type SigilState, type Views } from '../shared/index.js';
 import { assets } from './assets.js';
@@ -42,6 +42,10 @@ export interface HttpDeps {
   logo?: Asset | undefined;
   /** The admin API (`/api/v1`, http/api): answers its own errors as problem documents. */
   api?: Koa.Middleware<SigilState>;
+  /** Multi-factor login on the interaction pages. */
+  mfa?: InteractionMfa | undefined;
+  /** Scripts served from memory by path (assets.ts). */
+  scripts?: ReadonlyMap<string, Asset> | undefined;
 }
 
 const CLIENT_FAULT_CODES = new Set([
@@ -111,6 +115,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
     views: deps.views,
     csrf: deps.csrf,
     maxBodyBytes: deps.maxBodyBytes,
+    mfa: deps.mfa,
   });
 
   if (deps.metrics !== undefined) {
@@ -124,7 +129,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   if (deps.api !== undefined) app.use(deps.api);
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
-  app.use(assets({ css: deps.views.css, logo: deps.logo }));
+  app.use(assets({ css: deps.views.css, logo: deps.logo, scripts: deps.scripts }));
   app.use(startPage(deps.views, deps.issuer));
   if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());

@@ -8,9 +8,15 @@ import { isRead } from './read-of.js';
  * and the configured logo. Nothing is loaded from elsewhere. The logo gets a CSP of its own
  * so that an SVG opened directly cannot run anything.
  */
-export function assets(opts: { css: string; logo?: Asset | undefined }): Middleware {
+export function assets(opts: {
+  css: string;
+  logo?: Asset | undefined;
+  /** More files by path (the second-factor pages' scripts). */
+  scripts?: ReadonlyMap<string, Asset> | undefined;
+}): Middleware {
   const files = new Map<string, Asset>([
     [paths.stylesheet, { body: Buffer.from(opts.css, 'utf8'), type: 'text/css; charset=utf-8' }],
+    ...(opts.scripts ?? new Map<string, Asset>()),
   ]);
   if (opts.logo !== undefined) files.set(paths.logo, opts.logo);
   const etags = new Map(

@@ -1,8 +1,16 @@
 import type { RouterContext, RouterMiddleware } from '@koa/router';
 import type { AccountService, Provider } from '../../oidc/index.js';
-import type { GuardedAuthenticate } from '../../security/index.js';
+import type { GuardedAuthenticate, MfaPolicy, MfaService } from '../../security/index.js';
 import type { SigilState, Views } from '../shared/index.js';
 import type { Csrf } from './csrf.js';
+import type { MfaTickets } from './mfa-ticket.js';
+
+/** Second factors at login: who needs one, the factors themselves, the signed step tickets. */
+export interface InteractionMfa {
+  readonly policy: MfaPolicy;
+  readonly service: MfaService;
+  readonly tickets: MfaTickets;
+}
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -12,6 +20,8 @@ export interface InteractionDeps {
   views: Views;
   csrf: Csrf;
   maxBodyBytes: number;
+  /** Multi-factor login; without it every login is password-only. */
+  mfa?: InteractionMfa | undefined;
 }
 
 /** An interaction as oidc-provider reads it from the browser's cookie (`interactionDetails`). */

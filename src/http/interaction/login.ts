@@ -10,8 +10,8 @@ import {
   type InteractionDeps,
   type InteractionMiddleware,
 } from './context.js';
-import { finishInteraction } from './finish.js';
 import { chosenConnector, renderLoginForm } from './login-page.js';
+import { secondFactorStep } from './mfa.js';
 
 /** The one message for every failed login: no user enumeration. */
 export const LOGIN_FAILED = 'Invalid username or password.';
@@ -115,6 +115,18 @@ export function submitLogin(deps: InteractionDeps): InteractionMiddleware {
       },
       'login succeeded',
     );
-    await finishInteraction(ctx, deps.provider(), { login: { accountId: result.sub } }, false);
+    const step = await secondFactorStep(deps, ctx, {
+      sub: result.sub,
+      connectorId: connector.id,
+      username: result.identity.username,
+      groups: result.identity.groups,
+    });
+    if (step === 'no_factor')
+      await renderAccessDenied(
+        deps,
+        ctx,
+        username,
+        'this account needs a second factor and has none set up: ask an administrator to enroll one',
+      );
   };
 }

@@ -8,6 +8,7 @@ import type { InteractionDeps, InteractionMiddleware, InteractionState } from '.
 import { submitLogin } from './login.js';
 import { showLogin } from './login-page.js';
 import { loadInteraction, requireCsrf } from './middleware.js';
+import { submitDone, submitEnroll, submitMfa } from './mfa.js';
 
 /** GET of an interaction: the page of the prompt it is at. */
 function showInteraction(deps: InteractionDeps): InteractionMiddleware {
@@ -45,6 +46,19 @@ export function interactionRoutes(deps: InteractionDeps): Router<InteractionStat
     csrf,
     submitLogin(deps),
   );
+  for (const [step, handler] of [
+    ['mfa', submitMfa],
+    ['mfa-enroll', submitEnroll],
+    ['mfa-done', submitDone],
+  ] as const) {
+    router.post(
+      interactionPath(':uid', step),
+      form,
+      loadInteraction(deps, 'login'),
+      csrf,
+      handler(deps),
+    );
+  }
   router.post(
     interactionPath(':uid', 'confirm'),
     form,

@@ -18,6 +18,9 @@ export const paths = {
   stylesheet: '/assets/sigil.css',
   logo: '/assets/logo',
   copyScript: '/assets/sigil-copy.js',
+  /** The second-factor pages' script, and @simplewebauthn/browser's bundle it uses. */
+  mfaScript: '/assets/sigil-mfa.js',
+  webauthnScript: '/assets/webauthn.js',
 
   /** The signed-in portal. */
   home: '/home',
@@ -42,7 +45,7 @@ export const paths = {
 } as const;
 
 /** The form posts of an interaction page. */
-export type InteractionStep = 'login' | 'confirm' | 'abort';
+export type InteractionStep = 'login' | 'confirm' | 'abort' | 'mfa' | 'mfa-enroll' | 'mfa-done';
 
 /** An interaction page, or one of its form posts (`interactionPath(':uid', step)` routes it). */
 export function interactionPath(uid: string, step?: InteractionStep): string {

@@ -28,6 +28,9 @@ export const TEMPLATES = [
   'device-success',
   'kubeconfig',
   'access-denied',
+  'mfa',
+  'mfa-enroll',
+  'mfa-recovery',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
