@@ -55,3 +55,4 @@ export {
   type LdapConfigInput,
   type StaticUserProblem,
 } from './schema/index.js';
+export { issuerPath, issuerPathProblem } from './issuer.js';
