@@ -12,7 +12,10 @@ export {
 } from './schema.js';
 export {
   loadConfig,
+  loadConfigNoted,
   parseConfig,
+  parseConfigNoted,
+  type ParsedConfig,
   ConfigError,
   deepFreeze,
   FILE_SECRET_KEYS,

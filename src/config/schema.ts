@@ -117,11 +117,6 @@ function ruleRows(c: Sections): Issue[] {
       'no way to log in: add a connector or enablePasswordDB with staticPasswords',
     ],
     [
-      c.enablePasswordDB && c.staticPasswords.length === 0,
-      ['staticPasswords'],
-      'enablePasswordDB is set but staticPasswords is empty',
-    ],
-    [
       c.staticClients.length === 0,
       ['staticClients'],
       'no clients: add at least one staticClients entry',
