@@ -1,11 +1,15 @@
 import { Findings, isObject, itemsAt, objectAt, type Json, type JsonObject } from './tree.js';
 
-/** Dex's bare `$VAR` (os.ExpandEnv); `${VAR}` is sigil's own and is resolved everywhere later. */
-const BARE = /\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/**
+ * Dex's bare `$VAR` (os.ExpandEnv); `${VAR}` is sigil's own and is resolved everywhere later.
+ * `$$` is left as it is (Go would turn it into nothing).
+ */
+const BARE = /\$(\$|[A-Za-z_][A-Za-z0-9_]*)/g;
 
 function expand(v: Json, env: NodeJS.ProcessEnv, path: string, found: Findings): Json {
   if (typeof v === 'string')
-    return v.replace(BARE, (_m, name: string) => {
+    return v.replace(BARE, (m, name: string) => {
+      if (name === '$') return m;
       const value = env[name];
       if (value === undefined) {
         found.refuse(
