@@ -33,7 +33,7 @@ export function connectorConfig(s: Pick<SigilSetup, 'tls' | 'ldapsUrl'>): Record
     groupSearch: {
       baseDN: DIRECTORY.groupsDN,
       filter: '(objectClass=groupOfNames)',
-      userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'DN' }],
+      userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'member' }],
       nameAttr: 'cn',
     },
   };

@@ -12,7 +12,7 @@ import { packageVersion, version } from './version.js';
 const COMMANDS: CliHandlers = {
   serve: async (o) => (await import('./serve.js')).serve(o),
   migrate: async (o) => (await import('./migrate.js')).migrate(o),
-  configCheck: async (f) => (await import('./config.js')).configCheck(f),
+  configCheck: async (f, o) => (await import('./config.js')).configCheck(f, o),
   configDocs: async () => (await import('./config.js')).configDocs(),
   version,
   ldapCheck: async (o) => (await import('./ldap.js')).ldapCheck(o),

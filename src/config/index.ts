@@ -13,7 +13,10 @@ export {
 } from './schema.js';
 export {
   loadConfig,
+  loadConfigNoted,
   parseConfig,
+  parseConfigNoted,
+  type ParsedConfig,
   ConfigError,
   deepFreeze,
   FILE_SECRET_KEYS,
@@ -59,3 +62,4 @@ export {
   type LdapConfigInput,
   type StaticUserProblem,
 } from './schema/index.js';
+export { issuerPath, issuerPathProblem } from './issuer.js';

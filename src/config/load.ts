@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
+import { adaptDexConfig, type Finding, type Json, type JsonObject } from './dex/index.js';
+import { plainMessage } from './messages.js';
 import { configSchema, type Config } from './schema.js';
 import { validateStaticUsers } from './schema/index.js';
 
@@ -21,9 +23,10 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** Thrown by loadConfig: every problem, each with its path. */
+/** Thrown by loadConfig: every problem, each with its path (and the Dex notes, for check). */
 export class ConfigError extends AppError {
   readonly problems: readonly ConfigProblem[];
+  notes: readonly ConfigProblem[] = [];
   constructor(source: string, problems: readonly ConfigProblem[]) {
     super(
       'CONFIG_INVALID',
@@ -32,8 +35,6 @@ export class ConfigError extends AppError {
     this.problems = problems;
   }
 }
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
 /**
  * Resolves `${VAR}` references and `<key>File` secrets in the raw YAML tree. Problems are
@@ -100,7 +101,7 @@ function fmtPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function zodProblems(error: z.ZodError): ConfigProblem[] {
+function zodProblems(error: z.ZodError, input: Json): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -108,9 +109,23 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
         out.push({ path: fmtPath([...issue.path, key]), message: 'unknown key' });
       continue;
     }
-    out.push({ path: fmtPath(issue.path), message: issue.message });
+    out.push({ path: fmtPath(issue.path), message: plainMessage(issue, input) });
   }
   return out;
+}
+
+/**
+ * The schema's problems, less those inside what the Dex adaptation refused already (a
+ * refused `connectors[0].type` answers for the whole connector): one message per key.
+ */
+function withoutRefused(
+  problems: readonly ConfigProblem[],
+  refused: readonly Finding[],
+): ConfigProblem[] {
+  const owners = refused.map((r) => (r.path.endsWith('.type') ? r.path.slice(0, -5) : r.path));
+  const inside = (path: string) =>
+    owners.some((o) => path === o || path.startsWith(`${o}.`) || path.startsWith(`${o}[`));
+  return problems.filter((p) => !inside(p.path));
 }
 
 /** Deep-freezes a validated config (fastify's rule: configuration does not change after start). */
@@ -122,6 +137,12 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A parsed config and what in it runs differently from Dex (Dex keys noted by adaptDexConfig). */
+export interface ParsedConfig {
+  readonly config: Config;
+  readonly notes: readonly Finding[];
+}
+
 /** Parses and validates YAML text; `source` names it in messages. */
 export function parseConfig(
   text: string,
@@ -129,6 +150,20 @@ export function parseConfig(
   env: NodeJS.ProcessEnv,
   baseDir: string,
 ): Config {
+  return parseConfigNoted(text, source, env, baseDir).config;
+}
+
+/**
+ * parseConfig, with the notes on Dex keys; `fromDex` adds notes on defaults that differ from
+ * Dex's (`sigil config check --from-dex`). A ConfigError carries the notes too.
+ */
+export function parseConfigNoted(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+  fromDex = false,
+): ParsedConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -143,18 +178,40 @@ export function parseConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(source, [{ path: '(root)', message: 'expected a mapping of keys' }]);
   }
-  const problems: ConfigProblem[] = [];
-  const resolved = resolveSecrets(raw, env, baseDir, problems);
+  const { tree, findings } = adaptDexConfig(raw as JsonObject, env, fromDex);
+  const problems: ConfigProblem[] = [...findings.problems];
+  const resolved = resolveSecrets(tree, env, baseDir, problems);
   const result = configSchema.safeParse(resolved);
-  if (!result.success) problems.push(...zodProblems(result.error));
-  else if (result.data.enablePasswordDB)
+  if (!result.success) {
+    const schema = zodProblems(result.error, resolved).map((p) => ({
+      ...p,
+      path: p.path.replace(/^connectors\[(\d+)\]/, (m, j: string) => {
+        const i = findings.connectorIndex[Number(j)];
+        return i === undefined ? m : `connectors[${i}]`;
+      }),
+    }));
+    problems.push(...withoutRefused(schema, findings.problems));
+  } else if (result.data.enablePasswordDB)
     problems.push(...validateStaticUsers(result.data.staticPasswords));
-  if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
-  return deepFreeze(result.data);
+  if (problems.length > 0 || !result.success) {
+    const error = new ConfigError(source, problems);
+    error.notes = findings.notes;
+    throw error;
+  }
+  return { config: deepFreeze(result.data), notes: findings.notes };
 }
 
 /** Reads, validates and freezes the configuration file. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfigNoted(file, env).config;
+}
+
+/** loadConfig with the notes on Dex keys (see parseConfigNoted). */
+export function loadConfigNoted(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fromDex = false,
+): ParsedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -165,5 +222,5 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       { cause: err },
     );
   }
-  return parseConfig(text, file, env, dirname(resolve(file)));
+  return parseConfigNoted(text, file, env, dirname(resolve(file)), fromDex);
 }

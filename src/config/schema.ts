@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issuerPathProblem } from './issuer.js';
 import {
   access,
   admin,
@@ -36,7 +37,7 @@ const sections = z
   .object({
     issuer: z.url().meta({
       description:
-        'The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http).',
+        "The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http). It may have a path, as Dex's usually does (`https://auth.example.com/dex`): then discovery, every endpoint, page, asset and cookie live under that path, and requests outside it get 404 (health and metrics stay at the root). No trailing slash, query, fragment, `//` or `..`.",
     }),
     storage: storage.optional(),
     web: web.prefault({}),
@@ -88,20 +89,22 @@ const sections = z
 
 type Sections = z.output<typeof sections>;
 type Issue = { path: (string | number)[]; message: string };
+type Row = [bad: boolean, path: (string | number)[], message: string];
+
+function issuerRows(issuer: string): Row[] {
+  const problem = URL.canParse(issuer) ? issuerPathProblem(issuer) : undefined;
+  return problem === undefined ? [] : [[true, ['issuer'], problem]];
+}
 
 /** Cross-field rules, one row each (Dex's Validate table): every failing row is reported. */
 function ruleRows(c: Sections): Issue[] {
-  const rows: [bad: boolean, path: (string | number)[], message: string][] = [
+  const rows: Row[] = [
     [
       URL.canParse(c.issuer) && !c.issuer.startsWith('https://') && !c.dev,
       ['issuer'],
       'must be https: kube-apiserver refuses http issuers',
     ],
-    [
-      URL.canParse(c.issuer) && (new URL(c.issuer).pathname !== '/' || c.issuer.endsWith('/')),
-      ['issuer'],
-      'must be an origin without a path or trailing slash (https://sigil.example.com); serving under a path is not supported yet',
-    ],
+    ...issuerRows(c.issuer),
     [c.web.http === undefined && c.web.https === undefined, ['web'], 'set web.http or web.https'],
     [
       c.web.https !== undefined && (c.web.tlsCert === undefined || c.web.tlsKey === undefined),
@@ -123,11 +126,6 @@ function ruleRows(c: Sections): Issue[] {
       c.connectors.length === 0 && !c.enablePasswordDB,
       ['connectors'],
       'no way to log in: add a connector or enablePasswordDB with staticPasswords',
-    ],
-    [
-      c.enablePasswordDB && c.staticPasswords.length === 0,
-      ['staticPasswords'],
-      'enablePasswordDB is set but staticPasswords is empty',
     ],
     [
       c.staticClients.length === 0,

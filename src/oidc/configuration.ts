@@ -1,5 +1,5 @@
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { ADMIN_SCOPE, type Config } from '../config/index.js';
+import { ADMIN_SCOPE, issuerPath, type Config } from '../config/index.js';
 import type { KeySet } from '../keys/index.js';
 import type { AccountService } from './accounts.js';
 import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
@@ -76,6 +76,10 @@ export function buildConfiguration(deps: ProviderDeps): {
   trust: AudienceTrust;
 } {
   const { config, keys, pages } = deps;
+  // Under an issuer with a path (https://host/dex) the session cookie is scoped to it; the
+  // provider scopes its interaction and resume cookies to their own URLs, which carry it.
+  const base = issuerPath(config.issuer);
+  const cookiePath = base === '' ? {} : { path: base };
   const policies = new Map(config.staticClients.map((c) => [c.id, clientPolicy(c, config)]));
   const trust = new AudienceTrust(config.staticClients);
   const policyOf = (clientId: string | undefined): ClientPolicy | undefined =>
@@ -90,8 +94,8 @@ export function buildConfiguration(deps: ProviderDeps): {
     jwks: { keys: keys.published.map((k) => ({ ...k.privateJwk })) },
     cookies: {
       keys: [...deps.cookieKeys],
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      long: { signed: true, httpOnly: true, sameSite: 'lax', ...cookiePath },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', ...cookiePath },
     },
     // The standard scopes, and `audience:server:client_id:<id>` for every client that trusts a
     // peer (audiences.ts): known scopes ride on the grant and the refresh token.
@@ -114,7 +118,7 @@ export function buildConfiguration(deps: ProviderDeps): {
     },
     features: features(pages, config.admin.clients.length > 0),
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      url: (_ctx, interaction) => `${base}/interaction/${interaction.uid}`,
       policy: buildInteractionPolicy(
         (clientId) => policyOf(clientId)?.skipConsent === true,
         (accountId, req) => deps.accounts.mfaRequiredFor(accountId, req),

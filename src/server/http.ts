@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { join } from 'node:path';
-import type { Config } from '../config/index.js';
+import { issuerPath, type Config } from '../config/index.js';
 import {
   createApi,
   createApp,
@@ -50,8 +50,9 @@ export async function buildHttp(
   log: Logger,
 ): Promise<HttpParts> {
   const viewsDir = join(packageRoot(), 'views');
-  const brand = loadBrand(config.frontend);
-  const views = loadViews(viewsDir, brand.brand, brand.css);
+  const base = issuerPath(config.issuer);
+  const brand = loadBrand(config.frontend, base);
+  const views = loadViews(viewsDir, brand.brand, brand.css, base);
   const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
   const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
   const adapter = createAdapterClass(db, {

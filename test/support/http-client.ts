@@ -31,8 +31,17 @@ export class Client {
     this.opts = opts;
   }
 
+  /**
+   * An absolute path is taken under the base's own path (an issuer at https://host/dex):
+   * `/token` asks for /dex/token, as a client configured with that issuer would; a path that
+   * already starts with it (a Location header, a form action) is used as it is. A full URL
+   * reaches anything, e.g. the root outside the issuer's path.
+   */
   url(path: string): URL {
-    return new URL(path, this.base);
+    const base = new URL(this.base).pathname.replace(/\/$/, '');
+    const under =
+      base !== '' && path.startsWith('/') && path !== base && !path.startsWith(`${base}/`);
+    return new URL(under ? `${base}${path}` : path, this.base);
   }
 
   /** The cookies this browser holds, by name (tests may read and change them). */

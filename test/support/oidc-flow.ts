@@ -42,7 +42,7 @@ export function submitLogin(
   page: Res,
   user: { username: string; password: string },
 ): Promise<Res> {
-  const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
+  const action = /action="((?:\/[\w.~-]+)*\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
   expect(action, `a login form on: ${page.text.slice(0, 300)}`).toBeDefined();
   return c.post(action!, {
     csrf: hiddenInput(page.text, 'csrf'),
@@ -75,7 +75,7 @@ export async function authorize(c: Client, o: AuthorizeOptions): Promise<Authori
   if (o.consent === true) {
     expect(r.status).toBe(200);
     expect(r.text).toContain('Allow access');
-    const confirm = /action="(\/interaction\/[^"]+\/confirm)"/.exec(r.text)?.[1];
+    const confirm = /action="((?:\/[\w.~-]+)*\/interaction\/[^"]+\/confirm)"/.exec(r.text)?.[1];
     r = await follow(c, await c.post(confirm!, { csrf: hiddenInput(r.text, 'csrf') }));
   }
   expect(

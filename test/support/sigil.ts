@@ -47,6 +47,8 @@ export interface TestSigilOptions {
   databaseUrl?: string;
   /** Merged into `web` (which `extra.web` would replace whole), e.g. `{ proxy: true }`. */
   web?: Partial<NonNullable<ConfigInput['web']>>;
+  /** The issuer's path, e.g. `/dex` (Dex's usual issuer); the default is the root. */
+  issuerPath?: string;
 }
 
 const WEB_SECRET = 'web-secret-value-123';
@@ -114,7 +116,7 @@ export async function startTestSigil(
   const dir = mkdtempSync(join(tmpdir(), 'sigil-test-'));
   const tls = await ensureDevTls(dir);
   const port = await freePort();
-  const issuer = `https://localhost:${port}`;
+  const issuer = `https://localhost:${port}${opts.issuerPath ?? ''}`;
   let drop = async () => {};
   let storage: ConfigInput['storage'];
   if (backend === 'postgres' && opts.databaseUrl !== undefined) {

@@ -17,7 +17,7 @@ export interface CliHandlers
   extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers, MfaCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<CommandResult>;
   migrate(opts: { config?: string | undefined }): Promise<CommandResult>;
-  configCheck(file: string): Promise<CommandResult>;
+  configCheck(file: string, opts?: { fromDex?: boolean }): Promise<CommandResult>;
   configDocs(): Promise<CommandResult>;
   version(): Promise<CommandResult>;
   ldapCheck(opts: LdapCheckOptions): Promise<CommandResult>;
@@ -62,7 +62,13 @@ export function buildProgram(
   config
     .command('check <file>')
     .description('validate a configuration file and print every problem')
-    .action((file: string) => done(h.configCheck(file)));
+    .option(
+      '--from-dex',
+      "the file is Dex's: print, key by key, what will behave differently in sigil (exit 0: sigil runs it as it is; 1: the keys named must change first)",
+    )
+    .action((file: string, o: { fromDex?: boolean }) =>
+      done(h.configCheck(file, o.fromDex === true ? { fromDex: true } : {})),
+    );
   config
     .command('docs')
     .description('print the configuration reference (Markdown)')

@@ -14,6 +14,23 @@ const scope = z
   .default('sub')
   .meta({ description: 'Search scope: `sub` (whole subtree, default) or `one` (one level).' });
 
+/**
+ * Dex's meaning: the attribute of a *parent* group that lists the child group's DN. Before
+ * issue 17 sigil read it as an attribute of the child (`DN`); that value is refused with the
+ * change explained, so a config written for the old reading does not silently lose groups.
+ */
+export const RECURSION_DN_MESSAGE =
+  "recursionGroupAttr now means what it means in Dex: the attribute of a parent group that lists the child group's DN (usually `member`, the same as groupAttr). `DN` was sigil's earlier reading; write the parent's member attribute instead, e.g. `recursionGroupAttr: member`";
+
+const recursionGroupAttr = z
+  .string()
+  .min(1)
+  .refine((v) => v.toLowerCase() !== 'dn', { error: RECURSION_DN_MESSAGE })
+  .meta({
+    description:
+      "Nested groups, as in Dex: the attribute of a *parent* group that lists the child group's DN (e.g. `member`). The parents of each group found are searched with `(<recursionGroupAttr>=<group DN>)`, level by level; cycles end the walk.",
+  });
+
 export const userMatcherSchema = z
   .object({
     userAttr: z
@@ -24,10 +41,7 @@ export const userMatcherSchema = z
       description:
         'Attribute of the group entry that holds `userAttr`, e.g. `member` or `memberUid`.',
     }),
-    recursionGroupAttr: z.string().min(1).optional().meta({
-      description:
-        'When set, parent groups are found recursively by matching this attribute of the group (e.g. `DN`) against `groupAttr` of other groups. Cycles are detected.',
-    }),
+    recursionGroupAttr: recursionGroupAttr.optional(),
   })
   .strict();
 
@@ -148,6 +162,9 @@ export const ldapConfigSchema = z
           .string()
           .optional()
           .meta({ description: 'Dex legacy: same as one userMatcher.' }),
+        recursionGroupAttr: recursionGroupAttr
+          .optional()
+          .meta({ description: 'Dex legacy: the `recursionGroupAttr` of that one userMatcher.' }),
         nameAttr: z
           .string()
           .default('cn')

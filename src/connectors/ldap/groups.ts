@@ -23,9 +23,10 @@ const key = (dn: string) => dn.toLowerCase();
 
 /**
  * The names of the user's groups (Dex semantics): every matcher is tried and the results
- * merged; `DN` as userAttr / recursionGroupAttr means the entry's DN. With recursionGroupAttr,
- * parents are found level by level, each group expanded once (a cycle ends) and at most
- * maxDepth levels deep. With activeDirectoryNested, a DN matcher asks AD for the transitive
+ * merged; `DN` as userAttr means the entry's DN. With recursionGroupAttr (Dex's meaning: the
+ * attribute of a *parent* group that lists the child group's DN, e.g. `member`), the parents of
+ * each group are the groups whose recursionGroupAttr holds its DN, found level by level, each
+ * group expanded once (a cycle ends) and at most maxDepth levels deep. With activeDirectoryNested, a DN matcher asks AD for the transitive
  * closure in one query (LDAP_MATCHING_RULE_IN_CHAIN). Names are de-duplicated and sorted.
  */
 export async function resolveGroups(
@@ -41,8 +42,6 @@ export async function resolveGroups(
     const values = strings(user, matcher.userAttr);
     if (values.length === 0) continue;
     const attributes = [g.nameAttr];
-    if (matcher.recursionGroupAttr !== undefined && !isDnAttr(matcher.recursionGroupAttr))
-      attributes.push(matcher.recursionGroupAttr);
     if (g.activeDirectoryNested && isDnAttr(matcher.userAttr)) {
       for (const dn of values) {
         for (const e of await search(
@@ -91,9 +90,9 @@ async function matchWithParents(
       );
       return;
     }
-    const recursionAttr = matcher.recursionGroupAttr;
-    const parentsOf = fresh.flatMap((e) => strings(e, recursionAttr));
-    level = await lookup(settings, matcher.groupAttr, parentsOf, attributes, search);
+    // Dex: `(<recursionGroupAttr>=<child group's DN>)` finds the parents.
+    const childDns = fresh.map((e) => e.dn);
+    level = await lookup(settings, matcher.recursionGroupAttr, childDns, attributes, search);
   }
 }
 

@@ -130,7 +130,13 @@ function matchersOf(cfg: LdapConfig): UserMatcher[] {
     }));
   }
   if (g.userAttr !== undefined && g.groupAttr !== undefined)
-    return [{ userAttr: g.userAttr, groupAttr: g.groupAttr }];
+    return [
+      {
+        userAttr: g.userAttr,
+        groupAttr: g.groupAttr,
+        ...(g.recursionGroupAttr === undefined ? {} : { recursionGroupAttr: g.recursionGroupAttr }),
+      },
+    ];
   return [];
 }
 

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import { issuerPath } from '../../config/index.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Metrics, RequestScopes } from '../../metrics/index.js';
@@ -12,6 +13,7 @@ import { errorHandler } from './error-handler.js';
 import { health, type ReadinessCheck } from './health.js';
 import { httpMetrics } from './http-metrics.js';
 import { publicClientBasicAuth } from './public-client-basic.js';
+import { issuerMount } from './mount.js';
 import { isReadOf } from './read-of.js';
 import { requestLog } from './request-log.js';
 import { bodyLimit, securityHeaders } from './security.js';
@@ -93,8 +95,8 @@ function startPage(views: Views, issuer: string): Koa.Middleware {
 }
 
 /**
- * The Koa application: request ids and logs, security headers, health, static CSS, the
- * interaction pages, then oidc-provider for everything else (discovery, JWKS, /auth,
+ * The Koa application: request ids and logs, security headers, health (at the root), then
+ * under the issuer's path (mount.ts): static CSS, the interaction pages, then oidc-provider for everything else (discovery, JWKS, /auth,
  * /token, /me, /token/revocation, /token/introspection, /session/end).
  */
 export function createApp(deps: HttpDeps): Koa<SigilState> {
@@ -129,6 +131,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   if (deps.api !== undefined) app.use(deps.api);
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
+  app.use(issuerMount(issuerPath(deps.issuer), deps.views));
   app.use(assets({ css: deps.views.css, logo: deps.logo, scripts: deps.scripts }));
   app.use(startPage(deps.views, deps.issuer));
   if (deps.home !== undefined) app.use(deps.home);

@@ -1,5 +1,5 @@
 import Router, { type RouterMiddleware } from '@koa/router';
-import { loginClientOf, type ClusterConfig } from '../../config/index.js';
+import { issuerPath, loginClientOf, type ClusterConfig } from '../../config/index.js';
 import {
   clusterUser,
   kubeconfigFileName,
@@ -7,9 +7,10 @@ import {
   type ClusterUser,
 } from '../../kube/index.js';
 import {
-  kubeconfigPath,
   paths,
+  publicPaths,
   renderErrorPage,
+  type PublicPaths,
   type SigilState,
   type Views,
 } from '../shared/index.js';
@@ -49,6 +50,9 @@ function groupsOf(claims: Claims): string[] {
 }
 
 type Handler = RouterMiddleware<SigilState>;
+
+/** Links and redirects as the browser must use them (under the issuer's path). */
+const publicOf = (deps: HomeDeps): PublicPaths => publicPaths(issuerPath(deps.issuer));
 
 function kubeconfigOf(deps: HomeDeps, cluster: ClusterConfig): string {
   return renderKubeconfig({ issuer: deps.issuer, cluster, issuerCaPem: deps.issuerCaPem() });
@@ -92,7 +96,7 @@ function callback(deps: HomeDeps): Handler {
       return;
     }
     ctx.status = 303;
-    ctx.redirect(result.returnTo);
+    ctx.redirect(publicOf(deps).href(result.returnTo));
   };
 }
 
@@ -124,7 +128,7 @@ function homePage(deps: HomeDeps): Handler {
         server: c.server,
         kubeconfig: kubeconfigOf(deps, c),
         fileName: kubeconfigFileName(c),
-        downloadUrl: kubeconfigPath(c.name),
+        downloadUrl: publicOf(deps).kubeconfig(c.name),
         who: whoOn(c),
       })),
     });
@@ -168,7 +172,7 @@ function logout(deps: HomeDeps): Handler {
       post_logout_redirect_uri: `${deps.issuer}${paths.root}`,
     });
     ctx.status = 303;
-    ctx.redirect(`${paths.sessionEnd}?${q.toString()}`);
+    ctx.redirect(`${publicOf(deps).sessionEnd}?${q.toString()}`);
   };
 }
 

@@ -2,7 +2,8 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { decodeJwt } from 'jose';
 import type { ParameterizedContext } from 'koa';
 import type { Provider } from '../../oidc/index.js';
-import { paths, type SigilState } from '../shared/index.js';
+import { issuerPath } from '../../config/index.js';
+import { paths, publicPaths, type PublicPaths, type SigilState } from '../shared/index.js';
 import { dispatchInProcess } from './in-process.js';
 import type { WebSession, WebSessionStore } from './web-session.js';
 
@@ -53,9 +54,12 @@ function safeReturnTo(path: string): string {
 
 export class SelfLogin {
   readonly #d: SelfLoginDeps;
+  /** Cookie path and redirects under the issuer's path. */
+  readonly #public: PublicPaths;
 
   constructor(deps: SelfLoginDeps) {
     this.#d = deps;
+    this.#public = publicPaths(issuerPath(deps.issuer));
   }
 
   get clientId(): string {
@@ -77,7 +81,7 @@ export class SelfLogin {
       httpOnly: true,
       sameSite: 'lax' as const,
       secure: ctx.secure,
-      path: paths.root,
+      path: this.#public.cookiePath,
       maxAge: maxAgeSec * 1000,
       overwrite: true,
       signed: false,
@@ -132,7 +136,7 @@ export class SelfLogin {
     });
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 303;
-    ctx.redirect(`${paths.auth}?${q.toString()}`);
+    ctx.redirect(`${this.#public.auth}?${q.toString()}`);
   }
 
   /** Finishes the code flow at /callback: checks state, exchanges the code, keeps the claims. */

@@ -62,12 +62,13 @@ function readLogo(file: string): Asset {
 }
 
 /** Reads the logo (once, at start) and derives what the pages need from `frontend`. */
-export function loadBrand(frontend: FrontendConfig): BrandAssets {
+/** `base`: the issuer's path ('' at the root), in front of the logo's URL. */
+export function loadBrand(frontend: FrontendConfig, base = ''): BrandAssets {
   const logo = frontend.logoFile === undefined ? undefined : readLogo(frontend.logoFile);
   const brand: Brand = {
     name: frontend.issuer,
     theme: frontend.theme,
-    ...(logo === undefined ? {} : { logoUrl: paths.logo }),
+    ...(logo === undefined ? {} : { logoUrl: `${base}${paths.logo}` }),
   };
   const css = frontend.primaryColor === undefined ? '' : brandCss(frontend.primaryColor);
   return { brand, css, ...(logo === undefined ? {} : { logo }) };

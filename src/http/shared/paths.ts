@@ -1,8 +1,12 @@
 /**
  * Every absolute path the http layer routes, redirects to or links to, in this one module: the
  * routers, the redirects and the view data (views.ts hands `paths` to every template) read
- * them from here. sigil answers at the root of its issuer today; serving it under an issuer
- * path (https://host/dex) means prefixing these, here and nowhere else.
+ * them from here.
+ *
+ * Under an issuer with a path (https://host/dex), app/mount.ts strips the path before sigil's
+ * routes and the provider see a request, so `paths` are what routers match; what leaves sigil
+ * (links, form actions, redirects, cookie paths) comes from `publicPaths(base)`, the same list
+ * with the issuer's path in front. Health and metrics stay at the root.
  *
  * oidc-provider's own endpoints are listed where sigil links to them or looks at a request
  * before the provider does; the provider routes them itself (its default `routes`), and
@@ -56,4 +60,36 @@ export function interactionPath(uid: string, step?: InteractionStep): string {
 /** The kubeconfig download of a cluster. */
 export function kubeconfigPath(cluster: string): string {
   return paths.kubeconfigRoute.replace(':cluster', () => encodeURIComponent(cluster));
+}
+
+/** Served at the root whatever the issuer's path (probes and scrapers do not follow it). */
+const ROOT_ONLY = new Set<string>([paths.healthz, paths.readyz, paths.metrics]);
+
+type PathName = keyof typeof paths;
+
+/** The paths as a browser must use them under the issuer's path `base` ('' or '/dex'). */
+export type PublicPaths = { readonly [K in PathName]: string } & {
+  /** The issuer's path ('' at the root). */
+  readonly base: string;
+  /** The Path of sigil's own cookies: the issuer's path, or `/`. */
+  readonly cookiePath: string;
+  interaction(uid: string, step?: InteractionStep): string;
+  kubeconfig(cluster: string): string;
+  /** Any path of `paths` (e.g. a stored return-to path) as the browser must ask for it. */
+  href(path: string): string;
+};
+
+export function publicPaths(base: string): PublicPaths {
+  const href = (path: string): string => (ROOT_ONLY.has(path) ? path : `${base}${path}`);
+  const out = Object.fromEntries(
+    (Object.keys(paths) as PathName[]).map((k) => [k, href(paths[k])]),
+  ) as { [K in PathName]: string };
+  return {
+    ...out,
+    base,
+    cookiePath: base === '' ? '/' : base,
+    interaction: (uid, step) => href(interactionPath(uid, step)),
+    kubeconfig: (cluster) => href(kubeconfigPath(cluster)),
+    href,
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
-import { interactionPath, kubeconfigPath, paths } from './paths.js';
+import { publicPaths } from './paths.js';
 
 /** What the pages show of the operator's branding (config `frontend`, see brand.ts). */
 export interface Brand {
@@ -34,9 +34,6 @@ export const TEMPLATES = [
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
-/** The paths every template sees as `it.paths` (paths.ts): links and form actions. */
-const TEMPLATE_PATHS = { ...paths, interaction: interactionPath, kubeconfig: kubeconfigPath };
-
 export interface Views {
   /**
    * Renders a page inside the layout, with `it.brand` and `it.paths` beside `data`. Every
@@ -46,8 +43,13 @@ export interface Views {
   readonly css: string;
 }
 
-/** `extraCss` is appended to views/assets/sigil.css (the configured primary colour). */
-export function loadViews(dir: string, brand: Brand, extraCss = ''): Views {
+/**
+ * `extraCss` is appended to views/assets/sigil.css (the configured primary colour). Every
+ * template sees `it.paths` (paths.ts's publicPaths): links and form actions under `base`, the
+ * issuer's path ('' at the root).
+ */
+export function loadViews(dir: string, brand: Brand, extraCss = '', base = ''): Views {
+  const templatePaths = publicPaths(base);
   const eta = new Eta({ views: dir, autoEscape: true, cache: true, autoTrim: false });
   const missing = TEMPLATES.filter((t) => {
     try {
@@ -62,8 +64,8 @@ export function loadViews(dir: string, brand: Brand, extraCss = ''): Views {
   return {
     css,
     page(name, title, data) {
-      const body = eta.render(name, { ...data, brand, paths: TEMPLATE_PATHS });
-      return eta.render('layout', { title, brand, body, page: name, paths: TEMPLATE_PATHS });
+      const body = eta.render(name, { ...data, brand, paths: templatePaths });
+      return eta.render('layout', { title, brand, body, page: name, paths: templatePaths });
     },
   };
 }

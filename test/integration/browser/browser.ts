@@ -45,11 +45,12 @@ export function browserSuite(
   ouName: string,
   users: readonly TestUser[],
   config: (ou: TestOu) => Partial<ConfigInput>,
+  opts: { issuerPath?: string } = {},
 ): BrowserSuite {
   let started: (BrowserSuite & { ou: TestOu }) | undefined;
   beforeAll(async () => {
     const ou = await createTestOu(ouName, users);
-    const s = await startTestSigil('postgres', config(ou));
+    const s = await startTestSigil('postgres', config(ou), opts);
     started = { ou, s, browser: await launchChromium(s.config.web.tlsCert ?? '') };
   });
   afterAll(async () => {

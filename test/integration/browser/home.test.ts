@@ -16,29 +16,40 @@ import {
  * and a kubeconfig per cluster (downloaded here), sign-out, and the access-denied page of a
  * client that requires a group. Screenshots and axe as everywhere in this suite.
  */
-describe(
-  'landing page, /home with kubeconfig download, access denied',
+/** At the root of its origin, and under Dex's usual issuer path (https://host/dex). */
+const ISSUER_PATHS = [
+  { at: 'the root', issuerPath: '', ou: 'TestBrowserHome', shot: '' },
+  { at: 'the issuer path /dex', issuerPath: '/dex', ou: 'TestBrowserHomeDex', shot: '-dex' },
+];
+
+describe.each(ISSUER_PATHS)(
+  'landing page, /home with kubeconfig download, access denied at $at',
   { timeout: 180_000 },
-  () => {
+  ({ issuerPath, ou: ouName, shot }) => {
     const users = [{ uid: 'h-dana', name: 'Dana Home', groups: ['h-platform', 'h-developers'] }];
-    const suite = browserSuite('TestBrowserHome', users, (ou) => ({
-      ...ldapOnly(ou),
-      staticClients: [
-        { id: 'kubectl', public: true, name: 'kubectl' },
-        { id: 'admins-only', public: true, name: 'Admin console', allowedGroups: ['h-admins'] },
-      ],
-      clusters: [
-        { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
-        { name: 'lab', server: 'https://api.lab.example.com:6443', clientID: 'kubectl' },
-      ],
-    }));
+    const suite = browserSuite(
+      ouName,
+      users,
+      (ou) => ({
+        ...ldapOnly(ou),
+        staticClients: [
+          { id: 'kubectl', public: true, name: 'kubectl' },
+          { id: 'admins-only', public: true, name: 'Admin console', allowedGroups: ['h-admins'] },
+        ],
+        clusters: [
+          { name: 'prod', server: 'https://api.prod.example.com:6443', clientID: 'kubectl' },
+          { name: 'lab', server: 'https://api.lab.example.com:6443', clientID: 'kubectl' },
+        ],
+      }),
+      { issuerPath },
+    );
 
     it('signs in from the landing page, shows identity and clusters, downloads a kubeconfig, signs out', async () => {
       const { context, page, watch } = await newPage(suite.browser);
       try {
         await page.goto(`${suite.s.issuer}/`);
         await page.getByRole('heading', { level: 1 }).waitFor();
-        await record(page, 'index');
+        await record(page, `index${shot}`);
         await page.getByRole('link', { name: /kubeconfig/i }).click();
         await page.getByLabel('Corporate username').fill('h-dana');
         await page.getByLabel('Password').fill('h-dana-pw');
@@ -49,7 +60,7 @@ describe(
           await page.getByRole('list', { name: 'Your groups', exact: true }).innerText(),
         ).toContain('h-platform');
         expect(await page.getByRole('heading', { name: 'Cluster prod' }).count()).toBe(1);
-        await record(page, 'home');
+        await record(page, `home${shot}`);
 
         const [download] = await Promise.all([
           page.waitForEvent('download'),
@@ -90,7 +101,7 @@ describe(
         await page.getByRole('heading', { name: 'Your Kubernetes access' }).waitFor();
         // The kubeconfig blocks scroll inside themselves; the page itself does not.
         expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
-        await record(page, 'home-mobile-dark');
+        await record(page, `home-mobile-dark${shot}`);
         expect(watch.errors).toEqual([]);
       } finally {
         await context.close();
@@ -110,7 +121,7 @@ describe(
         await page.getByLabel('Password').fill('h-dana-pw');
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByRole('heading', { name: 'Access denied' }).waitFor();
-        await record(page, 'access-denied');
+        await record(page, `access-denied${shot}`);
         expect(watch.errors).toEqual([]);
       } finally {
         await context.close();

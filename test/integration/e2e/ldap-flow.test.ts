@@ -104,7 +104,7 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
             groupSearch: {
               baseDN: GROUPS,
               filter: '(objectClass=groupOfNames)',
-              userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'DN' }],
+              userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'member' }],
               nameAttr: 'cn',
             },
           },

@@ -40,7 +40,7 @@ export function testConfig(over: Partial<LdapConfigInput> = {}): LdapConfig {
       baseDN: LDAP_FIXTURES.groupsDN,
       filter: '(|(objectClass=groupOfNames)(objectClass=posixGroup))',
       userMatchers: [
-        { userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'DN' },
+        { userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'member' },
         { userAttr: 'uid', groupAttr: 'memberUid' },
       ],
       nameAttr: 'cn',
