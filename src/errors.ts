@@ -36,6 +36,11 @@ export const ERROR_CODES = {
   BAD_REQUEST: entry(400, 'The request is malformed.'),
   NOT_FOUND: entry(404, 'Nothing is here.'),
   CLI_USAGE: entry(400, 'A command was called with wrong arguments.'),
+  DEX_IMPORT_REFUSED: entry(
+    400,
+    '`sigil import dex` refused a Dex database (unknown schema version, a half-written database, a row it cannot read): nothing was imported.',
+  ),
+  DEX_SOURCE_UNAVAILABLE: entry(503, 'The Dex database to import from cannot be opened.'),
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

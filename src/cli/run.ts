@@ -20,6 +20,7 @@ const COMMANDS: CliHandlers = {
   kubeApiserverConfig: async (o) => (await import('./kube.js')).kubeApiserverConfig(o),
   kubeKubeconfig: async (o) => (await import('./kube.js')).kubeKubeconfig(o),
   audit: async (o) => (await import('./audit.js')).audit(o),
+  importDex: async (o) => (await import('./import.js')).importDex(o),
 };
 
 /**

@@ -44,7 +44,8 @@ const sections = z
     staticClients: z.array(staticClient).prefault([]),
     connectors: z.array(connector).prefault([]),
     enablePasswordDB: z.boolean().default(false).meta({
-      description: 'Enable the local users of `staticPasswords` (connector id `local`).',
+      description:
+        'Enable the password DB (connector id `local`): the users of `staticPasswords`, and those `sigil import dex` brought over from Dex (then `staticPasswords` may be empty, as in Dex).',
     }),
     staticPasswords: z.array(staticPassword).default([]),
     clusters: z.array(clusterSchema).default([]).meta({
@@ -113,11 +114,8 @@ function ruleRows(c: Sections): Issue[] {
       ['connectors'],
       'no way to log in: add a connector or enablePasswordDB with staticPasswords',
     ],
-    [
-      c.enablePasswordDB && c.staticPasswords.length === 0,
-      ['staticPasswords'],
-      'enablePasswordDB is set but staticPasswords is empty',
-    ],
+    // enablePasswordDB with no staticPasswords is valid, as in Dex: the users are the ones
+    // `sigil import dex` brought over from Dex's database (dex_passwords).
     [
       c.staticClients.length === 0,
       ['staticClients'],

@@ -51,3 +51,20 @@ export {
   type NewAuditEvent,
 } from './audit-store.js';
 export { pruneUnderLock, type PruneResult } from './prune.js';
+export {
+  clientSecretContext,
+  saveDexClient,
+  findDexClient,
+  setDexClientSecret,
+  saveDexPassword,
+  findDexPasswordByLogin,
+  findDexPasswordByUserId,
+  saveDexRefreshToken,
+  claimDexRefreshToken,
+  countDexRows,
+  type ImportOutcome,
+  type DexClientRow,
+  type DexPasswordRow,
+  type DexRefreshRow,
+  type ClaimedDexToken,
+} from './dex.js';
