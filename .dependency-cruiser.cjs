@@ -11,6 +11,8 @@ const LAYERS = [
   { name: 'config', folders: ['config'] },
   { name: 'adapters', folders: ['tls', 'storage', 'connectors'] },
   { name: 'services', folders: ['keys', 'security', 'metrics', 'kube'] },
+  // `sigil import dex`: reads a Dex database, writes through storage and keys; only cli/ uses it.
+  { name: 'import', folders: ['dex'] },
   { name: 'oidc', folders: ['oidc'] },
   { name: 'http', folders: ['http'] },
   { name: 'server', folders: ['server'] },

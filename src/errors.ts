@@ -37,6 +37,11 @@ export const ERROR_CODES = {
   NOT_FOUND: entry(404, 'Nothing is here.'),
   CLI_USAGE: entry(400, 'A command was called with wrong arguments.'),
   USER_NOT_FOUND: entry(404, 'No person with that username has logged in to sigil.'),
+  DEX_IMPORT_REFUSED: entry(
+    400,
+    '`sigil import dex` refused a Dex database (unknown schema version, a half-written database, a row it cannot read): nothing was imported.',
+  ),
+  DEX_SOURCE_UNAVAILABLE: entry(503, 'The Dex database to import from cannot be opened.'),
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -22,6 +22,7 @@ const COMMANDS: CliHandlers = {
   audit: async (o) => (await import('./audit.js')).audit(o),
   mfaList: async (o) => (await import('./mfa.js')).mfaList(o),
   mfaReset: async (o) => (await import('./mfa.js')).mfaReset(o),
+  importDex: async (o) => (await import('./import.js')).importDex(o),
 };
 
 /**

@@ -48,7 +48,8 @@ const sections = z
     staticClients: z.array(staticClient).prefault([]),
     connectors: z.array(connector).prefault([]),
     enablePasswordDB: z.boolean().default(false).meta({
-      description: 'Enable the local users of `staticPasswords` (connector id `local`).',
+      description:
+        'Enable the password DB (connector id `local`): the users of `staticPasswords`, and those `sigil import dex` brought over from Dex (then `staticPasswords` may be empty, as in Dex).',
     }),
     staticPasswords: z.array(staticPassword).default([]),
     clusters: z.array(clusterSchema).default([]).meta({
@@ -127,6 +128,8 @@ function ruleRows(c: Sections): Issue[] {
       ['connectors'],
       'no way to log in: add a connector or enablePasswordDB with staticPasswords',
     ],
+    // enablePasswordDB with no staticPasswords is valid, as in Dex: the users are the ones
+    // `sigil import dex` brought over from Dex's database (dex_passwords).
     [
       c.staticClients.length === 0,
       ['staticClients'],

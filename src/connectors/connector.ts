@@ -22,6 +22,11 @@ export interface Identity {
   readonly emailVerified: boolean;
   readonly name?: string;
   readonly groups: readonly string[];
+  /**
+   * The `sub` to issue when it is not `userId` itself: with `subjectFormat: dex`, the `sub`
+   * Dex issued for the same person (lib/dex-codec.ts). Always the same for the same userId.
+   */
+  readonly subject?: string;
   /** Opaque to everything but the connector that made it (e.g. the user's DN); kept for refresh. */
   readonly connectorData?: Readonly<Record<string, unknown>>;
 }

@@ -14,4 +14,6 @@ export {
   BCRYPT_COST,
   type HashAlgorithm,
   type StaticConnectorOptions,
+  type ImportedPasswordUser,
+  type ImportedPasswordUsers,
 } from './static/index.js';

@@ -21,3 +21,4 @@ export {
   type KeyWatcherLogger,
 } from './watcher.js';
 export { prepareKeys, sealerFor, type PrepareKeysOptions } from './startup.js';
+export { insertForeignKey, publicPart, type ForeignKey, type ForeignKeyOutcome } from './import.js';

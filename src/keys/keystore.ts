@@ -26,6 +26,12 @@ export interface SigningKey {
 export interface KeySet {
   readonly active: SigningKey;
   readonly published: readonly SigningKey[];
+  /**
+   * Published public keys with no private half (Dex's older verification keys, imported):
+   * served in the JWKS next to the provider's keys, never given to oidc-provider (which takes
+   * private keys only).
+   */
+  readonly verifyOnly: readonly JWK[];
   /** Changes whenever the published set or the active key changes. */
   readonly version: string;
 }
@@ -53,6 +59,7 @@ interface KeyRow {
   public_jwk: JWK;
   private_jwk: string;
   encrypted: boolean;
+  public_only: boolean;
   created_at: Date;
   activated_at: Date | null;
   retired_at: Date | null;
@@ -196,23 +203,24 @@ export async function keySetVersion(db: Queryable): Promise<string> {
 /** Loads the published key set: the active key first (it signs), then next, then retired keys still needed. */
 export async function loadKeySet(db: Queryable, sealer: KeySealer): Promise<KeySet> {
   const { rows } = await db.query<KeyRow>(
-    `SELECT kid, alg, state, public_jwk, private_jwk, encrypted, created_at, activated_at, retired_at, remove_after
+    `SELECT kid, alg, state, public_jwk, private_jwk, encrypted, public_only, created_at, activated_at, retired_at, remove_after
        FROM signing_keys
       WHERE ${PUBLISHED}
       ORDER BY CASE state WHEN 'active' THEN 0 WHEN 'next' THEN 1 ELSE 2 END, created_at DESC`,
   );
-  const keys = rows.map((r) => toKey(r, sealer));
+  const keys = rows.filter((r) => !r.public_only).map((r) => toKey(r, sealer));
+  const verifyOnly = rows.filter((r) => r.public_only).map((r) => r.public_jwk);
   const active = keys.find((k) => k.state === 'active');
   if (active === undefined)
     throw new AppError('KEYS_UNAVAILABLE', 'no active signing key in the database');
-  const version = keys
+  const version = rows
     .map((k) => `${k.kid}:${k.state}`)
     .sort()
     .join(',');
-  return { active, published: keys, version };
+  return { active, published: keys, verifyOnly, version };
 }
 
 /** Public keys as served at the JWKS endpoint. */
 export function publicJwks(set: KeySet): { keys: JWK[] } {
-  return { keys: set.published.map((k) => k.publicJwk) };
+  return { keys: [...set.published.map((k) => k.publicJwk), ...set.verifyOnly] };
 }

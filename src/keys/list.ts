@@ -7,6 +7,10 @@ export interface KeyInfo {
   readonly alg: string;
   readonly state: string;
   readonly encrypted: boolean;
+  /** No private half (an imported Dex verification key). */
+  readonly publicOnly: boolean;
+  /** Where it came from: `dex` for imported keys, undefined for sigil's own. */
+  readonly origin: string | undefined;
   /** Served in the JWKS right now. */
   readonly published: boolean;
   readonly createdAt: Date;
@@ -23,13 +27,15 @@ export async function listKeys(q: Queryable): Promise<KeyInfo[]> {
     alg: string;
     state: string;
     encrypted: boolean;
+    public_only: boolean;
+    origin: string | null;
     published: boolean;
     created_at: Date;
     activated_at: Date | null;
     retired_at: Date | null;
     remove_after: Date | null;
   }>(
-    `SELECT kid, alg, state, encrypted, ${PUBLISHED} AS published,
+    `SELECT kid, alg, state, encrypted, public_only, origin, ${PUBLISHED} AS published,
             created_at, activated_at, retired_at, remove_after
        FROM signing_keys ORDER BY ${STATE_ORDER}, created_at DESC`,
   );
@@ -39,6 +45,8 @@ export async function listKeys(q: Queryable): Promise<KeyInfo[]> {
     alg: r.alg,
     state: r.state,
     encrypted: r.encrypted,
+    publicOnly: r.public_only,
+    origin: r.origin ?? undefined,
     published: r.published,
     createdAt: new Date(r.created_at),
     activatedAt: date(r.activated_at),
@@ -62,11 +70,17 @@ export function formatKeyTable(keys: readonly KeyInfo[]): string {
     'REMOVE AFTER',
   ];
   const lines = keys.map((k) => [
-    k.kid,
+    k.origin === undefined ? k.kid : `${k.kid} (${k.origin})`,
     k.alg,
     k.state,
     k.published ? 'yes' : 'no',
-    k.state === 'revoked' ? 'wiped' : k.encrypted ? 'encrypted' : 'plaintext',
+    k.state === 'revoked'
+      ? 'wiped'
+      : k.publicOnly
+        ? 'public only'
+        : k.encrypted
+          ? 'encrypted'
+          : 'plaintext',
     iso(k.createdAt),
     iso(k.activatedAt),
     iso(k.retiredAt),

@@ -75,7 +75,7 @@ export async function reencryptKeys(
     db.transaction(async (tx) => {
       const { rows } = await tx.query<{ kid: string; private_jwk: string; encrypted: boolean }>(
         `SELECT kid, private_jwk, encrypted FROM signing_keys
-          WHERE state <> 'revoked' ORDER BY created_at FOR UPDATE`,
+          WHERE state <> 'revoked' AND NOT public_only ORDER BY created_at FOR UPDATE`,
       );
       const out = { reencrypted: [] as string[], wasPlaintext: [] as string[], totpSecrets: 0 };
       for (const row of rows) {

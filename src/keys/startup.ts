@@ -47,7 +47,7 @@ export async function prepareKeys(opts: PrepareKeysOptions): Promise<KeySet> {
   const set = await loadKeySet(db, sealer);
   if (sealer.enabled) {
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM signing_keys WHERE state <> 'revoked' AND NOT encrypted`,
+      `SELECT count(*)::int AS n FROM signing_keys WHERE state <> 'revoked' AND NOT encrypted AND NOT public_only`,
     );
     const n = rows[0]?.n ?? 0;
     if (n > 0)

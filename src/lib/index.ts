@@ -13,3 +13,10 @@ export { withTimeout } from './with-timeout.js';
 export { startPeriodic, type Periodic } from './periodic.js';
 export { deleteInBatches, type BatchLimits } from './batches.js';
 export { Closers, type Closer } from './closers.js';
+export {
+  dexSubject,
+  parseDexSubject,
+  encodeDexRefreshToken,
+  decodeDexRefreshToken,
+  type DexRefreshToken,
+} from './dex-codec.js';

@@ -173,7 +173,11 @@ export class AccountService {
     const result = await connector.login(scopes, username, password);
     if (!result.ok) return result;
     await saveIdentity(this.#deps.db, connector.id, result.identity);
-    return { ok: true, sub: result.identity.userId, identity: result.identity };
+    return {
+      ok: true,
+      sub: result.identity.subject ?? result.identity.userId,
+      identity: result.identity,
+    };
   }
 
   /**

@@ -6,9 +6,13 @@ import {
   type PayloadStoreOptions,
   type StoredPayload,
 } from '../storage/index.js';
+import type { DexImports } from './dex-imports.js';
 import { retryable } from './unavailable.js';
 
-export type AdapterOptions = PayloadStoreOptions;
+export interface AdapterOptions extends PayloadStoreOptions {
+  /** What `sigil import dex` brought over: Dex API clients, Dex refresh tokens (dex-imports.ts). */
+  readonly dex?: DexImports;
+}
 
 /**
  * oidc-provider's Adapter over storage's PayloadStore (the `oidc_payload` table). The only
@@ -21,19 +25,28 @@ export function createAdapterClass(
   db: Db,
   opts: AdapterOptions = {},
 ): new (name: string) => Adapter {
+  const dex = opts.dex;
   return class SigilAdapter implements Adapter {
     readonly #store: PayloadStore;
+    readonly #name: string;
 
     constructor(name: string) {
       this.#store = new PayloadStore(db, name, opts);
+      this.#name = name;
     }
 
     upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       return oauthErrors(this.#store.upsert(id, payload as StoredPayload, expiresIn));
     }
 
-    find(id: string): Promise<AdapterPayload | undefined> {
-      return found(this.#store.find(id));
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const stored = await found(this.#store.find(id));
+      if (stored !== undefined || dex === undefined) return stored;
+      // Not sigil's: maybe what the Dex import brought over.
+      if (this.#name === 'Client') return oauthErrors(dex.client(id));
+      if (this.#name === 'RefreshToken' && (await oauthErrors(dex.claimRefreshToken(id))))
+        return found(this.#store.find(id));
+      return undefined;
     }
 
     findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -6,7 +6,7 @@ import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
 import type { ProviderPages } from './pages.js';
 import { buildInteractionPolicy } from './policy.js';
 import { DEVICE_GRANT, deviceFlowFeature } from './device.js';
-import { ownTokensOnly } from './token-policies.js';
+import { DEX_IMPORT_GTY, ownTokensOnly } from './token-policies.js';
 import { AudienceTrust } from './audiences.js';
 import { ACR_VALUES } from '../security/index.js';
 
@@ -134,6 +134,7 @@ export function buildConfiguration(deps: ProviderDeps): {
         code.scopes.has('offline_access') ||
         policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true
       ),
+    rotateRefreshToken,
     ttl: ttls(config, policyOf),
     loadExistingGrant: existingGrant(policyOf, deps.accounts),
     renderError: renderError(pages),
@@ -151,6 +152,22 @@ export function buildConfiguration(deps: ProviderDeps): {
 }
 
 type PolicyOf = (clientId: string | undefined) => ClientPolicy | undefined;
+
+const YEAR_SEC = 365.25 * 24 * 60 * 60;
+
+/**
+ * oidc-provider's default rotation (public clients at every use, others past 70% of the
+ * lifetime, never after a year), plus: a refresh token made from an imported Dex one is always
+ * rotated, so the Dex token works once and a second use is a reuse (dex-imports.ts).
+ */
+const rotateRefreshToken: NonNullable<Configuration['rotateRefreshToken']> = (ctx) => {
+  const { RefreshToken: token, Client: client } = ctx.oidc.entities;
+  if (token === undefined || client === undefined) return false;
+  if (token.gty === DEX_IMPORT_GTY) return true;
+  if (token.totalLifetime() >= YEAR_SEC) return false;
+  if (client.clientAuthMethod === 'none' && !token.isSenderConstrained()) return true;
+  return token.ttlPercentagePassed() >= 70;
+};
 
 /** Lifetimes, in seconds: the config's, and per client its idTokenTTL. */
 function ttls(config: Config, policyOf: PolicyOf): NonNullable<Configuration['ttl']> {

@@ -13,3 +13,6 @@ export function ownTokensOnly(
 ): boolean {
   return token.clientId === client.clientId;
 }
+
+/** The `gty` of a refresh token made from an imported Dex one (dex-imports.ts): rotated on its first use, whatever the client. */
+export const DEX_IMPORT_GTY = 'dex_import';

@@ -21,6 +21,7 @@ import {
   auditProviderEvents,
   buildProvider,
   createAdapterClass,
+  createDexImports,
   grantAuthenticator,
   type BuildProviderDeps,
   type Provider,
@@ -55,11 +56,19 @@ export async function buildHttp(
   const views = loadViews(viewsDir, brand.brand, brand.css, base);
   const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
   const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
+  let signingAlg = s.keys.active.alg;
   const adapter = createAdapterClass(db, {
     onError: (err, where) => {
       log.warn({ err, ...where }, 'storage operation failed');
     },
     reuseGraceMs: { RefreshToken: config.expiry.refreshTokens.reuseInterval },
+    // What `sigil import dex` brought over: Dex API clients, Dex refresh tokens.
+    dex: createDexImports({
+      db,
+      config,
+      sealer: s.sealer,
+      signingAlg: () => signingAlg,
+    }),
   });
   // sigil's own pages sign people in through the built-in `sigil-web` client.
   const web = createWebPages({
@@ -126,6 +135,7 @@ export async function buildHttp(
     provider: () => provider,
     useKeys: (set) => {
       provider = providerFor(set);
+      signingAlg = set.active.alg;
     },
   };
 }
@@ -159,7 +169,7 @@ function providerFactory(
       usernameOf: async (sub) => (await findIdentity(db, sub))?.identity.username,
     });
     p.maxIpsCount = config.web.proxyHops;
-    p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec));
+    p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec, set.verifyOnly));
     return p;
   };
 }

@@ -2,6 +2,8 @@ import type { Config } from '../config/index.js';
 import {
   createLdapConnector,
   createStaticConnector,
+  type ImportedPasswordUser,
+  type ImportedPasswordUsers,
   type PasswordConnector,
 } from '../connectors/index.js';
 import type { ReadinessCheck } from '../http/index.js';
@@ -37,7 +39,13 @@ import {
   type GuardedAuthenticate,
   type MfaPolicy,
 } from '../security/index.js';
-import { sharedSecret, type Db } from '../storage/index.js';
+import {
+  findDexPasswordByLogin,
+  findDexPasswordByUserId,
+  sharedSecret,
+  type Db,
+  type DexPasswordRow,
+} from '../storage/index.js';
 
 /** Everything the pages and the provider use, built once per process. */
 export interface Services {
@@ -81,7 +89,7 @@ export async function buildServices(
   });
   const metrics = metricsForConfig(config, db);
   const scopes = new RequestScopes();
-  const connectors = buildConnectors(config, log, { metrics, scopes });
+  const connectors = buildConnectors(config, log, { metrics, scopes }, importedPasswordUsers(db));
   closers.add(async () => {
     await Promise.all(connectors.map(async (c) => c.close?.()));
   });
@@ -144,6 +152,7 @@ export function buildConnectors(
   config: Config,
   log: Logger,
   metrics?: { metrics: Metrics; scopes: RequestScopes },
+  imported?: ImportedPasswordUsers,
 ): PasswordConnector[] {
   const list: PasswordConnector[] = [];
   for (const c of config.connectors) {
@@ -161,8 +170,32 @@ export function buildConnectors(
           };
     list.push(createLdapConnector(c.id, c.name, c.config, log.child({ connector: c.id }), hooks));
   }
-  if (config.enablePasswordDB) list.push(createStaticConnector(config.staticPasswords));
+  if (config.enablePasswordDB)
+    list.push(
+      createStaticConnector(config.staticPasswords, imported === undefined ? {} : { imported }),
+    );
   return metrics === undefined
     ? list
     : list.map((c) => instrumentConnector(c, metrics.metrics, metrics.scopes));
+}
+
+/** The password users `sigil import dex` brought over (dex_passwords), for the password DB. */
+function importedPasswordUsers(db: Db): ImportedPasswordUsers {
+  const toUser = (p: DexPasswordRow | undefined): ImportedPasswordUser | undefined =>
+    p === undefined
+      ? undefined
+      : {
+          email: p.email,
+          hash: p.hash,
+          username: p.username,
+          preferredUsername: p.preferredUsername,
+          userId: p.userId,
+          name: p.name,
+          emailVerified: p.emailVerified,
+          groups: p.groups,
+        };
+  return {
+    byLogin: async (login) => toUser(await findDexPasswordByLogin(db, login)),
+    byUserId: async (id) => toUser(await findDexPasswordByUserId(db, id)),
+  };
 }

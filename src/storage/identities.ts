@@ -7,6 +7,8 @@ import type { Queryable } from './db.js';
  */
 export interface IdentityRecord {
   readonly userId: string;
+  /** The `sub` when it is not userId (a connector with `subjectFormat: dex`). */
+  readonly subject?: string;
   readonly username: string;
   readonly connectorData?: Readonly<Record<string, unknown>>;
 }
@@ -45,7 +47,13 @@ export async function saveIdentity(
        connector_data = EXCLUDED.connector_data, updated_at = now()
        WHERE identities.connector_id = EXCLUDED.connector_id
      RETURNING connector_id`,
-    [identity.userId, connectorId, identity.username, claims, connectorData ?? null],
+    [
+      identity.subject ?? identity.userId,
+      connectorId,
+      identity.username,
+      claims,
+      connectorData ?? null,
+    ],
   );
   if (rows.length === 0) {
     throw new AppError(

@@ -52,3 +52,20 @@ export {
 } from './audit-store.js';
 export { pruneUnderLock, type PruneResult } from './prune.js';
 export * from './logins/index.js';
+export {
+  clientSecretContext,
+  saveDexClient,
+  findDexClient,
+  setDexClientSecret,
+  saveDexPassword,
+  findDexPasswordByLogin,
+  findDexPasswordByUserId,
+  saveDexRefreshToken,
+  claimDexRefreshToken,
+  countDexRows,
+  type ImportOutcome,
+  type DexClientRow,
+  type DexPasswordRow,
+  type DexRefreshRow,
+  type ClaimedDexToken,
+} from './dex.js';

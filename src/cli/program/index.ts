@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandResult, Done } from '../result.js';
 import { addAuditCommand, type AuditCliHandlers } from './audit.js';
+import { addImportCommands, type ImportCliHandlers } from './import.js';
 import { addKeysCommands, type KeysCliHandlers } from './keys.js';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
 import { addMfaCommands, type MfaCliHandlers } from './mfa.js';
@@ -14,7 +15,7 @@ export interface LdapCheckOptions {
 
 /** What each command does (one file each under cli/); run.ts supplies them. */
 export interface CliHandlers
-  extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers, MfaCliHandlers {
+  extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers, MfaCliHandlers, ImportCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<CommandResult>;
   migrate(opts: { config?: string | undefined }): Promise<CommandResult>;
   configCheck(file: string, opts?: { fromDex?: boolean }): Promise<CommandResult>;
@@ -90,6 +91,7 @@ export function buildProgram(
   addKubeCommands(program, h, configOption, done);
   addAuditCommand(program, h, configOption, done);
   addMfaCommands(program, h, configOption, done);
+  addImportCommands(program, h, configOption, done);
 
   program
     .command('version')
@@ -101,6 +103,7 @@ export function buildProgram(
 
 export { CommanderError };
 export type { AuditCliOptions } from './audit.js';
+export type { ImportDexOptions } from './import.js';
 export type { KeysCommand } from './keys.js';
 export type { MfaCliOptions } from './mfa.js';
 export {

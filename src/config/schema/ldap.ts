@@ -83,6 +83,10 @@ export const ldapConfigSchema = z
       .string()
       .optional()
       .meta({ description: 'Password of `bindDN`. Also `bindPWFile` or `${ENV}`.' }),
+    subjectFormat: z.enum(['sigil', 'dex']).default('sigil').meta({
+      description:
+        "sigil: what `sub` is. `sigil`: the user's stable id (`userSearch.idAttr`) as it is. `dex`: byte for byte the `sub` Dex issued for the same person through a connector of the same `id` (base64url of a protobuf of the id and the connector id), so Kubernetes usernames taken from `sub` and RBAC bindings keep working after a switch from Dex (docs/dex-import.md). Needs the `id` and `idAttr` the Dex connector had.",
+    }),
     usernamePrompt: z
       .string()
       .default('Username')
@@ -223,6 +227,11 @@ export const ldapConfigSchema = z
           (g.userAttr === undefined || g.groupAttr === undefined),
         ['groupSearch', 'userMatchers'],
         'set userMatchers (or the legacy userAttr and groupAttr)',
+      ],
+      [
+        c.subjectFormat === 'dex' && c.userSearch.idAttr.toLowerCase() === 'objectguid',
+        ['subjectFormat'],
+        'subjectFormat dex needs a text idAttr: Dex put objectGUID into sub as raw bytes, which sigil cannot reproduce (keep subjectFormat sigil for this connector)',
       ],
     ];
     for (const [bad, path, message] of rows)

@@ -1,5 +1,6 @@
 import { ResultCodeError, type Entry } from 'ldapts';
 import { AppError } from '../../errors.js';
+import { dexSubject } from '../../lib/index.js';
 import type {
   Identity,
   LoginFailureReason,
@@ -61,6 +62,11 @@ export function createLdapConnector(
   const dir = new LdapDirectory(settings, options);
   const groupsOf = (entry: Entry, scopes: Scopes) =>
     scopes.groups ? dir.groups(entry, log) : Promise.resolve([]);
+  // subjectFormat dex: the `sub` Dex issued through a connector of this id.
+  const withSubject = (identity: Identity): Identity =>
+    cfg.subjectFormat === 'dex'
+      ? { ...identity, subject: dexSubject(identity.userId, id) }
+      : identity;
 
   return {
     id,
@@ -88,7 +94,9 @@ export function createLdapConnector(
       if (state !== undefined) return fail(state);
       return {
         ok: true,
-        identity: identityFromEntry(cfg, entry, await groupsOf(entry, scopes), username),
+        identity: withSubject(
+          identityFromEntry(cfg, entry, await groupsOf(entry, scopes), username),
+        ),
       };
     },
 
@@ -110,7 +118,7 @@ export function createLdapConnector(
           'CONNECTOR_MISCONFIGURED',
           `LDAP: searching ${cfg.userSearch.idAttr}=${identity.userId} returned another id`,
         );
-      return { ok: true, identity: next };
+      return { ok: true, identity: withSubject(next) };
     },
 
     ping(timeoutMs: number): Promise<void> {

@@ -4,6 +4,7 @@ import {
   type StaticPasswordConfig,
 } from '../../config/index.js';
 import { AppError } from '../../errors.js';
+import { dexSubject } from '../../lib/index.js';
 import type {
   Identity,
   LoginResult,
@@ -23,6 +24,27 @@ export interface StaticConnectorOptions {
   readonly id?: string;
   /** Shown on the login page; default `Email`. */
   readonly name?: string;
+  /** The users `sigil import dex` brought over from Dex's password DB (after the config's). */
+  readonly imported?: ImportedPasswordUsers;
+}
+
+/** A user of Dex's password DB, as imported (bcrypt hash as Dex stored it). */
+export interface ImportedPasswordUser {
+  readonly email: string;
+  readonly hash: string;
+  readonly username: string;
+  readonly preferredUsername?: string;
+  readonly userId: string;
+  readonly name?: string;
+  readonly emailVerified: boolean;
+  readonly groups: readonly string[];
+}
+
+/** Where the imported users are looked up (the database); a lookup that fails throws. */
+export interface ImportedPasswordUsers {
+  /** By email (any case) or username. */
+  byLogin(login: string): Promise<ImportedPasswordUser | undefined>;
+  byUserId(userId: string): Promise<ImportedPasswordUser | undefined>;
 }
 
 interface StaticUser {
@@ -65,8 +87,9 @@ export function createStaticConnector(
     await verifyPassword(await dummy, password);
   };
 
+  const id = opts.id ?? 'local';
   return {
-    id: opts.id ?? 'local',
+    id,
     name: opts.name ?? 'Email',
     type: 'local',
     usernamePrompt: 'Email address or username',
@@ -75,6 +98,12 @@ export function createStaticConnector(
       if (password === '') return { ok: false, reason: 'empty_password' };
       const user = byEmail.get(username.toLowerCase()) ?? byUsername.get(username);
       if (user === undefined) {
+        const imported = await opts.imported?.byLogin(username);
+        if (imported !== undefined) {
+          if (!(await verifyPassword(imported.hash, password)))
+            return { ok: false, reason: 'bad_password' };
+          return { ok: true, identity: importedIdentity(imported, id) };
+        }
         await burnOneCheck(password);
         return { ok: false, reason: 'unknown_user' };
       }
@@ -83,13 +112,13 @@ export function createStaticConnector(
       return { ok: true, identity: identityOf(user.config) };
     },
 
-    refresh(_scopes: Scopes, identity: Identity): Promise<RefreshResult> {
+    async refresh(_scopes: Scopes, identity: Identity): Promise<RefreshResult> {
       const user = byUserId.get(identity.userId);
-      return Promise.resolve(
-        user === undefined
-          ? { ok: false, reason: 'deleted' }
-          : { ok: true, identity: identityOf(user.config) },
-      );
+      if (user !== undefined) return { ok: true, identity: identityOf(user.config) };
+      const imported = await opts.imported?.byUserId(identity.userId);
+      return imported === undefined
+        ? { ok: false, reason: 'deleted' }
+        : { ok: true, identity: importedIdentity(imported, id) };
     },
   };
 }
@@ -101,6 +130,23 @@ function identityOf(u: StaticPasswordConfig): Identity {
     preferredUsername: u.username,
     email: u.email,
     emailVerified: true,
+    ...(u.name === undefined ? {} : { name: u.name }),
+    groups: [...u.groups],
+  };
+}
+
+/**
+ * An imported Dex user: their `sub` stays the one Dex issued (base64url protobuf of the user id
+ * and the connector id), so tokens, RBAC bindings and audit trails keep naming them alike.
+ */
+function importedIdentity(u: ImportedPasswordUser, connectorId: string): Identity {
+  return {
+    userId: u.userId,
+    subject: dexSubject(u.userId, connectorId),
+    username: u.username,
+    preferredUsername: u.preferredUsername ?? u.username,
+    email: u.email,
+    emailVerified: u.emailVerified,
     ...(u.name === undefined ? {} : { name: u.name }),
     groups: [...u.groups],
   };
