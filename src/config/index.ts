@@ -53,5 +53,6 @@ export {
   type LogLevel,
   type LdapConfig,
   type LdapConfigInput,
+  type OutagePolicy,
   type StaticUserProblem,
 } from './schema/index.js';

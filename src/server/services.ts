@@ -131,6 +131,9 @@ export function buildConnectors(
             onFailover: () => {
               m.ldapFailover(c.id);
             },
+            onGroupCache: (result: 'hit' | 'miss', size: number) => {
+              m.ldapGroupCache(c.id, result, size);
+            },
           };
     list.push(createLdapConnector(c.id, c.name, c.config, log.child({ connector: c.id }), hooks));
   }
