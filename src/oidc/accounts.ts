@@ -11,7 +11,7 @@ import type {
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy, Audit } from '../security/index.js';
-import { findIdentity, saveIdentity, type Queryable } from '../storage/index.js';
+import { findIdentity, saveIdentity, type Queryable, type RequestMemo } from '../storage/index.js';
 import { retryable } from './unavailable.js';
 
 /** The claims one client's id_token would carry, or why that client refuses the person. */
@@ -30,6 +30,8 @@ export interface AccountServiceDeps {
   access?: AccessPolicy;
   /** Where refresh refusals and policy denials are recorded. */
   audit?: Audit;
+  /** What the current request already read (the refresh token's lookup brings the identity). */
+  memo?: RequestMemo;
 }
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
@@ -118,7 +120,7 @@ export class AccountService {
       throw new AppError('CONNECTOR_NOT_FOUND', `no connector ${connectorId}`);
     const result = await connector.login(scopes, username, password);
     if (!result.ok) return result;
-    await saveIdentity(this.#deps.db, connector.id, result.identity);
+    await saveIdentity(this.#deps.db, connector.id, result.identity, this.#deps.memo);
     return { ok: true, sub: result.identity.userId, identity: result.identity };
   }
 
@@ -141,7 +143,7 @@ export class AccountService {
     sub: string,
     token: Parameters<FindAccount>[2],
   ): Promise<Account | undefined> {
-    const stored = await storedIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub, this.#deps.memo);
     if (stored === undefined) return undefined;
     const clientId = ctx.oidc.client?.clientId;
     const onToken = ctx.oidc.route === 'token';
@@ -192,7 +194,7 @@ export class AccountService {
     }
     // Most refreshes find the person unchanged: no write, no dead row for VACUUM.
     if (!sameIdentity(stored.identity, result.identity))
-      await saveIdentity(this.#deps.db, connector.id, result.identity);
+      await saveIdentity(this.#deps.db, connector.id, result.identity, this.#deps.memo);
     await this.#enforce(ctx, sub, result.identity, true);
     return toAccount(sub, result.identity, this.#deps.access, clientId);
   }
@@ -205,7 +207,7 @@ export class AccountService {
    * cluster's own login client gets.
    */
   async claimsFor(sub: string): Promise<((clientId: string) => ClientTokenClaims) | undefined> {
-    const stored = await storedIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub, this.#deps.memo);
     if (stored === undefined) return undefined;
     const { identity } = stored;
     const access = this.#deps.access;
@@ -275,8 +277,9 @@ export class AccountService {
 async function storedIdentity(
   db: Queryable,
   sub: string,
+  memo?: RequestMemo,
 ): Promise<{ readonly connectorId: string; readonly identity: Identity } | undefined> {
-  const stored = await findIdentity(db, sub);
+  const stored = await findIdentity(db, sub, memo);
   return stored === undefined
     ? undefined
     : { connectorId: stored.connectorId, identity: stored.identity as unknown as Identity };

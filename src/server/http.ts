@@ -56,6 +56,7 @@ export async function buildHttp(
       log.warn({ err, ...where }, 'storage operation failed');
     },
     reuseGraceMs: { RefreshToken: config.expiry.refreshTokens.reuseInterval },
+    memo: s.memo,
   });
   // sigil's own pages sign people in through the built-in `sigil-web` client.
   const web = createWebPages({
@@ -97,6 +98,7 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
+    memo: s.memo,
   }).callback();
   return {
     handler: (req, res) => void app(req, res),
@@ -138,7 +140,7 @@ function providerFactory(
     });
     instrumentProvider(p, s.metrics, s.scopes);
     auditProviderEvents(p, s.audit, {
-      usernameOf: async (sub) => (await findIdentity(db, sub))?.identity.username,
+      usernameOf: async (sub) => (await findIdentity(db, sub, s.memo))?.identity.username,
     });
     p.maxIpsCount = config.web.proxyHops;
     p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec));

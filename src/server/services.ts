@@ -33,7 +33,7 @@ import {
   type Audit,
   type GuardedAuthenticate,
 } from '../security/index.js';
-import type { Db } from '../storage/index.js';
+import { RequestMemo, type Db } from '../storage/index.js';
 
 /** Everything the pages and the provider use, built once per process. */
 export interface Services {
@@ -48,6 +48,8 @@ export interface Services {
   readonly accounts: AccountService;
   readonly login: GuardedAuthenticate;
   readonly readiness: readonly ReadinessCheck[];
+  /** What the current request already read from the database (one per process). */
+  readonly memo: RequestMemo;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -58,6 +60,9 @@ export async function buildServices(
   closers: Closers,
 ): Promise<Services> {
   const audit = createAudit(db, log);
+  // Closed after the listeners (closers run in reverse) and before the database: every queued
+  // row of the requests that were drained is written.
+  closers.add(() => audit.close());
   const keyPolicy = keyPolicyFromConfig(config);
   const sealer = sealerFor(config.keys.encryptionSecret);
   // Key lifecycle events (rotation, revocation): the call point for the audit trail.
@@ -80,7 +85,8 @@ export async function buildServices(
     await Promise.all(connectors.map(async (c) => c.close?.()));
   });
   const access = createAccessPolicy(config);
-  const accounts = new AccountService({ db, connectors, log, access, audit });
+  const memo = new RequestMemo();
+  const accounts = new AccountService({ db, connectors, log, access, audit, memo });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
   const login = createGuardedAuthenticate({
     accounts,
@@ -100,6 +106,7 @@ export async function buildServices(
     accounts,
     login,
     readiness: readinessChecks(db, connectors),
+    memo,
   };
 }
 

@@ -43,6 +43,8 @@ export {
 } from './throttle-store.js';
 export {
   insertAuditEvent,
+  insertAuditEvents,
+  type TimedAuditEvent,
   queryAuditEvents,
   pruneAuditEvents,
   type AuditOutcome,
@@ -51,3 +53,4 @@ export {
   type NewAuditEvent,
 } from './audit-store.js';
 export { pruneUnderLock, type PruneResult } from './prune.js';
+export { RequestMemo } from './read-memo.js';

@@ -40,6 +40,8 @@ export interface HttpDeps {
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
   /** The configured logo, served at /assets/logo. */
   logo?: Asset | undefined;
+  /** Every request runs in its own read memo (what it read from the database, for itself). */
+  memo?: { run<T>(fn: () => T): T };
 }
 
 const CLIENT_FAULT_CODES = new Set([
@@ -111,6 +113,8 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
     maxBodyBytes: deps.maxBodyBytes,
   });
 
+  const memo = deps.memo;
+  if (memo !== undefined) app.use((_ctx, next) => memo.run(next));
   if (deps.metrics !== undefined) {
     const m = deps.metrics;
     app.use(httpMetrics(m.metrics, m.scopes, m.serve));
