@@ -1,4 +1,10 @@
-export { createApp, createTelemetryApp, jwksCacheControl, type HttpDeps } from './app/index.js';
+export {
+  createApp,
+  createFastPath,
+  createTelemetryApp,
+  jwksCacheControl,
+  type HttpDeps,
+} from './app/index.js';
 export type { ReadinessCheck } from './app/index.js';
 export { createCsrf, providerPages, LOGIN_FAILED, type Csrf } from './interaction/index.js';
 export { createWebPages, webClient, type WebPages, type WebPagesDeps } from './portal/index.js';

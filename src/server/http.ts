@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import {
   createApp,
   createCsrf,
+  createFastPath,
   createTelemetryApp,
   createWebPages,
   jwksCacheControl,
@@ -100,8 +101,19 @@ export async function buildHttp(
     logo: brand.logo,
     memo: s.memo,
   }).callback();
+  // Discovery, JWKS and health, from prepared buffers before the pipeline (fast-path.ts).
+  const fast = createFastPath({
+    app,
+    current: () => provider,
+    issuer: config.issuer,
+    readiness: s.readiness,
+    log,
+    metrics: s.metrics,
+  });
   return {
-    handler: (req, res) => void app(req, res),
+    handler: (req, res) => {
+      if (!fast(req, res)) void app(req, res);
+    },
     telemetry: () => {
       const telemetry = createTelemetryApp({ metrics: s.metrics, readiness: s.readiness, log });
       const callback = telemetry.callback();

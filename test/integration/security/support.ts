@@ -88,7 +88,7 @@ export async function auditRows(db: Queryable, where = 'true', params: string[] 
   await flushAllAudit();
   const { rows } = await db.query<AuditRow>(
     `SELECT id::text, at, event, outcome, username, sub, client_id, ip, reason, details
-       FROM audit_events WHERE ${where} ORDER BY audit_events.id`,
+       FROM audit_events WHERE ${where} ORDER BY audit_events.at, audit_events.id`,
     params,
   );
   return rows;
