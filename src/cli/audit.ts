@@ -156,6 +156,7 @@ export async function recordAdminAction(
       details: { ...details, actor, pid: process.pid },
     });
     for (const e of caused) await audit.record({ ...e, details: { ...e.details, actor } });
+    await audit.close();
   } finally {
     await db.close();
   }

@@ -60,6 +60,7 @@ export {
   type LogLevel,
   type LdapConfig,
   type LdapConfigInput,
+  type OutagePolicy,
   type StaticUserProblem,
 } from './schema/index.js';
 export { issuerPath, issuerPathProblem } from './issuer.js';

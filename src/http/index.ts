@@ -1,4 +1,10 @@
-export { createApp, createTelemetryApp, jwksCacheControl, type HttpDeps } from './app/index.js';
+export {
+  createApp,
+  createFastPath,
+  createTelemetryApp,
+  jwksCacheControl,
+  type HttpDeps,
+} from './app/index.js';
 export type { ReadinessCheck } from './app/index.js';
 export { createApi, type ApiDeps } from './api/index.js';
 export {

@@ -99,7 +99,7 @@ export interface ThrottleVerdict {
 export interface Throttle<K, D extends ThrottleVerdict> {
   check(key: K): Promise<D>;
   recordFailure(key: K): Promise<D>;
-  recordSuccess(key: K): Promise<void>;
+  recordSuccess(key: K, checked?: D): Promise<void>;
 }
 
 /**
@@ -117,6 +117,6 @@ export function instrumentThrottle<K, D extends ThrottleVerdict>(
       return decision;
     },
     recordFailure: (key) => throttle.recordFailure(key),
-    recordSuccess: (key) => throttle.recordSuccess(key),
+    recordSuccess: (key, checked) => throttle.recordSuccess(key, checked),
   };
 }

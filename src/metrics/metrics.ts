@@ -22,6 +22,10 @@ export interface Metrics {
   refresh(outcome: RefreshOutcome, reason: string): void;
   ldapOperation(op: LdapOperation, host: string, seconds: number): void;
   ldapFailover(connector: string): void;
+  /** One lookup in a connector's group graph cache, and the entries it holds after it. */
+  ldapGroupCache(connector: string, result: 'hit' | 'miss', size: number): void;
+  /** A refresh answered from the last-known identity while the directory was down (outagePolicy). */
+  refreshDegraded(connector: string): void;
   /** A login (page, device flow or password grant) refused by the throttle before any check. */
   throttled(scope: ThrottleScope): void;
   /** A second-factor event: factor totp|webauthn|recovery, outcome success|failure|locked|enrolled|removed|reset. */
@@ -60,12 +64,19 @@ export function createMetrics(opts: MetricsOptions): Metrics {
 
   const { logins, tokens, refreshes, ldapLatency, failovers, throttled, http, mfa } =
     instruments(registers);
+  const directory = directoryInstruments(registers);
   keyAgeGauge(registers, opts.signingKeyActivatedAt);
 
   // Series that must exist before the first event (library-notes: prom-client).
   for (const c of opts.connectors) {
     for (const outcome of LOGIN_OUTCOMES) logins.labels(c.id, outcome).inc(0);
-    if (c.type === 'ldap') failovers.labels(c.id).inc(0);
+    if (c.type === 'ldap') {
+      failovers.labels(c.id).inc(0);
+      for (const result of ['hit', 'miss'] as const)
+        directory.groupCache.labels(c.id, result).inc(0);
+      directory.groupCacheSize.labels(c.id).set(0);
+      directory.degraded.labels(c.id).inc(0);
+    }
   }
   for (const c of opts.clients) for (const g of c.grants) tokens.labels(grantLabel(g), c.id).inc(0);
   refreshes.labels('success', 'ok').inc(0);
@@ -89,6 +100,13 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
     ldapFailover: (connector) => {
       failovers.labels(connector).inc();
+    },
+    ldapGroupCache: (connector, result, size) => {
+      directory.groupCache.labels(connector, result).inc();
+      directory.groupCacheSize.labels(connector).set(size);
+    },
+    refreshDegraded: (connector) => {
+      directory.degraded.labels(connector).inc();
     },
     throttled: (scope) => {
       throttled.labels(scope).inc();
@@ -155,6 +173,30 @@ function instruments(registers: Registry[]) {
       ['route', 'method', 'status'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     ),
+  };
+}
+
+/** The directory cache and outage policy of the LDAP connectors. */
+function directoryInstruments(registers: Registry[]) {
+  return {
+    groupCache: new Counter({
+      name: 'sigil_ldap_group_cache_lookups_total',
+      help: 'Lookups of a parent-group edge in the group graph cache, by connector and result (hit, miss).',
+      labelNames: ['connector', 'result'] as const,
+      registers,
+    }),
+    groupCacheSize: new Gauge({
+      name: 'sigil_ldap_group_cache_entries',
+      help: 'Groups whose parents the connector has cached (bounded LRU).',
+      labelNames: ['connector'] as const,
+      registers,
+    }),
+    degraded: new Counter({
+      name: 'sigil_refresh_degraded_total',
+      help: 'Refreshes answered from the last-known identity and groups while the directory was unreachable (outagePolicy lastKnown).',
+      labelNames: ['connector'] as const,
+      registers,
+    }),
   };
 }
 

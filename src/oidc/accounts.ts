@@ -13,7 +13,7 @@ import { AppError, isAppError } from '../errors.js';
 import { anyOf, type GroupMatcher } from '../lib/index.js';
 import type { Logger } from '../log.js';
 import { ACR_MFA, type AccessPolicy, type Audit, type MfaPolicy } from '../security/index.js';
-import { findIdentity, saveIdentity, type Queryable } from '../storage/index.js';
+import { findIdentity, saveIdentity, type Queryable, type RequestMemo } from '../storage/index.js';
 import { retryable } from './unavailable.js';
 
 /** The claims one client's id_token would carry, or why that client refuses the person. */
@@ -41,6 +41,8 @@ export interface AccountServiceDeps {
   adminGroups?: readonly string[];
   /** Who must have passed a second factor: checked for every token the token endpoint issues. */
   mfa?: MfaPolicy;
+  /** What the current request already read (the refresh token's lookup brings the identity). */
+  memo?: RequestMemo;
 }
 
 /** What a person who needs a second factor is told on a grant that cannot ask for one. */
@@ -172,7 +174,7 @@ export class AccountService {
       throw new AppError('CONNECTOR_NOT_FOUND', `no connector ${connectorId}`);
     const result = await connector.login(scopes, username, password);
     if (!result.ok) return result;
-    await saveIdentity(this.#deps.db, connector.id, result.identity);
+    await saveIdentity(this.#deps.db, connector.id, result.identity, this.#deps.memo);
     return {
       ok: true,
       sub: result.identity.subject ?? result.identity.userId,
@@ -199,7 +201,7 @@ export class AccountService {
     sub: string,
     token: Parameters<FindAccount>[2],
   ): Promise<Account | undefined> {
-    const stored = await storedIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub, this.#deps.memo);
     if (stored === undefined) return undefined;
     const clientId = ctx.oidc.client?.clientId;
     const onToken = ctx.oidc.route === 'token';
@@ -254,7 +256,7 @@ export class AccountService {
     }
     // Most refreshes find the person unchanged: no write, no dead row for VACUUM.
     if (!sameIdentity(stored.identity, result.identity))
-      await saveIdentity(this.#deps.db, connector.id, result.identity);
+      await saveIdentity(this.#deps.db, connector.id, result.identity, this.#deps.memo);
     await this.#enforce(ctx, sub, result.identity, true);
     await this.enforceMfa(ctx, sub, result.identity, { acr: token.acr, scope: token.scope });
     return toAccount(sub, result.identity, this.#deps.access, clientId, sid);
@@ -328,7 +330,7 @@ export class AccountService {
    * cluster's own login client gets.
    */
   async claimsFor(sub: string): Promise<((clientId: string) => ClientTokenClaims) | undefined> {
-    const stored = await storedIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub, this.#deps.memo);
     if (stored === undefined) return undefined;
     const { identity } = stored;
     const access = this.#deps.access;
@@ -410,8 +412,9 @@ function loginOf(token: NonNullable<Parameters<FindAccount>[2]>): {
 async function storedIdentity(
   db: Queryable,
   sub: string,
+  memo?: RequestMemo,
 ): Promise<{ readonly connectorId: string; readonly identity: Identity } | undefined> {
-  const stored = await findIdentity(db, sub);
+  const stored = await findIdentity(db, sub, memo);
   return stored === undefined
     ? undefined
     : { connectorId: stored.connectorId, identity: stored.identity as unknown as Identity };

@@ -1,10 +1,11 @@
 import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
-  insertAuditEvent,
+  insertAuditEvents,
   type AuditOutcome,
   type NewAuditEvent,
   type Queryable,
+  type TimedAuditEvent,
 } from '../storage/index.js';
 import { clientAddress } from './client-ip.js';
 
@@ -21,10 +22,15 @@ export type AuditEvent = NewAuditEvent;
 
 export interface Audit {
   /**
-   * Records one event. Never throws: when the database refuses the row, the failure is
-   * logged and the event still has its log line.
+   * Records one event: its JSON log line at once (synchronously), its row in audit_events in
+   * the next batch (at most `flushMs` later, or at flush/close). Never throws: when the
+   * database refuses a batch, the failure is logged and the events still have their log lines.
    */
   record(e: AuditEvent): Promise<void>;
+  /** Writes every queued row now (tests, shutdown). */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is queued: a closer of the server. */
+  close(): Promise<void>;
   /** Marks a request whose outcome was already recorded (so a generic handler skips it). */
   markRecorded(request: object): void;
   wasRecorded(request: object): boolean;
@@ -107,24 +113,31 @@ export function scrubEvent(e: AuditEvent): NewAuditEvent {
   };
 }
 
-export function createAudit(db: Queryable, log: Logger): Audit {
+export interface AuditBatching {
+  /** A queued row is written at most this long after it was recorded (default 1 s). */
+  readonly flushMs?: number;
+  /** Rows per INSERT (default 500). */
+  readonly batchSize?: number;
+  /**
+   * Most rows waiting (default 10 000): beyond it the oldest are dropped from the queue (their
+   * log lines stay), so an unreachable database cannot grow memory without bound.
+   */
+  readonly maxQueued?: number;
+}
+
+export function createAudit(db: Queryable, log: Logger, batching: AuditBatching = {}): Audit {
   const auditLog = log.child({ component: 'audit' });
   const recorded = new WeakSet<object>();
+  const writer = new AuditWriter(db, auditLog, batching);
   return {
-    async record(e) {
+    record(e) {
       const row = scrubEvent(e);
       auditLog.info({ audit: row }, 'audit');
-      try {
-        await insertAuditEvent(db, row);
-      } catch (err) {
-        // The line above holds the event either way. A database outage is an operational
-        // condition (and already reported by storage and /readyz): a warning; else a bug.
-        const fields = { err, auditEvent: row.event, outcome: row.outcome };
-        const msg = 'audit event not stored in the database (the log line above has it)';
-        if (isAppError(err, 'DB_UNAVAILABLE')) auditLog.warn(fields, msg);
-        else auditLog.error(fields, msg);
-      }
+      writer.push({ ...row, at: new Date() });
+      return Promise.resolve();
     },
+    flush: () => writer.flush(),
+    close: () => writer.close(),
     markRecorded(request) {
       recorded.add(request);
     },
@@ -132,4 +145,79 @@ export function createAudit(db: Queryable, log: Logger): Audit {
       return recorded.has(request);
     },
   };
+}
+
+/**
+ * The audit_events rows, written in batches: one INSERT for every row recorded within
+ * `flushMs`. A crash loses the rows still queued (at most `flushMs` of events, bounded by
+ * `maxQueued`) from the table, never from the log.
+ */
+class AuditWriter {
+  readonly #db: Queryable;
+  readonly #log: Logger;
+  readonly #flushMs: number;
+  readonly #batchSize: number;
+  readonly #maxQueued: number;
+  #queue: TimedAuditEvent[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  #dropped = 0;
+
+  constructor(db: Queryable, log: Logger, o: AuditBatching) {
+    this.#db = db;
+    this.#log = log;
+    this.#flushMs = o.flushMs ?? 1000;
+    this.#batchSize = o.batchSize ?? 500;
+    this.#maxQueued = o.maxQueued ?? 10_000;
+  }
+
+  push(row: TimedAuditEvent): void {
+    this.#queue.push(row);
+    if (this.#queue.length > this.#maxQueued) {
+      this.#queue.shift();
+      this.#dropped++;
+    }
+    if (this.#queue.length >= this.#batchSize) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs).unref();
+  }
+
+  /** Writes what is queued now, after any write in progress (writes never overlap). */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const rows = this.#queue;
+    this.#queue = [];
+    this.#reportDropped();
+    this.#writing = this.#writing.then(() => this.#write(rows));
+    return this.#writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+
+  async #write(rows: readonly TimedAuditEvent[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += this.#batchSize) {
+      const batch = rows.slice(i, i + this.#batchSize);
+      try {
+        await insertAuditEvents(this.#db, batch);
+      } catch (err) {
+        // The log lines hold the events either way. A database outage is an operational
+        // condition (and already reported by storage and /readyz): a warning; else a bug.
+        const fields = { err, auditEvents: batch.length, first: batch[0]?.event };
+        const msg = 'audit event not stored in the database (the log line above has it)';
+        if (isAppError(err, 'DB_UNAVAILABLE')) this.#log.warn(fields, msg);
+        else this.#log.error(fields, msg);
+      }
+    }
+  }
+
+  #reportDropped(): void {
+    if (this.#dropped === 0) return;
+    this.#log.warn(
+      { dropped: this.#dropped, maxQueued: this.#maxQueued },
+      'audit rows dropped from the queue while the database lagged (their log lines have them)',
+    );
+    this.#dropped = 0;
+  }
 }

@@ -2,7 +2,7 @@ import type { Identity, LoginFailureReason, Scopes } from '../connectors/index.j
 import { isAppError } from '../errors.js';
 import type { Audit } from './audit.js';
 import type { AccessDenialReason, AccessPolicy } from './client-access.js';
-import type { LoginThrottle, ThrottleKey } from './throttle.js';
+import type { LoginThrottle, ThrottleDecision, ThrottleKey } from './throttle.js';
 
 /**
  * Every password check goes through here: the login page, the device flow and the password
@@ -123,7 +123,7 @@ export function createGuardedAuthenticate(deps: GuardedLoginDeps): GuardedAuthen
       await recordRefusal(deps, { ...base, reason: result.reason, details }, key);
       return { ok: false, denied: false, reason: result.reason };
     }
-    return admit(deps, result, { ...base, details, key });
+    return admit(deps, result, { ...base, details, key, gate });
   };
 }
 
@@ -153,9 +153,9 @@ async function recordRefusal(
 async function admit(
   { throttle, audit, access }: GuardedLoginDeps,
   result: Extract<AuthenticateOutcome, { ok: true }>,
-  a: AttemptRecord & { readonly key: ThrottleKey },
+  a: AttemptRecord & { readonly key: ThrottleKey; readonly gate: ThrottleDecision },
 ): Promise<GuardedLoginResult> {
-  const { details, key, ...base } = a;
+  const { details, key, gate, ...base } = a;
   const { identity, sub } = result;
   const who = { ...base, username: identity.username, sub };
   const names = [identity.username, identity.preferredUsername].filter(
@@ -165,7 +165,7 @@ async function admit(
     await audit.record({ ...who, outcome: 'denied', reason: 'reserved_username', details });
     return { ok: false, denied: false, reason: 'reserved_username' };
   }
-  await throttle.recordSuccess(key);
+  await throttle.recordSuccess(key, gate);
 
   const { dropped } = access.dropReserved(identity.groups);
   if (dropped.length > 0)

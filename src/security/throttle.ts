@@ -31,14 +31,23 @@ export interface ThrottleDecision {
   readonly reason?: ThrottleReason;
   /** Failures counted for the username in its current window. */
   readonly failures: number;
+  /**
+   * Whether the username had a stored counter when checked (false: nothing to clear after a
+   * success, so the success costs no statement).
+   */
+  readonly userRow?: boolean;
 }
 
 export interface LoginThrottle {
   check(key: ThrottleKey): Promise<ThrottleDecision>;
   /** Counts a failed login for both keys; answers what the next attempt would meet. */
   recordFailure(key: ThrottleKey): Promise<ThrottleDecision>;
-  /** A successful login clears the username's failures (the IP's stay: they are per address). */
-  recordSuccess(key: ThrottleKey): Promise<void>;
+  /**
+   * A successful login clears the username's failures (the IP's stay: they are per address).
+   * Given the decision of the check before it, a username that had no counter then is not
+   * touched: a failure counted by a concurrent attempt in between stays counted.
+   */
+  recordSuccess(key: ThrottleKey, checked?: ThrottleDecision): Promise<void>;
 }
 
 export interface ThrottleSettings {
@@ -155,7 +164,7 @@ export function createLoginThrottle(
         ]),
         k,
       );
-      return decide(st.user, st.ip, settings, clock());
+      return { ...decide(st.user, st.ip, settings, clock()), userRow: st.user !== undefined };
     },
     async recordFailure(key) {
       if (!settings.enabled) return ALLOWED(0);
@@ -167,8 +176,8 @@ export function createLoginThrottle(
       ]);
       return decide(user, ip, settings, now);
     },
-    async recordSuccess(key) {
-      if (!settings.enabled) return;
+    async recordSuccess(key, checked) {
+      if (!settings.enabled || checked?.userRow === false) return;
       await clearThrottle(db, 'user', keys(key).user);
     },
   };

@@ -7,6 +7,7 @@ import {
   createCsrf,
   createMfaTickets,
   mfaScripts,
+  createFastPath,
   createTelemetryApp,
   createWebPages,
   jwksCacheControl,
@@ -69,6 +70,7 @@ export async function buildHttp(
       sealer: s.sealer,
       signingAlg: () => signingAlg,
     }),
+    memo: s.memo,
   });
   // sigil's own pages sign people in through the built-in `sigil-web` client.
   const web = createWebPages({
@@ -124,9 +126,21 @@ export async function buildHttp(
       tickets: createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1')),
     },
     scripts: mfaScripts(packageRoot()),
+    memo: s.memo,
   }).callback();
+  // Discovery, JWKS and health, from prepared buffers before the pipeline (fast-path.ts).
+  const fast = createFastPath({
+    app,
+    current: () => provider,
+    issuer: config.issuer,
+    readiness: s.readiness,
+    log,
+    metrics: s.metrics,
+  });
   return {
-    handler: (req, res) => void app(req, res),
+    handler: (req, res) => {
+      if (!fast(req, res)) void app(req, res);
+    },
     telemetry: () => {
       const telemetry = createTelemetryApp({ metrics: s.metrics, readiness: s.readiness, log });
       const callback = telemetry.callback();
@@ -166,7 +180,7 @@ function providerFactory(
     });
     instrumentProvider(p, s.metrics, s.scopes);
     auditProviderEvents(p, s.audit, {
-      usernameOf: async (sub) => (await findIdentity(db, sub))?.identity.username,
+      usernameOf: async (sub) => (await findIdentity(db, sub, s.memo))?.identity.username,
     });
     p.maxIpsCount = config.web.proxyHops;
     p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec, set.verifyOnly));

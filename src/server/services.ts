@@ -42,6 +42,7 @@ import {
 import {
   findDexPasswordByLogin,
   findDexPasswordByUserId,
+  RequestMemo,
   sharedSecret,
   type Db,
   type DexPasswordRow,
@@ -62,6 +63,8 @@ export interface Services {
   readonly mfa: MfaService;
   readonly mfaPolicy: MfaPolicy;
   readonly readiness: readonly ReadinessCheck[];
+  /** What the current request already read from the database (one per process). */
+  readonly memo: RequestMemo;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -72,6 +75,9 @@ export async function buildServices(
   closers: Closers,
 ): Promise<Services> {
   const audit = createAudit(db, log);
+  // Closed after the listeners (closers run in reverse) and before the database: every queued
+  // row of the requests that were drained is written.
+  closers.add(() => audit.close());
   const keyPolicy = keyPolicyFromConfig(config);
   const sealer = sealerFor(config.keys.encryptionSecret);
   // Key lifecycle events (rotation, revocation): the call point for the audit trail.
@@ -96,10 +102,12 @@ export async function buildServices(
   const access = createAccessPolicy(config);
   const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
   const mfaPolicy = createMfaPolicy(config);
+  const memo = new RequestMemo();
   const accounts = new AccountService({
     db,
     connectors,
     log,
+    memo,
     access,
     audit,
     sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
@@ -135,6 +143,7 @@ export async function buildServices(
     mfa,
     mfaPolicy,
     readiness: readinessChecks(db, connectors),
+    memo,
   };
 }
 
@@ -166,6 +175,9 @@ export function buildConnectors(
             },
             onFailover: () => {
               m.ldapFailover(c.id);
+            },
+            onGroupCache: (result: 'hit' | 'miss', size: number) => {
+              m.ldapGroupCache(c.id, result, size);
             },
           };
     list.push(createLdapConnector(c.id, c.name, c.config, log.child({ connector: c.id }), hooks));

@@ -16,6 +16,8 @@ export interface RunningServer {
   readonly telemetryUrl?: string;
   readonly db: Db;
   readonly provider: () => Provider;
+  /** Writes the audit rows still queued (they are batched, at most 1 s late): for tests. */
+  flushAudit(): Promise<void>;
   /** Stops accepting, drains in-flight requests (bounded), closes connectors and the database. */
   close(): Promise<void>;
 }
@@ -28,6 +30,11 @@ export interface ServerOptions {
   drainMs?: number;
   /** Called once every listener is up, before the "listening" log line (the dev banner goes first). */
   onListening?: () => void;
+  /**
+   * Wraps the database every part uses after migrations (tests count the statements of a
+   * refresh or a login through it). Not a production knob.
+   */
+  wrapDb?: (db: Db) => Db;
 }
 
 /**
@@ -39,7 +46,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { config, log } = opts;
   const closers = new Closers();
   try {
-    const { db, storage } = await openStorage(config, opts.env ?? process.env, log, closers);
+    const { db, storage } = await openStorage(
+      config,
+      opts.env ?? process.env,
+      log,
+      closers,
+      opts.wrapDb,
+    );
     const services = await buildServices(config, db, log, closers);
     const parts = await buildHttp(config, db, services, log);
     const { urls, telemetryUrl } = await listenAll(
@@ -66,6 +79,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ...(telemetryUrl === undefined ? {} : { telemetryUrl }),
       db,
       provider: parts.provider,
+      flushAudit: () => services.audit.flush(),
       close: () => closers.close(),
     };
   } catch (err) {

@@ -14,6 +14,7 @@ export async function openStorage(
   env: NodeJS.ProcessEnv,
   log: Logger,
   closers: Closers,
+  wrapDb?: (db: Db) => Db,
 ): Promise<OpenedStorage> {
   const storage = resolveStorage(config, env);
   const db = await openDb(storage, {
@@ -27,5 +28,5 @@ export async function openStorage(
   closers.add(() => db.close());
   const { applied } = await migrate(db);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
-  return { db, storage };
+  return { db: wrapDb === undefined ? db : wrapDb(db), storage };
 }

@@ -62,6 +62,35 @@ interface Row {
   details: Record<string, unknown> | null;
 }
 
+/** An event with the time it happened (rows written later in a batch keep their own time). */
+export type TimedAuditEvent = NewAuditEvent & { readonly at: Date };
+
+/** Several events in one statement (the batched audit writer), each with its own time. */
+export async function insertAuditEvents(
+  db: Queryable,
+  events: readonly TimedAuditEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((e) => ({
+    at: e.at.toISOString(),
+    event: e.event,
+    outcome: e.outcome,
+    username: e.username ?? null,
+    sub: e.sub ?? null,
+    client_id: e.clientId ?? null,
+    ip: e.ip ?? null,
+    reason: e.reason ?? null,
+    details: e.details ?? {},
+  }));
+  await db.query(
+    `INSERT INTO audit_events (at, event, outcome, username, sub, client_id, ip, reason, details)
+     SELECT at, event, outcome, username, sub, client_id, ip, reason, details
+       FROM jsonb_to_recordset($1::jsonb) AS x(at timestamptz, event text, outcome text,
+            username text, sub text, client_id text, ip text, reason text, details jsonb)`,
+    [JSON.stringify(rows)],
+  );
+}
+
 export async function insertAuditEvent(db: Queryable, e: NewAuditEvent): Promise<void> {
   await db.query(
     `INSERT INTO audit_events (event, outcome, username, sub, client_id, ip, reason, details)

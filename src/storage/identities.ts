@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { Queryable } from './db.js';
+import { memoKeys, type RequestMemo } from './read-memo.js';
 
 /**
  * What storage needs of a connector's identity (connectors' Identity): the stable id, the
@@ -24,27 +25,59 @@ export interface StoredIdentity {
   /** The identity as the connector last returned it. */
   readonly identity: IdentityRecord & Readonly<Record<string, unknown>>;
   readonly updatedAt: Date;
+  /** When a connector last confirmed the person (at most a minute behind; see 0008_perf.sql). */
+  readonly checkedAt: Date;
+  /** The directory refused the person at a refresh, and nothing has confirmed them since. */
+  readonly refused?: { readonly at: Date; readonly reason: string };
 }
 
-interface Row {
-  sub: string;
-  connector_id: string;
-  claims: IdentityRecord & Record<string, unknown>;
-  connector_data: Record<string, unknown> | null;
-  updated_at: Date;
+/** The columns a StoredIdentity is read from, for a table aliased `t` (joins use the prefix). */
+export function identityColumns(t: string, prefix = ''): string {
+  return ['sub', 'connector_id', 'claims', 'connector_data', 'updated_at', 'checked_at']
+    .concat(['refused_at', 'refused_reason'])
+    .map((c) => `${t}.${c} AS ${prefix}${c}`)
+    .join(', ');
 }
 
+type Row = Record<string, unknown>;
+
+/** The identity in a row read with identityColumns(…, prefix); undefined when the join found none. */
+export function identityFromRow(row: Row, prefix = ''): StoredIdentity | undefined {
+  const col = (c: string) => row[`${prefix}${c}`];
+  const sub = col('sub');
+  if (typeof sub !== 'string') return undefined;
+  const claims = col('claims') as IdentityRecord & Record<string, unknown>;
+  const data = col('connector_data') as Record<string, unknown> | null;
+  const updatedAt = new Date(col('updated_at') as Date | string);
+  const checked = col('checked_at') as Date | string | null;
+  const refusedAt = col('refused_at') as Date | string | null;
+  return {
+    sub,
+    connectorId: col('connector_id') as string,
+    identity: { ...claims, ...(data === null ? {} : { connectorData: data }) },
+    updatedAt,
+    checkedAt: checked === null ? updatedAt : new Date(checked),
+    ...(refusedAt === null
+      ? {}
+      : { refused: { at: new Date(refusedAt), reason: String(col('refused_reason') ?? '') } }),
+  };
+}
+
+/** Saves what a connector returned (a login, or a refresh that found a change): confirmed now. */
 export async function saveIdentity(
   db: Queryable,
   connectorId: string,
   identity: IdentityRecord,
+  memo?: RequestMemo,
 ): Promise<void> {
   const { connectorData, ...claims } = identity;
+  memo?.delete(memoKeys.identity(identity.userId));
   const { rows } = await db.query<{ connector_id: string }>(
-    `INSERT INTO identities (sub, connector_id, username, claims, connector_data, updated_at)
-     VALUES ($1, $2, $3, $4, $5, now())
+    `INSERT INTO identities (sub, connector_id, username, claims, connector_data, updated_at, checked_at)
+     VALUES ($1, $2, $3, $4, $5, now(), now())
      ON CONFLICT (sub) DO UPDATE SET username = EXCLUDED.username, claims = EXCLUDED.claims,
-       connector_data = EXCLUDED.connector_data, updated_at = now()
+       connector_data = EXCLUDED.connector_data, updated_at = now(), checked_at = now(),
+       refused_at = NULL, refused_reason = NULL
        WHERE identities.connector_id = EXCLUDED.connector_id
      RETURNING connector_id`,
     [
@@ -63,23 +96,51 @@ export async function saveIdentity(
   }
 }
 
+/** The connector confirmed the person and nothing changed: only the time of the check. */
+export async function markIdentityChecked(
+  db: Queryable,
+  sub: string,
+  memo?: RequestMemo,
+): Promise<void> {
+  memo?.delete(memoKeys.identity(sub));
+  await db.query(
+    'UPDATE identities SET checked_at = now(), refused_at = NULL, refused_reason = NULL WHERE sub = $1',
+    [sub],
+  );
+}
+
+/** The directory refused the person at a refresh: never served from the last-known identity. */
+export async function markIdentityRefused(
+  db: Queryable,
+  sub: string,
+  reason: string,
+  memo?: RequestMemo,
+): Promise<void> {
+  memo?.delete(memoKeys.identity(sub));
+  await db.query(
+    'UPDATE identities SET refused_at = now(), refused_reason = $2 WHERE sub = $1 AND refused_at IS NULL',
+    [sub, reason],
+  );
+}
+
+/** The stored identity of `sub`; within a request that already read it, without a statement. */
 export async function findIdentity(
   db: Queryable,
   sub: string,
+  memo?: RequestMemo,
 ): Promise<StoredIdentity | undefined> {
+  const known = memo?.get(memoKeys.identity(sub));
+  if (known !== undefined) return reviveIdentity(known.value);
   const { rows } = await db.query<Row>(
-    'SELECT sub, connector_id, claims, connector_data, updated_at FROM identities WHERE sub = $1',
+    `SELECT ${identityColumns('t')} FROM identities t WHERE t.sub = $1`,
     [sub],
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  return {
-    sub: row.sub,
-    connectorId: row.connector_id,
-    identity: {
-      ...row.claims,
-      ...(row.connector_data === null ? {} : { connectorData: row.connector_data }),
-    },
-    updatedAt: new Date(row.updated_at),
-  };
+  const found = rows[0] === undefined ? undefined : identityFromRow(rows[0]);
+  memo?.set(memoKeys.identity(sub), found ?? null);
+  return found;
+}
+
+/** A memo copy keeps its Dates (structuredClone does); null is "read, and absent". */
+function reviveIdentity(value: unknown): StoredIdentity | undefined {
+  return value === null ? undefined : (value as StoredIdentity);
 }

@@ -43,6 +43,8 @@ export {
 } from './throttle-store.js';
 export {
   insertAuditEvent,
+  insertAuditEvents,
+  type TimedAuditEvent,
   queryAuditEvents,
   pruneAuditEvents,
   type AuditOutcome,
@@ -69,3 +71,4 @@ export {
   type DexRefreshRow,
   type ClaimedDexToken,
 } from './dex.js';
+export { RequestMemo } from './read-memo.js';

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { AppError, isAppError } from '../errors.js';
 import type { Db, SqlValue } from './db.js';
 import { isUnstorableText } from './db-errors.js';
+import { identityColumns, identityFromRow } from './identities.js';
+import { memoKeys, type RequestMemo } from './read-memo.js';
 
 /**
  * The `oidc_payload` table, where oidc-provider's models live (oidc/adapter.ts wraps this
@@ -47,6 +49,17 @@ const GRANTABLE: ReadonlySet<string> = new Set([
   'PreAuthorizedCode',
 ]);
 
+/**
+ * Models whose lookup also reads their grant and their person's identity in the same
+ * statement (into the request's memo): the next thing oidc-provider and findAccount ask for.
+ */
+const READ_AHEAD: ReadonlySet<string> = new Set([
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'Interaction',
+]);
+
 /** A stored model instance: oidc-provider's payload, whatever its model. */
 export interface StoredPayload {
   [key: string]: unknown;
@@ -75,6 +88,8 @@ export interface PayloadStoreOptions {
    * process died there), so the client cannot hold a newer token and its retry must work.
    */
   readonly reuseGraceMs?: Readonly<Partial<Record<string, number>>>;
+  /** What the current request already read (read-memo.ts); without it every read is a statement. */
+  readonly memo?: RequestMemo;
 }
 
 /**
@@ -90,6 +105,17 @@ export function rotationIncomplete(t: string): string {
      WHERE successor.grant_id = ${t}.grant_id AND successor.kind = ${t}.kind
        AND successor.id <> ${t}.id AND successor.created_at >= ${t}.consumed_at))`;
 }
+
+/**
+ * The grant (by the payload's grantId, unexpired) and the identity (by its accountId, or for an
+ * interaction the account its login result names) of a token row aliased `t`.
+ */
+const READ_AHEAD_COLUMNS = `, g.id AS g_id, g.payload AS g_payload, ${identityColumns('i', 'i_')}`;
+const READ_AHEAD_JOINS = `
+  LEFT JOIN oidc_payload g ON g.kind = 'Grant' AND g.id = t.payload->>'grantId'
+        AND (g.expires_at IS NULL OR g.expires_at > now())
+  LEFT JOIN identities i
+         ON i.sub = coalesce(t.payload->>'accountId', t.payload#>>'{result,login,accountId}')`;
 
 /** sha256(id), base64url: the stored id of a credential-bearing model. */
 export function hashId(id: string): string {
@@ -117,6 +143,7 @@ export class PayloadStore {
     if (this.#hashed && !KEEP_JTI.has(this.#model)) delete stored['jti'];
     const grantId =
       GRANTABLE.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null;
+    this.#forget(id);
     const consumed: unknown = payload.consumed;
     const isConsumed = consumed !== undefined && consumed !== null && consumed !== false;
     await this.#run(
@@ -146,7 +173,19 @@ export class PayloadStore {
 
   async find(id: string): Promise<StoredPayload | undefined> {
     checkText(id);
-    return this.#findOne('find', 'id = $2', this.#key(id), id);
+    const key = this.#key(id);
+    const memo = this.#opts.memo;
+    const known = memo?.get(memoKeys.payload(this.#model, key));
+    if (known !== undefined) return this.#withJti(known.value as StoredPayload | null, id);
+    const found = await this.#findOne('find', 'id = $2', key, id);
+    memo?.set(memoKeys.payload(this.#model, key), found ?? null);
+    return found;
+  }
+
+  #withJti(payload: StoredPayload | null, rawId: string): StoredPayload | undefined {
+    if (payload === null) return undefined;
+    if (this.#hashed && payload.jti === undefined) payload.jti = rawId;
+    return payload;
   }
 
   async findByUid(uid: string): Promise<StoredPayload | undefined> {
@@ -161,6 +200,7 @@ export class PayloadStore {
 
   async consume(id: string): Promise<void> {
     checkText(id);
+    this.#forget(id);
     await this.#run(
       'consume',
       `UPDATE oidc_payload
@@ -173,6 +213,7 @@ export class PayloadStore {
 
   async destroy(id: string): Promise<void> {
     checkText(id);
+    this.#forget(id);
     await this.#run('destroy', 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [
       this.#model,
       this.#key(id),
@@ -181,11 +222,17 @@ export class PayloadStore {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     checkText(grantId);
+    this.#opts.memo?.clear();
     await this.#run('revokeByGrantId', 'DELETE FROM oidc_payload WHERE grant_id = $1', [grantId]);
   }
 
   #key(id: string): string {
     return this.#hashed ? hashId(id) : id;
+  }
+
+  /** A write through this process: the request reads the row again next time. */
+  #forget(id: string): void {
+    this.#opts.memo?.delete(memoKeys.payload(this.#model, this.#key(id)));
   }
 
   async #findOne(
@@ -195,28 +242,38 @@ export class PayloadStore {
     rawId: string | undefined,
   ): Promise<StoredPayload | undefined> {
     const graceMs = this.#opts.reuseGraceMs?.[this.#model];
-    const { rows } = await this.#run<{ payload: StoredPayload; in_grace: boolean }>(
-      op,
+    const ahead = this.#opts.memo !== undefined && op === 'find' && READ_AHEAD.has(this.#model);
+    const inGrace =
       graceMs === undefined
-        ? `SELECT payload, false AS in_grace
-             FROM oidc_payload
-            WHERE kind = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())
-            LIMIT 1`
-        : `SELECT t.payload,
-                  (t.consumed_at IS NOT NULL AND (
-                    t.consumed_at > now() - $3::double precision * interval '1 millisecond'
-                    OR ${rotationIncomplete('t')})) AS in_grace
-             FROM oidc_payload t
-            WHERE t.kind = $1 AND t.${where} AND (t.expires_at IS NULL OR t.expires_at > now())
-            LIMIT 1`,
+        ? 'false'
+        : `(t.consumed_at IS NOT NULL AND (
+             t.consumed_at > now() - $3::double precision * interval '1 millisecond'
+             OR ${rotationIncomplete('t')}))`;
+    const { rows } = await this.#run<Record<string, unknown>>(
+      op,
+      `SELECT t.payload, ${inGrace} AS in_grace${ahead ? READ_AHEAD_COLUMNS : ''}
+         FROM oidc_payload t${ahead ? READ_AHEAD_JOINS : ''}
+        WHERE t.kind = $1 AND t.${where} AND (t.expires_at IS NULL OR t.expires_at > now())
+        LIMIT 1`,
       graceMs === undefined ? [this.#model, value] : [this.#model, value, graceMs],
     );
     const row = rows[0];
     if (row === undefined) return undefined;
-    const payload = row.payload;
-    if (row.in_grace) delete payload.consumed;
+    if (ahead) this.#remember(row);
+    const payload = row['payload'] as StoredPayload;
+    if (row['in_grace'] === true) delete payload.consumed;
     if (rawId !== undefined && this.#hashed && payload.jti === undefined) payload.jti = rawId;
     return payload;
+  }
+
+  /** The grant and identity read along with a token: the request's next reads. */
+  #remember(row: Record<string, unknown>): void {
+    const memo = this.#opts.memo;
+    if (memo === undefined) return;
+    const grantId = row['g_id'];
+    if (typeof grantId === 'string') memo.set(memoKeys.payload('Grant', grantId), row['g_payload']);
+    const identity = identityFromRow(row, 'i_');
+    if (identity !== undefined) memo.set(memoKeys.identity(identity.sub), identity);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the shape of Queryable.query (db.ts)

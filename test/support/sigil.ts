@@ -7,7 +7,7 @@ import { configSchema, type Config, type ConfigInput } from '../../src/config/sc
 import { deepFreeze } from '../../src/config/load.js';
 import { hashPassword } from '../../src/connectors/static/index.js';
 import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
 import { ensureDevTls } from '../../src/tls/index.js';
 import { basicAuth, Client } from './http-client.js';
 import { freePort } from './net.js';
@@ -49,6 +49,8 @@ export interface TestSigilOptions {
   web?: Partial<NonNullable<ConfigInput['web']>>;
   /** The issuer's path, e.g. `/dex` (Dex's usual issuer); the default is the root. */
   issuerPath?: string;
+  /** Wraps the server's database (e.g. countingDb, to count statements per operation). */
+  wrapDb?: ServerOptions['wrapDb'];
 }
 
 const WEB_SECRET = 'web-secret-value-123';
@@ -108,6 +110,17 @@ export function passwordGrantClient(
   };
 }
 
+const auditFlushers = new Set<() => Promise<void>>();
+
+/**
+ * Writes the audit rows every running test sigil of this process still has queued (audit
+ * rows are batched, up to 1 s late; replicas share one table): test helpers that read
+ * audit_events call it first.
+ */
+export async function flushAllAudit(): Promise<void> {
+  await Promise.all([...auditFlushers].map((f) => f()));
+}
+
 export async function startTestSigil(
   backend: Backend,
   extra: Partial<ConfigInput> = {},
@@ -149,7 +162,14 @@ export async function startTestSigil(
   const chunks: string[] = [];
   sink.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
   const log = createLogger({ level: 'debug', format: 'json', destination: sink });
-  const server = await startServer({ config, log, drainMs: 1000 });
+  const server = await startServer({
+    config,
+    log,
+    drainMs: 1000,
+    ...(opts.wrapDb === undefined ? {} : { wrapDb: opts.wrapDb }),
+  });
+  const flushAudit = () => server.flushAudit();
+  auditFlushers.add(flushAudit);
   const ca = readFileSync(tls.caFile, 'utf8');
   const rawLogs = () => chunks.join('');
   return {
@@ -166,6 +186,7 @@ export async function startTestSigil(
     rawLogs,
     client: () => new Client(issuer, { ca }),
     async close() {
+      auditFlushers.delete(flushAudit);
       await server.close();
       const leaked = FIXTURE_SECRETS.filter((secret) => rawLogs().includes(secret));
       await drop();

@@ -18,6 +18,7 @@ export {
   userMatcherSchema,
   type LdapConfig,
   type LdapConfigInput,
+  type OutagePolicy,
 } from './ldap.js';
 export { parseAdminFilter } from './ldap-filter.js';
 export { access, audit, throttle } from './security.js';

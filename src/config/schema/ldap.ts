@@ -45,6 +45,30 @@ export const userMatcherSchema = z
   })
   .strict();
 
+/**
+ * What a refresh does while the directory cannot be reached: `failClosed` (503
+ * temporarily_unavailable, the grant kept) or `{lastKnown: <duration>}`.
+ */
+export const outagePolicySchema = z
+  .union([
+    z.literal('failClosed'),
+    z
+      .object({
+        lastKnown: positiveDuration.meta({
+          description:
+            'How long after the last successful directory check of a person a refresh may still reissue tokens with their last-known identity and groups.',
+        }),
+      })
+      .strict(),
+  ])
+  .default('failClosed')
+  .meta({
+    description:
+      'sigil: while the directory is unreachable, `failClosed` (default) answers refreshes with 503 `temporarily_unavailable` and keeps the grant; `{lastKnown: 4h}` lets a refresh reissue tokens with the last-known identity and groups for at most that long since the last successful check of that person (audited `refresh.degraded`). Fresh logins always fail closed; an account seen disabled or deleted is never revived.',
+  });
+
+export type OutagePolicy = z.output<typeof outagePolicySchema>;
+
 export const ldapConfigSchema = z
   .object({
     host: z.string().min(1).meta({
@@ -194,6 +218,11 @@ export const ldapConfigSchema = z
       })
       .strict()
       .optional(),
+    groupCacheTTL: durationMs.prefault('60s').meta({
+      description:
+        'sigil: how long the group graph (group → parent groups) is cached in memory, per connector. The user entry and direct memberships are read on every login and refresh, so a removed member or a disabled account is seen at once; a change to nesting shows after at most this long. `0s` turns the cache off. Go duration syntax (`10m`, `24h`).',
+    }),
+    outagePolicy: outagePolicySchema,
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -13,6 +13,7 @@ import { AppError } from '../../errors.js';
 import { ACCOUNT_STATE_ATTRIBUTES } from './account-state.js';
 import { idSearchValues, isDnAttr, isObjectGuid } from './entry.js';
 import { idOnlyFilter, userByIdFilter, userByNameFilter } from './filters.js';
+import { groupCacheFor, type GroupCache, type GroupCacheOptions } from './group-cache.js';
 import { resolveGroups, type GroupLog } from './groups.js';
 import { ServicePool } from './pool.js';
 import type { LdapSettings } from './settings.js';
@@ -69,9 +70,16 @@ export class LdapDirectory {
   readonly #pool: ServicePool;
   readonly #userAttributes: string[];
   readonly #bufferAttributes: string[];
+  /** The group graph (group → parents), undefined when groupCacheTTL is 0. */
+  readonly groupCache: GroupCache | undefined;
 
-  constructor(settings: LdapSettings, hooks: LdapHooks) {
+  constructor(
+    settings: LdapSettings,
+    hooks: LdapHooks,
+    cache: Omit<GroupCacheOptions, 'ttlMs'> = {},
+  ) {
     this.settings = settings;
+    this.groupCache = groupCacheFor({ ...cache, ttlMs: settings.config.groupCacheTTL });
     this.#transport = new Transport(settings, hooks);
     this.#pool = new ServicePool(
       this.#transport,
@@ -193,6 +201,7 @@ export class LdapDirectory {
           paged: { pageSize: g.pageSize },
         }),
       log,
+      this.groupCache,
     );
   }
 
@@ -233,6 +242,7 @@ export class LdapDirectory {
   }
 
   close(): Promise<void> {
+    this.groupCache?.clear();
     return this.#pool.close();
   }
 }

@@ -1,6 +1,7 @@
 import type { Entry, Filter } from 'ldapts';
 import { firstNonEmpty, isDnAttr, strings } from './entry.js';
 import { groupMemberAnyFilter, nestedGroupFilter } from './filters.js';
+import type { GroupCache } from './group-cache.js';
 import type { LdapSettings, UserMatcher } from './settings.js';
 
 /** Runs one (paged) group search under groupSearch.baseDN. */
@@ -34,6 +35,7 @@ export async function resolveGroups(
   user: Entry,
   search: GroupSearch,
   log: GroupLog,
+  cache?: GroupCache,
 ): Promise<string[]> {
   const g = settings.config.groupSearch;
   if (g === undefined) return [];
@@ -52,7 +54,8 @@ export async function resolveGroups(
       }
       continue;
     }
-    await matchWithParents(settings, matcher, values, attributes, search, found, log);
+    const ask: Lookup = { settings, attributes, search, cache };
+    await matchWithParents(ask, matcher, values, found, log);
   }
   const names = new Set<string>();
   for (const e of found.values()) {
@@ -64,18 +67,25 @@ export async function resolveGroups(
   return [...names].sort();
 }
 
+/** How one matcher's groups are looked up: the directory, and the cached group graph. */
+interface Lookup {
+  readonly settings: LdapSettings;
+  readonly attributes: string[];
+  readonly search: GroupSearch;
+  readonly cache: GroupCache | undefined;
+}
+
 async function matchWithParents(
-  settings: LdapSettings,
+  ask: Lookup,
   matcher: UserMatcher,
   values: readonly string[],
-  attributes: string[],
-  search: GroupSearch,
   found: Map<string, Entry>,
   log: GroupLog,
 ): Promise<void> {
-  const maxDepth = settings.config.groupSearch?.maxDepth ?? 16;
+  const maxDepth = ask.settings.config.groupSearch?.maxDepth ?? 16;
   const expanded = new Set<string>();
-  let level = await lookup(settings, matcher.groupAttr, values, attributes, search);
+  // The user's direct groups: read every time.
+  let level = await lookup(ask, matcher.groupAttr, values);
   for (let depth = 1; ; depth++) {
     const fresh = level.filter((e) => !expanded.has(key(e.dn)));
     for (const e of fresh) {
@@ -91,22 +101,49 @@ async function matchWithParents(
       return;
     }
     // Dex: `(<recursionGroupAttr>=<child group's DN>)` finds the parents.
-    const childDns = fresh.map((e) => e.dn);
-    level = await lookup(settings, matcher.recursionGroupAttr, childDns, attributes, search);
+    level = await parents(ask, matcher.recursionGroupAttr, fresh);
   }
 }
 
-async function lookup(
-  settings: LdapSettings,
-  groupAttr: string,
-  values: readonly string[],
-  attributes: string[],
-  search: GroupSearch,
+/**
+ * The parent groups of `groups` (Dex: the groups whose `recursionAttr` holds the child's DN):
+ * from the cache where it has them, the rest from the directory, one search per group not
+ * cached (so each answer can be cached under its child).
+ */
+async function parents(
+  ask: Lookup,
+  recursionAttr: string,
+  groups: readonly Entry[],
 ): Promise<Entry[]> {
+  const childDns = [...new Set(groups.map((e) => e.dn))];
+  const cache = ask.cache;
+  if (cache === undefined) return lookup(ask, recursionAttr, childDns);
+  const out: Entry[] = [];
+  const missing: string[] = [];
+  for (const dn of childDns) {
+    const hit = cache.get(recursionAttr, key(dn));
+    if (hit === undefined) missing.push(dn);
+    else out.push(...hit);
+  }
+  const fetched = await Promise.all(
+    missing.map(async (dn) => {
+      const found = await lookup(ask, recursionAttr, [dn]);
+      cache.set(recursionAttr, key(dn), found);
+      return found;
+    }),
+  );
+  for (const f of fetched) out.push(...f);
+  return out;
+}
+
+async function lookup(ask: Lookup, groupAttr: string, values: readonly string[]): Promise<Entry[]> {
   const out: Entry[] = [];
   for (const part of chunks([...new Set(values)])) {
     out.push(
-      ...(await search(groupMemberAnyFilter(settings.groupFilter, groupAttr, part), attributes)),
+      ...(await ask.search(
+        groupMemberAnyFilter(ask.settings.groupFilter, groupAttr, part),
+        ask.attributes,
+      )),
     );
   }
   return out;

@@ -14,6 +14,7 @@ import { accountState } from './account-state.js';
 import { adSubCode, bindFailureReason } from './bind-failure.js';
 import type { LdapConfig } from '../../config/index.js';
 import { LdapDirectory } from './directory.js';
+import type { GroupCacheOptions } from './group-cache.js';
 import { connectorDn, identityFromEntry } from './identity.js';
 import { resolveLdapSettings } from './settings.js';
 import { ldapErrorText, type LdapHooks } from './transport.js';
@@ -27,8 +28,11 @@ export interface LdapLogger {
   error(obj: object, msg: string): void;
 }
 
-/** Optional observers (metrics): timing of binds and searches per host, and failovers. */
-export type LdapConnectorOptions = LdapHooks;
+/**
+ * Optional observers (metrics: timing of binds and searches per host, failovers, group cache
+ * hits and misses) and the group cache's bounds (tests: a small size limit, a clock).
+ */
+export type LdapConnectorOptions = LdapHooks & Omit<GroupCacheOptions, 'ttlMs'>;
 
 const fail = (reason: LoginFailureReason): LoginResult => ({ ok: false, reason });
 const refuse = (reason: RefreshFailureReason): RefreshResult => ({ ok: false, reason });
@@ -59,7 +63,12 @@ export function createLdapConnector(
   options: LdapConnectorOptions = {},
 ): PasswordConnector {
   const settings = resolveLdapSettings(cfg);
-  const dir = new LdapDirectory(settings, options);
+  const { maxEntries, now, onGroupCache, ...hooks } = options;
+  const dir = new LdapDirectory(settings, hooks, {
+    ...(maxEntries === undefined ? {} : { maxEntries }),
+    ...(now === undefined ? {} : { now }),
+    ...(onGroupCache === undefined ? {} : { onGroupCache }),
+  });
   const groupsOf = (entry: Entry, scopes: Scopes) =>
     scopes.groups ? dir.groups(entry, log) : Promise.resolve([]);
   // subjectFormat dex: the `sub` Dex issued through a connector of this id.

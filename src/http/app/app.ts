@@ -48,6 +48,8 @@ export interface HttpDeps {
   mfa?: InteractionMfa | undefined;
   /** Scripts served from memory by path (assets.ts). */
   scripts?: ReadonlyMap<string, Asset> | undefined;
+  /** Every request runs in its own read memo (what it read from the database, for itself). */
+  memo?: { run<T>(fn: () => T): T };
 }
 
 const CLIENT_FAULT_CODES = new Set([
@@ -120,6 +122,8 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
     mfa: deps.mfa,
   });
 
+  const memo = deps.memo;
+  if (memo !== undefined) app.use((_ctx, next) => memo.run(next));
   if (deps.metrics !== undefined) {
     const m = deps.metrics;
     app.use(httpMetrics(m.metrics, m.scopes, m.serve));

@@ -29,6 +29,15 @@ async function run(check: ReadinessCheck): Promise<[string, string]> {
   }
 }
 
+/** Runs every check at once: ready when all answer. */
+export async function readiness(
+  checks: readonly ReadinessCheck[],
+): Promise<{ ready: boolean; body: { status: string; checks: Record<string, string> } }> {
+  const results = Object.fromEntries(await Promise.all(checks.map(run)));
+  const ready = Object.values(results).every((v) => v === 'ok');
+  return { ready, body: { status: ready ? 'ready' : 'not ready', checks: results } };
+}
+
 /** /healthz: the process answers. /readyz: every dependency answers within a short timeout. */
 export function health(checks: readonly ReadinessCheck[]): Middleware {
   return async (ctx, next) => {
@@ -38,11 +47,10 @@ export function health(checks: readonly ReadinessCheck[]): Middleware {
       return;
     }
     if (isReadOf(ctx, paths.readyz)) {
-      const results = Object.fromEntries(await Promise.all(checks.map(run)));
-      const ready = Object.values(results).every((v) => v === 'ok');
+      const r = await readiness(checks);
       ctx.set('Cache-Control', 'no-store');
-      ctx.status = ready ? 200 : 503;
-      ctx.body = { status: ready ? 'ready' : 'not ready', checks: results };
+      ctx.status = r.ready ? 200 : 503;
+      ctx.body = r.body;
       return;
     }
     await next();

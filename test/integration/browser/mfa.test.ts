@@ -280,7 +280,16 @@ describe('multi-factor login in chromium', { timeout: 240_000 }, () => {
     const [who] = await identitiesNamed(db, 'mf-alice');
     if (who === undefined) throw new Error('mf-alice was never seen');
     await resetMfa(
-      { db, audit: { record: async () => {}, markRecorded: () => {}, wasRecorded: () => false } },
+      {
+        db,
+        audit: {
+          record: async () => {},
+          markRecorded: () => {},
+          wasRecorded: () => false,
+          flush: async () => {},
+          close: async () => {},
+        },
+      },
       who,
       { kind: 'operator', id: 'test' },
     );

@@ -184,6 +184,7 @@ describe('audit trail', () => {
     const c = s.client();
     const f = await openLogin(c);
     expect((await submit(c, f, ALICE.username, 'a wrong password 7781')).status).toBe(401);
+    await s.server.flushAudit();
     const { rows } = await s.server.db.query<{ j: string }>(
       'SELECT row_to_json(audit_events)::text AS j FROM audit_events',
     );

@@ -123,6 +123,7 @@ describe('no credential in any log line', () => {
     const done = await approveDeviceCode(s.client(), d.user_code, ALICE);
     expect(done.status).toBe(200);
     // The device login is audited as such.
+    await s.server.flushAudit();
     const { rows } = await s.server.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM audit_events WHERE event = 'login' AND outcome = 'success' AND details->>'channel' = 'device'",
     );

@@ -6,7 +6,7 @@ import { hiddenInput, type Client, type Res } from '../../support/http-client.js
 import { authPath } from '../../support/auth-request.js';
 import { pollUntil } from '../../support/poll.js';
 import { follow, LOOPBACK } from '../../support/oidc-flow.js';
-import { aliceEntry } from '../../support/sigil.js';
+import { aliceEntry, flushAllAudit } from '../../support/sigil.js';
 
 export const BOB = {
   username: 'bob',
@@ -84,9 +84,11 @@ export interface AuditRow {
 }
 
 export async function auditRows(db: Queryable, where = 'true', params: string[] = []) {
+  // Rows are written in batches: the queued ones first.
+  await flushAllAudit();
   const { rows } = await db.query<AuditRow>(
     `SELECT id::text, at, event, outcome, username, sub, client_id, ip, reason, details
-       FROM audit_events WHERE ${where} ORDER BY audit_events.id`,
+       FROM audit_events WHERE ${where} ORDER BY audit_events.at, audit_events.id`,
     params,
   );
   return rows;
