@@ -14,6 +14,7 @@ import {
   LOCAL_CONNECTOR_ID,
   logger,
   oauth2,
+  sessions,
   staticClient,
   staticPassword,
   storage,
@@ -73,6 +74,10 @@ const sections = z
     admin: admin.prefault({}).meta({
       description:
         'Who may use the admin API (`/api/v1`, docs/api.md): people in these groups, and these clients through the client credentials grant.',
+    }),
+    sessions: sessions.prefault({}).meta({
+      description:
+        'Sessions: every login, listed on /home/devices, by `sigil sessions` and the API.',
     }),
     dev: z.boolean().default(false).meta({
       description:

@@ -37,3 +37,18 @@ export {
   type ThrottleReason,
   type ThrottleSettings,
 } from './throttle.js';
+export {
+  SessionService,
+  summariseDevice,
+  UNKNOWN_DEVICE,
+  LastUseTracker,
+  sessionJson,
+  isActive,
+  grantName,
+  type SessionJson,
+  type EndResult,
+  type SessionActor,
+  type SessionServiceDeps,
+  type SessionStart,
+  type SessionTarget,
+} from './sessions/index.js';

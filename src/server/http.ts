@@ -98,14 +98,7 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
-    api: createApi({
-      issuer: config.issuer,
-      provider: () => provider,
-      db,
-      admin: config.admin,
-      audit: s.audit,
-      maxBodyBytes: config.web.maxRequestBytes,
-    }),
+    api: adminApi(config, db, s, () => provider),
   }).callback();
   return {
     handler: (req, res) => void app(req, res),
@@ -144,6 +137,7 @@ function providerFactory(
       pages: fixed.pages,
       log,
       authenticate: grantAuthenticator(s.login),
+      sessions: { recorder: s.sessions, sessionId: s.sessionId },
     });
     instrumentProvider(p, s.metrics, s.scopes);
     auditProviderEvents(p, s.audit, {
@@ -153,4 +147,18 @@ function providerFactory(
     p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec));
     return p;
   };
+}
+
+/** The admin API (`/api/v1`) on the provider serving now. */
+function adminApi(config: Config, db: Db, s: Services, provider: () => Provider) {
+  return createApi({
+    issuer: config.issuer,
+    provider,
+    db,
+    admin: config.admin,
+    audit: s.audit,
+    maxBodyBytes: config.web.maxRequestBytes,
+    sessions: s.sessions,
+    keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
+  });
 }

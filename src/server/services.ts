@@ -29,6 +29,7 @@ import {
   createAudit,
   createGuardedAuthenticate,
   createLoginThrottle,
+  SessionService,
   throttleSettings,
   type Audit,
   type GuardedAuthenticate,
@@ -48,6 +49,10 @@ export interface Services {
   readonly accounts: AccountService;
   readonly login: GuardedAuthenticate;
   readonly readiness: readonly ReadinessCheck[];
+  /** Sessions: recorded at login, listed, ended through one function. */
+  readonly sessions: SessionService;
+  /** The session id (`sid`) of a grant. */
+  readonly sessionId: (grantId: string) => string;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -81,13 +86,27 @@ export async function buildServices(
   });
   const access = createAccessPolicy(config);
   const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
+  const sessionId = (grantId: string): string => sessionIdFor(sessionKey, grantId);
+  const sessions = new SessionService({
+    db,
+    audit,
+    onRevoked: (by, n) => {
+      metrics.sessionsRevoked(by, n);
+    },
+  });
+  // Runs after the listeners have drained (closers run in reverse): the last uses are kept.
+  closers.add(async () => {
+    await sessions.tracker.flush().catch((err: unknown) => {
+      log.warn({ err }, 'last use of sessions not written at shutdown');
+    });
+  });
   const accounts = new AccountService({
     db,
     connectors,
     log,
     access,
     audit,
-    sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
+    sessionId,
     adminGroups: config.admin.groups,
   });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
@@ -109,6 +128,8 @@ export async function buildServices(
     accounts,
     login,
     readiness: readinessChecks(db, connectors),
+    sessions,
+    sessionId,
   };
 }
 
