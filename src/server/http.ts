@@ -67,6 +67,7 @@ export async function buildHttp(
     provider: () => provider,
     clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
     cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
+    sessions: s.sessions,
     // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
     tokenClaims: async (claims) => {
       const sub = claims['sub'];

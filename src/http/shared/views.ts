@@ -28,6 +28,8 @@ export const TEMPLATES = [
   'device-success',
   'kubeconfig',
   'access-denied',
+  'devices',
+  'devices-confirm',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
