@@ -20,6 +20,8 @@ const COMMANDS: CliHandlers = {
   kubeApiserverConfig: async (o) => (await import('./kube.js')).kubeApiserverConfig(o),
   kubeKubeconfig: async (o) => (await import('./kube.js')).kubeKubeconfig(o),
   audit: async (o) => (await import('./audit.js')).audit(o),
+  sessionsList: async (o) => (await import('./sessions.js')).sessionsList(o),
+  sessionsRevoke: async (id, o) => (await import('./sessions.js')).sessionsRevoke(id, o),
 };
 
 /**

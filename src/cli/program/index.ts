@@ -3,6 +3,7 @@ import type { CommandResult, Done } from '../result.js';
 import { addAuditCommand, type AuditCliHandlers } from './audit.js';
 import { addKeysCommands, type KeysCliHandlers } from './keys.js';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
+import { addSessionsCommands, type SessionsCliHandlers } from './sessions.js';
 
 export interface LdapCheckOptions {
   config?: string | undefined;
@@ -12,7 +13,8 @@ export interface LdapCheckOptions {
 }
 
 /** What each command does (one file each under cli/); run.ts supplies them. */
-export interface CliHandlers extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers {
+export interface CliHandlers
+  extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers, SessionsCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<CommandResult>;
   migrate(opts: { config?: string | undefined }): Promise<CommandResult>;
   configCheck(file: string): Promise<CommandResult>;
@@ -81,6 +83,7 @@ export function buildProgram(
   addKeysCommands(program, h, configOption, done);
   addKubeCommands(program, h, configOption, done);
   addAuditCommand(program, h, configOption, done);
+  addSessionsCommands(program, h, configOption, done);
 
   program
     .command('version')
@@ -92,6 +95,7 @@ export function buildProgram(
 
 export { CommanderError };
 export type { AuditCliOptions } from './audit.js';
+export type { SessionsListOptions, SessionsRevokeOptions } from './sessions.js';
 export type { KeysCommand } from './keys.js';
 export {
   API_SERVER_FORMATS,
