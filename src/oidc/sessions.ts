@@ -19,7 +19,8 @@ export interface SessionRecordingDeps {
 
 interface TokenLike {
   grantId?: string;
-  exp?: number;
+  /** Seconds left (oidc-provider's getter; tokens carry no `exp` of their own). */
+  readonly expiration?: number;
   iiat?: number;
   amr?: string[];
   scope?: string;
@@ -27,6 +28,9 @@ interface TokenLike {
 }
 
 const at = (sec: number): Date => new Date(sec * 1000);
+/** When a token expires: now plus what it has left. */
+const expiryOf = (t: TokenLike | undefined): Date | undefined =>
+  typeof t?.expiration === 'number' ? new Date(Date.now() + t.expiration * 1000) : undefined;
 
 /** What a successful token answer tells about the login it belongs to. */
 function loginOf(ctx: KoaContextWithOIDC, deps: SessionRecordingDeps): SessionStart | undefined {
@@ -53,8 +57,8 @@ function loginOf(ctx: KoaContextWithOIDC, deps: SessionRecordingDeps): SessionSt
     userAgent: userAgent === '' ? undefined : userAgent,
     ip: ctx.ip === '' ? undefined : ctx.ip,
     browserSession: source?.sessionUid,
-    idleExpiresAt: rt?.exp === undefined ? undefined : at(rt.exp),
-    expiresAt: at(rt === undefined ? (access?.exp ?? now) : absolute),
+    idleExpiresAt: expiryOf(rt),
+    expiresAt: rt === undefined ? (expiryOf(access) ?? at(now)) : at(absolute),
   };
 }
 
@@ -77,7 +81,7 @@ export function recordSessions(provider: Provider, deps: SessionRecordingDeps): 
         deps.recorder.used(
           deps.sessionId(rt.grantId),
           ctx.ip === '' ? undefined : ctx.ip,
-          rt.exp === undefined ? undefined : at(rt.exp),
+          expiryOf(rt),
         );
       return;
     }
