@@ -103,7 +103,7 @@ describe('sessions end to end: two people, three devices each (postgres)', () =>
     expect(gone.json()['error']).toBe('invalid_grant');
     const kept = await refresh(alice.device);
     expect(kept.status, kept.text).toBe(200);
-    alice = { ...alice, device: { ...alice.device, ...kept.json<Tokens>() } as RefreshableTokens };
+    alice = { ...alice, device: { ...alice.device, ...kept.json<Tokens>() } };
     expect((await refresh(bob.kubelogin)).status).toBe(200);
     expect((await alice.browser.get('/home')).status).toBe(200);
 
@@ -134,7 +134,7 @@ describe('sessions end to end: two people, three devices each (postgres)', () =>
     expect(forged.status).toBe(403);
     const still = await refresh(bob.device);
     expect(still.status, still.text).toBe(200);
-    bob = { ...bob, device: { ...bob.device, ...still.json<Tokens>() } as RefreshableTokens };
+    bob = { ...bob, device: { ...bob.device, ...still.json<Tokens>() } };
   });
 
   it('“sign out everywhere else” ends the other sessions and keeps this browser', async () => {
