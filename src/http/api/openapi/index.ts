@@ -5,6 +5,7 @@ import { sessionsApi } from './sessions.js';
 import { usersApi } from './users.js';
 import { whoamiApi } from './whoami.js';
 
+export { renderApiReference } from './markdown.js';
 export {
   ADMIN_SECURITY,
   json,
@@ -60,3 +61,6 @@ export function openApiDocument(server: string, parts = API_PARTS): OpenApiObjec
     },
   };
 }
+
+/** The server URL docs/api.md shows. */
+export const EXAMPLE_API_SERVER = 'https://sigil.example.com/api/v1';
