@@ -9,3 +9,6 @@ const reference = execFileSync(process.execPath, ['dist/main.js', 'config', 'doc
 writeFileSync('docs/config.md', reference);
 console.log('docs/config.md regenerated');
 await import('./errors-doc.mjs');
+const api = await import('../dist/http/api/index.js');
+writeFileSync('docs/api.md', api.renderApiReference(api.openApiDocument(api.EXAMPLE_API_SERVER)));
+console.log('docs/api.md regenerated');

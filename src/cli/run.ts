@@ -23,6 +23,8 @@ const COMMANDS: CliHandlers = {
   mfaList: async (o) => (await import('./mfa.js')).mfaList(o),
   mfaReset: async (o) => (await import('./mfa.js')).mfaReset(o),
   importDex: async (o) => (await import('./import.js')).importDex(o),
+  sessionsList: async (o) => (await import('./sessions.js')).sessionsList(o),
+  sessionsRevoke: async (id, o) => (await import('./sessions.js')).sessionsRevoke(id, o),
 };
 
 /**

@@ -16,6 +16,7 @@ import {
   logger,
   mfa,
   oauth2,
+  sessions,
   staticClient,
   staticPassword,
   storage,
@@ -80,6 +81,10 @@ const sections = z
     mfa: mfa.prefault({}).meta({
       description:
         'Multi-factor login: TOTP authenticator apps, passkeys and security keys, recovery codes (docs/mfa.md).',
+    }),
+    sessions: sessions.prefault({}).meta({
+      description:
+        'Sessions: every login, listed on /home/devices, by `sigil sessions` and the API.',
     }),
     dev: z.boolean().default(false).meta({
       description:

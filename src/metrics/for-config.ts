@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { Queryable } from '../storage/index.js';
+import { countActiveLoginSessions, type Queryable } from '../storage/index.js';
 import { activeKeyActivatedAt } from './key-age.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -15,5 +15,6 @@ export function metricsForConfig(config: Config, db: Queryable): Metrics {
       grants: c.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
     })),
     signingKeyActivatedAt: activeKeyActivatedAt(db),
+    activeSessions: () => countActiveLoginSessions(db),
   });
 }

@@ -13,3 +13,4 @@ export { RequestScopes, type RequestScope } from './request-scope.js';
 export { instrumentConnector, instrumentProvider, instrumentThrottle } from './instrument.js';
 export { activeKeyActivatedAt } from './key-age.js';
 export { metricsForConfig } from './for-config.js';
+export type { SessionRevoker } from './sessions.js';

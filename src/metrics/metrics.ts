@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sessionMetrics, type SessionRevoker } from './sessions.js';
 
 /** How a password login ended, as counted in `sigil_logins_total`. */
 export type LoginOutcome = 'success' | 'failure' | 'unavailable' | 'error';
@@ -32,6 +33,8 @@ export interface Metrics {
   mfa(factor: string, outcome: string): void;
   /** `route` must be a low-cardinality label (see routeLabel), never a raw path. */
   httpRequest(route: string, method: string, status: number, seconds: number): void;
+  /** Sessions ended before their time (`sigil_sessions_revoked_total{by}`). */
+  sessionsRevoked(by: SessionRevoker, n: number): void;
 }
 
 export interface MetricsOptions {
@@ -41,6 +44,8 @@ export interface MetricsOptions {
   clients: readonly { id: string; grants: readonly string[] }[];
   /** When the signing key in service was activated (undefined when unknown). */
   signingKeyActivatedAt?: () => Promise<Date | undefined>;
+  /** How many sessions are active now (`sigil_sessions_active`), read when scraped. */
+  activeSessions?: () => Promise<number>;
   /** Process and Node.js metrics (default true). */
   processMetrics?: boolean;
 }
@@ -66,6 +71,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     instruments(registers);
   const directory = directoryInstruments(registers);
   keyAgeGauge(registers, opts.signingKeyActivatedAt);
+  const sessionsRevoked = sessionMetrics(registers, opts.activeSessions);
 
   // Series that must exist before the first event (library-notes: prom-client).
   for (const c of opts.connectors) {
@@ -117,6 +123,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     httpRequest: (route, method, status, seconds) => {
       http.labels(route, method, String(status)).observe(seconds);
     },
+    sessionsRevoked,
   };
 }
 

@@ -6,6 +6,7 @@ import { buildConfiguration, type ProviderDeps } from './configuration.js';
 import { enforceDevicePolling } from './device.js';
 import { registerPasswordGrant, type PasswordCheck } from './password-grant.js';
 import { createProvider, type Provider } from './provider.js';
+import { recordSessions, type SessionRecorder } from './sessions.js';
 
 export interface BuildProviderDeps extends ProviderDeps {
   log: Logger;
@@ -14,6 +15,8 @@ export interface BuildProviderDeps extends ProviderDeps {
    * server passes the throttled and audited path the login page uses.
    */
   authenticate?: PasswordCheck;
+  /** Where logins and refreshes are reported as sessions (none: sessions are not recorded). */
+  sessions?: { recorder: SessionRecorder; sessionId: (grantId: string) => string };
 }
 
 /**
@@ -48,6 +51,12 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
     log: deps.log,
   });
   issueExtraAudiences(provider, trust);
+  if (deps.sessions !== undefined)
+    recordSessions(provider, {
+      ...deps.sessions,
+      absoluteLifetimeMs: config.expiry.refreshTokens.absoluteLifetime,
+      log: deps.log,
+    });
   // The last stop of every request (sigil's own routes come first): an address nothing
   // answers at gets a 404 page or JSON error, not Koa's bare "Not Found".
   provider.use(async (ctx, next) => {

@@ -10,5 +10,6 @@ export { auditProviderEvents, type AuditEventsDeps } from './audit-events.js';
 export { grantAuthenticator } from './guarded.js';
 export { requestedAudiences } from './audiences.js';
 export { createAdapterClass, oauthError, type AdapterOptions } from './adapter.js';
+export { recordSessions, type SessionRecorder } from './sessions.js';
 export { sessionIdFor, SESSION_ID_SECRET, SESSION_ID_LENGTH } from './session-id.js';
 export { createDexImports, type DexImports, type DexImportsDeps } from './dex-imports.js';

@@ -38,3 +38,18 @@ export {
   type ThrottleSettings,
 } from './throttle.js';
 export * from './mfa/index.js';
+export {
+  SessionService,
+  summariseDevice,
+  UNKNOWN_DEVICE,
+  LastUseTracker,
+  sessionJson,
+  isActive,
+  grantName,
+  type SessionJson,
+  type EndResult,
+  type SessionActor,
+  type SessionServiceDeps,
+  type SessionStart,
+  type SessionTarget,
+} from './sessions/index.js';

@@ -81,6 +81,7 @@ export async function buildHttp(
     provider: () => provider,
     clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
     cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
+    sessions: s.sessions,
     // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
     tokenClaims: async (claims) => {
       const sub = claims['sub'];
@@ -112,14 +113,7 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
-    api: createApi({
-      issuer: config.issuer,
-      provider: () => provider,
-      db,
-      admin: config.admin,
-      audit: s.audit,
-      maxBodyBytes: config.web.maxRequestBytes,
-    }),
+    api: adminApi(config, db, s, () => provider),
     mfa: {
       policy: s.mfaPolicy,
       service: s.mfa,
@@ -177,6 +171,7 @@ function providerFactory(
       pages: fixed.pages,
       log,
       authenticate: grantAuthenticator(s.login),
+      sessions: { recorder: s.sessions, sessionId: s.sessionId },
     });
     instrumentProvider(p, s.metrics, s.scopes);
     auditProviderEvents(p, s.audit, {
@@ -186,4 +181,18 @@ function providerFactory(
     p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec, set.verifyOnly));
     return p;
   };
+}
+
+/** The admin API (`/api/v1`) on the provider serving now. */
+function adminApi(config: Config, db: Db, s: Services, provider: () => Provider) {
+  return createApi({
+    issuer: config.issuer,
+    provider,
+    db,
+    admin: config.admin,
+    audit: s.audit,
+    maxBodyBytes: config.web.maxRequestBytes,
+    sessions: s.sessions,
+    keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
+  });
 }

@@ -31,6 +31,7 @@ import {
   createAudit,
   createGuardedAuthenticate,
   createLoginThrottle,
+  SessionService,
   throttleSettings,
   createMfaPolicy,
   MfaService,
@@ -65,6 +66,10 @@ export interface Services {
   readonly readiness: readonly ReadinessCheck[];
   /** What the current request already read from the database (one per process). */
   readonly memo: RequestMemo;
+  /** Sessions: recorded at login, listed, ended through one function. */
+  readonly sessions: SessionService;
+  /** The session id (`sid`) of a grant. */
+  readonly sessionId: (grantId: string) => string;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -103,6 +108,20 @@ export async function buildServices(
   const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
   const mfaPolicy = createMfaPolicy(config);
   const memo = new RequestMemo();
+  const sessionId = (grantId: string): string => sessionIdFor(sessionKey, grantId);
+  const sessions = new SessionService({
+    db,
+    audit,
+    onRevoked: (by, n) => {
+      metrics.sessionsRevoked(by, n);
+    },
+  });
+  // Runs after the listeners have drained (closers run in reverse): the last uses are kept.
+  closers.add(async () => {
+    await sessions.tracker.flush().catch((err: unknown) => {
+      log.warn({ err }, 'last use of sessions not written at shutdown');
+    });
+  });
   const accounts = new AccountService({
     db,
     connectors,
@@ -110,7 +129,7 @@ export async function buildServices(
     memo,
     access,
     audit,
-    sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
+    sessionId,
     adminGroups: config.admin.groups,
     mfa: mfaPolicy,
   });
@@ -144,6 +163,8 @@ export async function buildServices(
     mfaPolicy,
     readiness: readinessChecks(db, connectors),
     memo,
+    sessions,
+    sessionId,
   };
 }
 

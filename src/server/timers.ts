@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { startKeyWatcher } from '../keys/index.js';
-import type { Closers } from '../lib/index.js';
+import { startPeriodic, type Closers } from '../lib/index.js';
 import type { Logger } from '../log.js';
 import { startRetentionTimer } from '../security/index.js';
 import { startGcTimer, type Db } from '../storage/index.js';
@@ -33,6 +33,13 @@ export function startTimers(
   });
   closers.add(() => keyWatcher.stop());
   closers.add(startGcTimer(db, GC_INTERVAL_MS, log));
+  // Last use of sessions: one statement per interval (the final flush is a closer of phase 2).
+  const lastUse = startPeriodic(async () => {
+    await s.sessions.tracker.flush().catch((err: unknown) => {
+      log.warn({ err }, 'last use of sessions not written; kept for the next flush');
+    });
+  }, config.sessions.lastUseFlushInterval);
+  closers.add(() => lastUse.stop());
   const { throttle } = config;
   closers.add(
     startRetentionTimer(

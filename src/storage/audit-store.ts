@@ -45,6 +45,8 @@ export interface AuditQuery {
   readonly outcome?: AuditOutcome | undefined;
   readonly since?: Date | undefined;
   readonly until?: Date | undefined;
+  /** Only events older than this one (its id): the API's page cursor. */
+  readonly beforeId?: string | undefined;
   /** The newest `limit` matching events are returned, oldest first. */
   readonly limit: number;
 }
@@ -127,6 +129,7 @@ export async function queryAuditEvents(db: Queryable, q: AuditQuery): Promise<Au
   }
   if (q.since !== undefined) add((p) => `at >= ${p}`, q.since);
   if (q.until !== undefined) add((p) => `at < ${p}`, q.until);
+  if (q.beforeId !== undefined) add((p) => `id < ${p}::bigint`, q.beforeId);
   params.push(q.limit);
   const { rows } = await db.query<Row>(
     `SELECT id, at, event, outcome, username, sub, client_id, ip, reason, details

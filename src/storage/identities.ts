@@ -144,3 +144,59 @@ export async function findIdentity(
 function reviveIdentity(value: unknown): StoredIdentity | undefined {
   return value === null ? undefined : (value as StoredIdentity);
 }
+
+/** The `sub`s of a username as typed at login (case-insensitively; one per connector). */
+export async function subsOfUsername(db: Queryable, username: string): Promise<string[]> {
+  const { rows } = await db.query<{ sub: string }>(
+    'SELECT sub FROM identities WHERE lower(username) = lower($1) ORDER BY sub',
+    [username],
+  );
+  return rows.map((r) => r.sub);
+}
+
+/** A person sigil has seen, for the admin API's user list. */
+export interface SeenUser {
+  readonly sub: string;
+  readonly username: string;
+  readonly connectorId: string;
+  /** The last login recorded in login_sessions (undefined before sessions were recorded). */
+  readonly lastLogin: Date | undefined;
+}
+
+/** People sigil has seen, by `sub`; `after` is the previous page's last `sub`. */
+export async function listSeenUsers(
+  db: Queryable,
+  f: { username?: string | undefined; limit: number; after?: string | undefined },
+): Promise<SeenUser[]> {
+  const params: (string | number)[] = [];
+  const where: string[] = [];
+  if (f.username !== undefined) {
+    params.push(f.username);
+    where.push(`lower(i.username) = lower($${params.length})`);
+  }
+  if (f.after !== undefined) {
+    params.push(f.after);
+    where.push(`i.sub > $${params.length}`);
+  }
+  params.push(f.limit);
+  const { rows } = await db.query<{
+    sub: string;
+    username: string;
+    connector_id: string;
+    last_login: Date | string | null;
+  }>(
+    `SELECT i.sub, i.username, i.connector_id,
+            (SELECT max(s.created_at) FROM login_sessions s WHERE s.sub = i.sub) AS last_login
+       FROM identities i
+      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+      ORDER BY i.sub
+      LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({
+    sub: r.sub,
+    username: r.username,
+    connectorId: r.connector_id,
+    lastLogin: r.last_login === null ? undefined : new Date(r.last_login),
+  }));
+}

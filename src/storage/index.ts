@@ -16,7 +16,7 @@ export {
   type PayloadStoreOptions,
   type StoredPayload,
 } from './payload-store.js';
-export { endGrantsLastRefreshedBefore } from './grants.js';
+export { endGrantsLastRefreshedBefore, endGrantPayloads, type GrantEnding } from './grants.js';
 export {
   garbageCollect,
   startGcTimer,
@@ -28,6 +28,9 @@ export { openDb, type OpenDbHooks } from './open.js';
 export {
   saveIdentity,
   findIdentity,
+  subsOfUsername,
+  listSeenUsers,
+  type SeenUser,
   type IdentityRecord,
   type StoredIdentity,
 } from './identities.js';

@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { renderConfigReference } from '../../src/config/docs.js';
 import { configSchema } from '../../src/config/schema.js';
 import { ERROR_CODES } from '../../src/errors.js';
+import {
+  EXAMPLE_API_SERVER,
+  openApiDocument,
+  renderApiReference,
+} from '../../src/http/api/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -12,6 +17,12 @@ describe('generated documentation is in sync (run `npm run docs` when this fails
 
   it('docs/config.md is the generated reference', () => {
     expect(readFileSync(join(ROOT, 'docs', 'config.md'), 'utf8')).toBe(reference);
+  });
+
+  it('docs/api.md is generated from the OpenAPI document', () => {
+    expect(readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8')).toBe(
+      renderApiReference(openApiDocument(EXAMPLE_API_SERVER)),
+    );
   });
 
   it('the README links the references instead of copying them', () => {

@@ -116,7 +116,11 @@ export class ApiContract {
   /** The document's path template that `path` (no query) matches. */
   template(path: string): string {
     const bare = path.split('?')[0] ?? path;
-    for (const t of Object.keys(this.#doc.paths)) {
+    // Literal paths before templated ones (`/sessions/revoke` is not `/sessions/{id}`).
+    const templates = Object.keys(this.#doc.paths).sort(
+      (a, b) => Number(a.includes('{')) - Number(b.includes('{')),
+    );
+    for (const t of templates) {
       const re = new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`);
       if (re.test(bare)) return t;
     }
@@ -144,9 +148,7 @@ export class ApiContract {
       expect(res.text).toBe('');
       return;
     }
-    const type = (res.headers['content-type'] ?? '')
-      .split(';')[0]!
-      .trim();
+    const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
     expect(Object.keys(content), `content type ${type}`).toContain(type);
     const validate = this.#ajv.getSchema(
       `api.json${pointer}/content/${type.replace('/', '~1')}/schema`,

@@ -5,6 +5,7 @@ import { addImportCommands, type ImportCliHandlers } from './import.js';
 import { addKeysCommands, type KeysCliHandlers } from './keys.js';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
 import { addMfaCommands, type MfaCliHandlers } from './mfa.js';
+import { addSessionsCommands, type SessionsCliHandlers } from './sessions.js';
 
 export interface LdapCheckOptions {
   config?: string | undefined;
@@ -15,7 +16,12 @@ export interface LdapCheckOptions {
 
 /** What each command does (one file each under cli/); run.ts supplies them. */
 export interface CliHandlers
-  extends KubeCliHandlers, AuditCliHandlers, KeysCliHandlers, MfaCliHandlers, ImportCliHandlers {
+  extends KubeCliHandlers,
+    AuditCliHandlers,
+    KeysCliHandlers,
+    MfaCliHandlers,
+    ImportCliHandlers,
+    SessionsCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<CommandResult>;
   migrate(opts: { config?: string | undefined }): Promise<CommandResult>;
   configCheck(file: string, opts?: { fromDex?: boolean }): Promise<CommandResult>;
@@ -92,6 +98,7 @@ export function buildProgram(
   addAuditCommand(program, h, configOption, done);
   addMfaCommands(program, h, configOption, done);
   addImportCommands(program, h, configOption, done);
+  addSessionsCommands(program, h, configOption, done);
 
   program
     .command('version')
@@ -104,6 +111,7 @@ export function buildProgram(
 export { CommanderError };
 export type { AuditCliOptions } from './audit.js';
 export type { ImportDexOptions } from './import.js';
+export type { SessionsListOptions, SessionsRevokeOptions } from './sessions.js';
 export type { KeysCommand } from './keys.js';
 export type { MfaCliOptions } from './mfa.js';
 export {

@@ -13,6 +13,10 @@ import {
 import type { ApiDeps, ApiRouter } from './context.js';
 import { openApiDocument } from './openapi/index.js';
 import { problemBoundary, Problem } from './problem.js';
+import { auditRoutes } from './audit.js';
+import { keyRoutes } from './keys.js';
+import { sessionRoutes } from './sessions.js';
+import { userRoutes } from './users.js';
 import { whoamiRoutes } from './whoami.js';
 
 /** Where the API answers, under the issuer's path. */
@@ -26,7 +30,13 @@ export function apiBase(issuer: string): string {
 /** A resource's routes, added to the API router (one file per resource). */
 export type ApiResource = (router: ApiRouter, deps: ApiDeps) => void;
 
-const RESOURCES: readonly ApiResource[] = [whoamiRoutes];
+const RESOURCES: readonly ApiResource[] = [
+  whoamiRoutes,
+  sessionRoutes,
+  userRoutes,
+  keyRoutes,
+  auditRoutes,
+];
 
 /** JSON bodies only, within the body limit; unknown fields are refused by each call's schema. */
 function jsonBody(maxBodyBytes: number): ApiMiddleware {

@@ -1,13 +1,24 @@
 import type { Router } from '@koa/router';
-import type { Audit } from '../../security/index.js';
+import type { KeyEventListener, KeyPolicy, KeySealer } from '../../keys/index.js';
+import type { Audit, SessionService } from '../../security/index.js';
+import type { Db } from '../../storage/index.js';
 import type { ApiState, AuthDeps } from './auth.js';
 
 /** What the API's resources use; each resource file takes what it needs from here. */
 export interface ApiDeps extends AuthDeps {
   /** The issuer: the API answers at `<issuer>/api/v1`. */
   readonly issuer: string;
+  readonly db: Db;
   readonly audit: Audit;
   readonly maxBodyBytes: number;
+  /** Sessions: listed and ended through SessionService.endSessions only. */
+  readonly sessions: SessionService;
+  /** Signing keys, as `sigil keys` handles them. */
+  readonly keys: {
+    readonly policy: KeyPolicy;
+    readonly sealer: KeySealer;
+    readonly onEvent: KeyEventListener;
+  };
 }
 
 export type ApiRouter = Router<ApiState>;

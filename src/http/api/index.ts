@@ -12,4 +12,9 @@ export {
   type Principal,
 } from './auth.js';
 export { Problem, problemDocument, PROBLEMS, type ProblemSlug } from './problem.js';
-export { openApiDocument, API_PARTS } from './openapi/index.js';
+export {
+  openApiDocument,
+  API_PARTS,
+  renderApiReference,
+  EXAMPLE_API_SERVER,
+} from './openapi/index.js';

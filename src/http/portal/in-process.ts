@@ -11,6 +11,8 @@ export interface InProcessRequest {
   /** Host header: the issuer's host, so the handler sees the same origin as a real client. */
   readonly host: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The address the request is taken to come from (the browser's, for the session record). */
+  readonly remoteAddress?: string | undefined;
   readonly body?: string;
   /** Marks the request as arriving over TLS (as it would at an https issuer). */
   readonly secure: boolean;
@@ -36,6 +38,8 @@ export async function dispatchInProcess(
 ): Promise<InProcessResponse> {
   const socket = new Socket();
   if (request.secure) Object.defineProperty(socket, 'encrypted', { value: true });
+  if (request.remoteAddress !== undefined && request.remoteAddress !== '')
+    Object.defineProperty(socket, 'remoteAddress', { value: request.remoteAddress });
   const req = new IncomingMessage(socket);
   req.method = request.method;
   req.url = request.path;

@@ -211,7 +211,10 @@ export class SelfLogin {
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
         authorization: `Basic ${basic}`,
+        // The session this login starts is the browser's: its device and address are recorded.
+        'user-agent': ctx.get('user-agent'),
       },
+      remoteAddress: ctx.ip,
       body,
     });
     const answer = parseJson(res.body);

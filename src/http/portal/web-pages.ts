@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Router from '@koa/router';
@@ -9,8 +10,10 @@ import {
   type StaticClientConfig,
 } from '../../config/index.js';
 import { resolveIssuerCa } from '../../kube/index.js';
+import type { SessionService } from '../../security/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
+import { devicesRoutes } from './devices.js';
 import { homeRoutes, type HomeDeps } from './home.js';
 import { SelfLogin } from './self-login.js';
 import { createWebSessionStore } from './web-session.js';
@@ -27,6 +30,8 @@ export interface WebPagesDeps {
   readonly cookieSecret: string;
   /** What a cluster's login client gets for the person (the who-am-I view); see HomeDeps. */
   readonly tokenClaims?: HomeDeps['tokenClaims'];
+  /** Sessions, for "Your devices" (/home/devices); without it the page is not served. */
+  readonly sessions?: SessionService;
 }
 
 export interface WebPages {
@@ -80,6 +85,20 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
     ...(deps.tokenClaims === undefined ? {} : { tokenClaims: deps.tokenClaims }),
   });
+  const sessions = deps.sessions;
+  if (sessions !== undefined) {
+    const names = new Map(
+      [...config.staticClients, client].map((c) => [c.id, c.name ?? c.id] as const),
+    );
+    devicesRoutes(routes, {
+      views: deps.views,
+      login,
+      sessions,
+      csrfKey: createHmac('sha256', deps.cookieSecret).update('devices-csrf').digest('base64url'),
+      clientName: (id) => names.get(id) ?? id,
+      maxBodyBytes: config.web.maxRequestBytes,
+    });
+  }
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },
     routes: routes.routes(),

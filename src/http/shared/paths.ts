@@ -29,6 +29,9 @@ export const paths = {
   /** The signed-in portal. */
   home: '/home',
   homeLogout: '/home/logout',
+  /** "Your devices": the person's sessions; ending one (or all others) is confirmed first. */
+  homeDevices: '/home/devices',
+  homeDevicesEnd: '/home/devices/end',
   /** Where the portal's own sign-in (client `sigil-web`) comes back with its code. */
   callback: '/callback',
   /** Router pattern of a cluster's kubeconfig download; links use `kubeconfigPath`. */

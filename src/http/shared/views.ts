@@ -31,6 +31,8 @@ export const TEMPLATES = [
   'mfa',
   'mfa-enroll',
   'mfa-recovery',
+  'devices',
+  'devices-confirm',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 

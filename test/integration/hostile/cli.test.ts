@@ -132,6 +132,47 @@ describe('hostile input: CLI', () => {
     }
   }, 120_000);
 
+  it('sigil sessions: hostile ids, users and limits fail in one line or match nothing', () => {
+    for (const id of [SQLI, XSS, 'A'.repeat(23), '../../etc/passwd', 'AAAAAAAAAAAAAAAAAAAAAA']) {
+      const r = sigil(['sessions', 'revoke', id, '--config', config]);
+      expectCleanFailure(r, `revoke ${id}`);
+      expect(
+        r.stderr.split('\n').filter((l) => l !== ''),
+        id,
+      ).toHaveLength(1);
+    }
+    for (const user of [SQLI, LDAPI, XSS, '%', '_']) {
+      const revoke = sigil(['sessions', 'revoke', '--user', user, '--config', config]);
+      expectCleanFailure(revoke, `revoke --user ${user}`);
+      expect(revoke.stderr).toContain('never seen');
+      const list = sigil(['sessions', 'list', '--user', user, '--json', '--config', config]);
+      expect(list.status, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([]);
+    }
+    expectCleanFailure(sigil(['sessions', 'revoke', '--config', config]), 'nothing named');
+    expectCleanFailure(
+      sigil([
+        'sessions',
+        'revoke',
+        'AAAAAAAAAAAAAAAAAAAAAA',
+        '--user',
+        'alice',
+        '--config',
+        config,
+      ]),
+      'both an id and a user',
+    );
+    expectCleanFailure(
+      sigil(['sessions', 'revoke', '--user', 'alice', '--reason', XSS, '--config', config]),
+      'hostile reason',
+    );
+    for (const limit of ['0', '-1', '1e9', 'many', '99999999999'])
+      expectCleanFailure(
+        sigil(['sessions', 'list', '--limit', limit, '--config', config]),
+        `--limit ${limit}`,
+      );
+  }, 120_000);
+
   it('unknown commands fail with usage, not a stack trace', () => {
     expectCleanFailure(sigil(['frobnicate']), 'unknown command');
     expectCleanFailure(sigil([XSS]), 'markup as a command');

@@ -1,6 +1,11 @@
 import { problemResponses, problemSchema, type OpenApiObject, type OpenApiPart } from './common.js';
+import { auditApi } from './audit.js';
+import { keysApi } from './keys.js';
+import { sessionsApi } from './sessions.js';
+import { usersApi } from './users.js';
 import { whoamiApi } from './whoami.js';
 
+export { renderApiReference } from './markdown.js';
 export {
   ADMIN_SECURITY,
   json,
@@ -12,7 +17,13 @@ export {
 } from './common.js';
 
 /** Every resource's part of the document, in the order docs/api.md lists them. */
-export const API_PARTS: readonly OpenApiPart[] = [whoamiApi];
+export const API_PARTS: readonly OpenApiPart[] = [
+  sessionsApi,
+  usersApi,
+  keysApi,
+  auditApi,
+  whoamiApi,
+];
 
 /**
  * The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`; docs/api.md is
@@ -50,3 +61,6 @@ export function openApiDocument(server: string, parts = API_PARTS): OpenApiObjec
     },
   };
 }
+
+/** The server URL docs/api.md shows. */
+export const EXAMPLE_API_SERVER = 'https://sigil.example.com/api/v1';
