@@ -176,7 +176,9 @@ export class AccountService {
     }
     const base = scopesFrom(token.scope, true);
     const scopes =
-      this.#deps.access?.needsGroups(clientId) === true ? { ...base, groups: true } : base;
+      this.#deps.access?.needsGroups(clientId) === true || this.#deps.mfa?.needsGroups === true
+        ? { ...base, groups: true }
+        : base;
     let result;
     try {
       result = await connector.refresh(scopes, stored.identity);
@@ -256,7 +258,7 @@ export class AccountService {
         },
       });
     }
-    throw new errors.InvalidGrant(MFA_REQUIRED_DESCRIPTION);
+    throw new errors.CustomOIDCProviderError('invalid_grant', MFA_REQUIRED_DESCRIPTION);
   }
 
   /**
