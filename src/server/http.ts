@@ -74,6 +74,11 @@ export async function buildHttp(
       const of = typeof sub === 'string' ? await s.accounts.claimsFor(sub) : undefined;
       return of ?? (() => ({ ok: true, claims }));
     },
+    security: {
+      mfa: s.mfa,
+      connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
+      csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
+    },
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,

@@ -12,6 +12,7 @@ import { resolveIssuerCa } from '../../kube/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
 import { homeRoutes, type HomeDeps } from './home.js';
+import { securityRoutes, type SecurityDeps } from './security.js';
 import { SelfLogin } from './self-login.js';
 import { createWebSessionStore } from './web-session.js';
 
@@ -27,6 +28,8 @@ export interface WebPagesDeps {
   readonly cookieSecret: string;
   /** What a cluster's login client gets for the person (the who-am-I view); see HomeDeps. */
   readonly tokenClaims?: HomeDeps['tokenClaims'];
+  /** /home/security: the person's second factors. */
+  readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
 }
 
 export interface WebPages {
@@ -80,6 +83,15 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
     ...(deps.tokenClaims === undefined ? {} : { tokenClaims: deps.tokenClaims }),
   });
+  if (deps.security !== undefined) {
+    const security = securityRoutes({
+      ...deps.security,
+      views: deps.views,
+      login,
+      maxBodyBytes: config.web.maxRequestBytes,
+    });
+    routes.use(security.routes());
+  }
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },
     routes: routes.routes(),

@@ -25,6 +25,8 @@ export const paths = {
   /** The signed-in portal. */
   home: '/home',
   homeLogout: '/home/logout',
+  /** The person's second factors (portal/security.ts). */
+  homeSecurity: '/home/security',
   /** Where the portal's own sign-in (client `sigil-web`) comes back with its code. */
   callback: '/callback',
   /** Router pattern of a cluster's kubeconfig download; links use `kubeconfigPath`. */

@@ -31,6 +31,7 @@ export const TEMPLATES = [
   'mfa',
   'mfa-enroll',
   'mfa-recovery',
+  'security',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
