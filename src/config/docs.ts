@@ -86,6 +86,15 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
       walk({ ...variants[0], ...without(node, ['oneOf', 'anyOf']) }, path, required, when);
       return;
     }
+    // A value or an object (`mfa.required`: none | all | {groups, clients}): the object's keys too.
+    const objects = variants.filter((v) => v.type === 'object' && v.properties !== undefined);
+    const object = objects.length === 1 && variants.length > 1 ? objects[0] : undefined;
+    if (object !== undefined) {
+      push(rows, path, typeOf(node), node, required, when);
+      for (const [key, child] of Object.entries(object.properties ?? {}))
+        walk(child, join(path, key), object.required?.includes(key) ?? false, when);
+      return;
+    }
     if (
       node.type === 'object' &&
       (node.properties !== undefined || typeof node.additionalProperties === 'object')
