@@ -12,6 +12,7 @@ import {
   loadBrand,
   loadViews,
   providerPages,
+  type WebPagesDeps,
 } from '../http/index.js';
 import type { KeySet } from '../keys/index.js';
 import type { Logger } from '../log.js';
@@ -74,11 +75,7 @@ export async function buildHttp(
       const of = typeof sub === 'string' ? await s.accounts.claimsFor(sub) : undefined;
       return of ?? (() => ({ ok: true, claims }));
     },
-    security: {
-      mfa: s.mfa,
-      connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
-      csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
-    },
+    security: await securityDeps(db, s),
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,
@@ -122,6 +119,15 @@ export async function buildHttp(
     useKeys: (set) => {
       provider = providerFor(set);
     },
+  };
+}
+
+/** What /home/security needs: the second factors, the owner of a `sub`, its CSRF key. */
+async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDeps['security']>> {
+  return {
+    mfa: s.mfa,
+    connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
+    csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
   };
 }
 

@@ -13,6 +13,7 @@ const groupOrClient = z
   .string()
   .min(1)
   .max(256)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .regex(/^[^\u0000-\u001f]*$/, 'no control characters');
 
 const required = z

@@ -3,7 +3,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterMiddleware } from '@koa/router';
 import {
   normaliseTotpCode,
-  parseCredential,
+  parseRegistration,
   type MfaAttempt,
   type MfaService,
 } from '../../security/index.js';
@@ -125,9 +125,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   },
   'add-passkey': async (deps, ctx, p) => {
     const body = ctx.request.body;
-    const cred = parseCredential<Parameters<MfaService['registerWebauthn']>[1] & object>(
-      field(body, 'credential'),
-    );
+    const cred = parseRegistration(field(body, 'credential'));
     const r = await deps.mfa.registerWebauthn(p, cred, field(body, 'name') ?? 'Passkey');
     if (r.ok) return { notice: 'The passkey is added.', codes: r.recoveryCodes ?? [] };
     return { error: MFA_FAILED, status: 400 };
