@@ -64,26 +64,18 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
     const variants = (node.oneOf ?? node.anyOf ?? []).map(deref).filter((v) => v.type !== 'null');
     const discriminator = variants.length > 0 ? discriminatorOf(variants) : undefined;
     if (discriminator !== undefined) {
-      push(rows, path, `one of, by \`${discriminator}\``, node, required, when);
-      const values = variants.map((v) => v.properties?.[discriminator]?.const);
-      rows.push({
-        key: join(path, discriminator),
-        type: values.map(code).join(' | '),
-        default: 'required',
-        description: `Selects the variant of \`${path}\`.`,
-      });
-      for (const v of variants) {
-        const tag = `${discriminator}: ${String(v.properties?.[discriminator]?.const)}`;
-        const inner = when === '' ? tag : `${when}; ${tag}`;
-        for (const [key, child] of Object.entries(v.properties ?? {})) {
-          if (key !== discriminator)
-            walk(child, join(path, key), v.required?.includes(key) ?? false, inner);
-        }
-      }
+      walkVariants(rows, { node, variants, path, required, when, discriminator }, walk);
       return;
     }
     if (variants.length === 1 && variants[0] !== undefined) {
       walk({ ...variants[0], ...without(node, ['oneOf', 'anyOf']) }, path, required, when);
+      return;
+    }
+    const object = objectVariant(variants);
+    if (object !== undefined) {
+      push(rows, path, typeOf(node), node, required, when);
+      for (const [key, child] of Object.entries(object.properties ?? {}))
+        walk(child, join(path, key), object.required?.includes(key) ?? false, when);
       return;
     }
     if (
@@ -148,6 +140,46 @@ export function renderConfigReference(schema: z.ZodType): string {
     '',
   ];
   return lines.join('\n');
+}
+
+type Walk = (raw: JsonNode, path: string, required: boolean, when: string) => void;
+
+/** A discriminated union (`storage`, `connectors[]`): the discriminator, then each variant's keys. */
+function walkVariants(
+  rows: ConfigRow[],
+  u: {
+    node: JsonNode;
+    variants: readonly JsonNode[];
+    path: string;
+    required: boolean;
+    when: string;
+    discriminator: string;
+  },
+  walk: Walk,
+): void {
+  const { node, variants, path, required, when, discriminator } = u;
+  push(rows, path, `one of, by \`${discriminator}\``, node, required, when);
+  const values = variants.map((v) => v.properties?.[discriminator]?.const);
+  rows.push({
+    key: join(path, discriminator),
+    type: values.map(code).join(' | '),
+    default: 'required',
+    description: `Selects the variant of \`${path}\`.`,
+  });
+  for (const v of variants) {
+    const tag = `${discriminator}: ${String(v.properties?.[discriminator]?.const)}`;
+    const inner = when === '' ? tag : `${when}; ${tag}`;
+    for (const [key, child] of Object.entries(v.properties ?? {})) {
+      if (key !== discriminator)
+        walk(child, join(path, key), v.required?.includes(key) ?? false, inner);
+    }
+  }
+}
+
+/** The one object variant of a value-or-object union (`mfa.required`: none | all | {groups}). */
+function objectVariant(variants: readonly JsonNode[]): JsonNode | undefined {
+  const objects = variants.filter((v) => v.type === 'object' && v.properties !== undefined);
+  return objects.length === 1 && variants.length > 1 ? objects[0] : undefined;
 }
 
 function push(

@@ -231,7 +231,9 @@ export class AccountService {
     }
     const base = scopesFrom(token.scope, true);
     const scopes =
-      this.#deps.access?.needsGroups(clientId) === true ? { ...base, groups: true } : base;
+      this.#deps.access?.needsGroups(clientId) === true || this.#deps.mfa?.needsGroups === true
+        ? { ...base, groups: true }
+        : base;
     let result;
     try {
       result = await connector.refresh(scopes, stored.identity);
@@ -319,7 +321,7 @@ export class AccountService {
         },
       });
     }
-    throw new errors.InvalidGrant(MFA_REQUIRED_DESCRIPTION);
+    throw new errors.CustomOIDCProviderError('invalid_grant', MFA_REQUIRED_DESCRIPTION);
   }
 
   /**

@@ -74,6 +74,8 @@ export interface GuardedLoginDeps {
   readonly throttle: LoginThrottle;
   readonly audit: Audit;
   readonly access: AccessPolicy;
+  /** Fetch groups on every login, whatever the scope (the MFA policy names groups). */
+  readonly alwaysGroups?: boolean;
 }
 
 /** Failures that are guesses (they count towards back-off and lockout); the rest are account states. */
@@ -109,7 +111,10 @@ export function createGuardedAuthenticate(deps: GuardedLoginDeps): GuardedAuthen
       return { ok: false, denied: false, reason };
     }
 
-    const scopes = access.needsGroups(a.clientId) ? { ...a.scopes, groups: true } : a.scopes;
+    const scopes =
+      deps.alwaysGroups === true || access.needsGroups(a.clientId)
+        ? { ...a.scopes, groups: true }
+        : a.scopes;
     let result;
     try {
       result = await accounts.authenticate(a.connectorId, username, a.password, scopes);

@@ -14,6 +14,7 @@ import {
   loadBrand,
   loadViews,
   providerPages,
+  type WebPagesDeps,
 } from '../http/index.js';
 import type { KeySet } from '../keys/index.js';
 import type { Logger } from '../log.js';
@@ -88,6 +89,7 @@ export async function buildHttp(
       const of = typeof sub === 'string' ? await s.accounts.claimsFor(sub) : undefined;
       return of ?? (() => ({ ok: true, claims }));
     },
+    security: await securityDeps(db, s),
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,
@@ -145,6 +147,15 @@ export async function buildHttp(
       provider = providerFor(set);
       signingAlg = set.active.alg;
     },
+  };
+}
+
+/** What /home/security needs: the second factors, the owner of a `sub`, its CSRF key. */
+async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDeps['security']>> {
+  return {
+    mfa: s.mfa,
+    connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
+    csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
   };
 }
 

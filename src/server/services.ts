@@ -135,7 +135,13 @@ export async function buildServices(
   });
   const throttle = instrumentThrottle(createLoginThrottle(db, throttleSettings(config)), metrics);
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
-  const login = createGuardedAuthenticate({ accounts, throttle, audit, access });
+  const login = createGuardedAuthenticate({
+    accounts,
+    throttle,
+    audit,
+    access,
+    alwaysGroups: mfaPolicy.needsGroups,
+  });
   // Second factors: TOTP secrets sealed like the signing keys, guesses throttled like passwords.
   const mfa = new MfaService({
     db,

@@ -13,6 +13,7 @@ const groupOrClient = z
   .string()
   .min(1)
   .max(256)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .regex(/^[^\u0000-\u001f]*$/, 'no control characters');
 
 const required = z
@@ -41,7 +42,7 @@ export const mfa = z
     required,
     enrollment: z.enum(['atLogin', 'preEnrolledOnly']).default('atLogin').meta({
       description:
-        '`atLogin`: a person who must pass a second factor and has none enrolls one right there (an authenticator app or a passkey). `preEnrolledOnly`: such a person is refused until a factor is enrolled for them some other way (on /home/security after an earlier login).',
+        '`atLogin`: a person who must pass a second factor and has none enrolls one right there (an authenticator app or a passkey). `preEnrolledOnly`: such a person is refused until they have one (set up on /home/security before the requirement applied to them); `sigil mfa reset` then locks them out until an administrator helps.',
     }),
   })
   .strict();

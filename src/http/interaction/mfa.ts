@@ -2,7 +2,8 @@ import { renderSVG } from 'uqr';
 import {
   ACR_MFA,
   ACR_PWD,
-  parseCredential,
+  parseAssertion,
+  parseRegistration,
   type MfaAttempt,
   type MfaCheck,
 } from '../../security/index.js';
@@ -208,7 +209,7 @@ export function submitMfa(deps: InteractionDeps): InteractionMiddleware {
     if (method === 'totp') r = await mfa.service.verifyTotp(a, code);
     else if (method === 'recovery') r = await mfa.service.verifyRecoveryCode(a, code);
     else if (method === 'webauthn')
-      r = await mfa.service.verifyWebauthn(a, parseCredential(formField(body, 'credential')));
+      r = await mfa.service.verifyWebauthn(a, parseAssertion(formField(body, 'credential')));
     else r = { ok: false, reason: 'unknown_method' };
     if (r.ok) {
       await finishLogin(deps, ctx, t.sub, r.amr);
@@ -279,7 +280,7 @@ async function enrollOnce(
   if (method === 'webauthn')
     return mfa.service.registerWebauthn(
       a,
-      parseCredential(formField(body, 'credential')),
+      parseRegistration(formField(body, 'credential')),
       formField(body, 'name') ?? 'Passkey',
     );
   return { ok: false, reason: 'unknown_method' };

@@ -15,6 +15,7 @@ import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
 import { devicesRoutes } from './devices.js';
 import { homeRoutes, type HomeDeps } from './home.js';
+import { securityRoutes, type SecurityDeps } from './security.js';
 import { SelfLogin } from './self-login.js';
 import { createWebSessionStore } from './web-session.js';
 
@@ -32,6 +33,8 @@ export interface WebPagesDeps {
   readonly tokenClaims?: HomeDeps['tokenClaims'];
   /** Sessions, for "Your devices" (/home/devices); without it the page is not served. */
   readonly sessions?: SessionService;
+  /** /home/security: the person's second factors. */
+  readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
 }
 
 export interface WebPages {
@@ -98,6 +101,15 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
       clientName: (id) => names.get(id) ?? id,
       maxBodyBytes: config.web.maxRequestBytes,
     });
+  }
+  if (deps.security !== undefined) {
+    const security = securityRoutes({
+      ...deps.security,
+      views: deps.views,
+      login,
+      maxBodyBytes: config.web.maxRequestBytes,
+    });
+    routes.use(security.routes());
   }
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },

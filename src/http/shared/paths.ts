@@ -32,6 +32,8 @@ export const paths = {
   /** "Your devices": the person's sessions; ending one (or all others) is confirmed first. */
   homeDevices: '/home/devices',
   homeDevicesEnd: '/home/devices/end',
+  /** The person's second factors (portal/security.ts). */
+  homeSecurity: '/home/security',
   /** Where the portal's own sign-in (client `sigil-web`) comes back with its code. */
   callback: '/callback',
   /** Router pattern of a cluster's kubeconfig download; links use `kubeconfigPath`. */

@@ -33,6 +33,7 @@ export const TEMPLATES = [
   'mfa-recovery',
   'devices',
   'devices-confirm',
+  'security',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 

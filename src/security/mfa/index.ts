@@ -20,7 +20,8 @@ export {
 export { newTotpSecret, normaliseTotpCode, totpStep, totpUri, TOTP_PERIOD_SEC } from './totp.js';
 export { hashRecoveryCode, newRecoveryCodes, RECOVERY_CODE_COUNT } from './recovery.js';
 export {
-  parseCredential,
+  parseAssertion,
+  parseRegistration,
   relyingPartyOf,
   MAX_RESPONSE_CHARS,
   type RelyingParty,

@@ -19,6 +19,8 @@ export interface MfaPolicy {
   required(need: MfaNeed): boolean;
   /** Whether a person who must and has none may enroll during the login. */
   readonly enrollAtLogin: boolean;
+  /** Whether the decision reads directory groups (then every login must fetch them). */
+  readonly needsGroups: boolean;
 }
 
 type PolicyConfig = Pick<Config, 'mfa' | 'clusters'>;
@@ -45,6 +47,7 @@ export function createMfaPolicy(config: PolicyConfig): MfaPolicy {
   );
   return {
     enrollAtLogin: config.mfa.enrollment === 'atLogin',
+    needsGroups: groups.size > 0,
     required(need) {
       if (req === 'all') return true;
       if ((need.acrValues ?? '').split(' ').includes(ACR_MFA)) return true;

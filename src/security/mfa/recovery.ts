@@ -6,6 +6,7 @@ export const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const GROUPS = 3;
 const GROUP_LEN = 4;
+const CODE_SHAPE = new RegExp(`^[${ALPHABET}]{${String(GROUPS * GROUP_LEN)}}$`);
 
 function newCode(): string {
   const groups: string[] = [];
@@ -27,9 +28,7 @@ export function newRecoveryCodes(): string[] {
 export function normaliseRecoveryCode(code: string): string | undefined {
   if (code.length > 40) return undefined;
   const c = code.toLowerCase().replace(/[\s-]/g, '');
-  return c.length === GROUPS * GROUP_LEN && [...c].every((ch) => ALPHABET.includes(ch))
-    ? c
-    : undefined;
+  return CODE_SHAPE.test(c) ? c : undefined;
 }
 
 /**

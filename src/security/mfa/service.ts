@@ -122,11 +122,7 @@ export class MfaService {
     const outcome = event === 'failed' ? (reason === 'locked' ? 'locked' : 'failure') : 'success';
     this.#d.count?.(
       factor,
-      event === 'verified'
-        ? 'success'
-        : event === 'failed'
-          ? (outcome as 'locked' | 'failure')
-          : event,
+      event === 'verified' ? 'success' : event === 'failed' ? outcome : event,
     );
     await this.#d.audit.record({
       event: `mfa.${event}`,

@@ -68,10 +68,8 @@ function transportsOf(f: MfaFactor): { transports?: string[] } {
   return f.transports === undefined ? {} : { transports: [...f.transports] };
 }
 
-/** A posted credential, parsed: an object with a string `id`, or undefined. */
-export function parseCredential<T extends RegistrationResponseJSON | AuthenticationResponseJSON>(
-  text: string | undefined,
-): T | undefined {
+/** A posted credential, parsed: an object with a string `id` and a `response` object, or undefined. */
+function parseCredential(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined || text.length === 0 || text.length > MAX_RESPONSE_CHARS) return undefined;
   let v: unknown;
   try {
@@ -83,7 +81,17 @@ export function parseCredential<T extends RegistrationResponseJSON | Authenticat
   const o = v as Record<string, unknown>;
   if (typeof o['id'] !== 'string' || o['id'].length > 1024) return undefined;
   if (o['response'] === null || typeof o['response'] !== 'object') return undefined;
-  return v as T;
+  return o;
+}
+
+/** A posted registration (navigator.credentials.create()); the library checks the rest. */
+export function parseRegistration(text: string | undefined): RegistrationResponseJSON | undefined {
+  return parseCredential(text) as RegistrationResponseJSON | undefined;
+}
+
+/** A posted assertion (navigator.credentials.get()); the library checks the rest. */
+export function parseAssertion(text: string | undefined): AuthenticationResponseJSON | undefined {
+  return parseCredential(text) as AuthenticationResponseJSON | undefined;
 }
 
 export interface NewCredential {
