@@ -59,5 +59,19 @@ export function isSet(v: Json | undefined): boolean {
   return true;
 }
 
+/** Takes a list of strings out of `obj` (a Dex key sigil maps); anything else is refused. */
+export function takeStrings(
+  obj: JsonObject,
+  key: string,
+  path: string,
+  found: Findings,
+): string[] | undefined {
+  const v = take(obj, key);
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  found.refuse(path, 'expected a list of names');
+  return undefined;
+}
+
 export const strings = (v: Json | undefined): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
