@@ -62,7 +62,7 @@ function ldapDefaultNotes(
   if (idAttr === undefined)
     found.note(
       `${path}.config.userSearch.idAttr`,
-      "unset: Dex uses uid, sigil entryUUID, so `sub` differs from Dex's; set idAttr (and see subjectFormat in docs/dex-import.md) where clusters bind RBAC to sub",
+      'unset: sigil uses entryUUID (in Dex the code has no default and logins fail); `sub` comes from it',
     );
   else if (typeof idAttr === 'string' && idAttr.toLowerCase() === 'dn')
     found.note(
