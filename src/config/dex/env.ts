@@ -1,4 +1,5 @@
-import { Findings, isObject, itemsAt, objectAt, type Json, type JsonObject } from './tree.js';
+import type { Findings } from './tree.js';
+import { isObject, itemsAt, objectAt, type Json, type JsonObject } from './tree.js';
 
 /**
  * Dex's bare `$VAR` (os.ExpandEnv); `${VAR}` is sigil's own and is resolved everywhere later.

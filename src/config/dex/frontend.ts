@@ -1,5 +1,5 @@
+import type { Findings } from './tree.js';
 import {
-  Findings,
   isObject,
   isSet,
   itemsAt,

@@ -45,9 +45,9 @@ export function itemsAt(obj: JsonObject, key: string): [JsonObject, number][] {
 
 /** Takes `key` out of `obj`: its value, or undefined when it was not there. */
 export function take(obj: JsonObject, key: string): Json | undefined {
-  if (!(key in obj)) return undefined;
+  if (!Object.hasOwn(obj, key)) return undefined;
   const v = obj[key];
-  delete obj[key];
+  Reflect.deleteProperty(obj, key);
   return v;
 }
 
@@ -68,7 +68,7 @@ export function takeStrings(
 ): string[] | undefined {
   const v = take(obj, key);
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   found.refuse(path, 'expected a list of names');
   return undefined;
 }
