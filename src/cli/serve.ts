@@ -1,4 +1,4 @@
-import { LOG_LEVELS, loadConfig, type Config } from '../config/index.js';
+import { LOG_LEVELS, loadConfigNoted, type Config } from '../config/index.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { startServer, type RunningServer } from '../server/index.js';
@@ -25,8 +25,13 @@ export function loggerFor(config: Config): Logger {
 export async function serve(o: { config?: string | undefined }): Promise<CommandResult> {
   const file = configFile(o.config);
   const dev = file === undefined ? await prepareDev() : undefined;
-  const config = dev?.config ?? loadConfig(file ?? '');
+  const loaded = dev === undefined ? loadConfigNoted(file ?? '') : undefined;
+  const config = dev?.config ?? loaded?.config;
+  if (config === undefined) throw new AppError('CONFIG_NOT_FOUND', 'no configuration');
   const log = loggerFor(config);
+  // Dex keys that run, but not as in Dex (`sigil config check --from-dex` lists them too).
+  for (const note of loaded?.notes ?? [])
+    log.warn({ key: note.path }, `config: ${note.path}: ${note.message}`);
   if (config.dev)
     log.warn(
       'development setup: generated CA, embedded database, demo user; do not use in production',

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
-import { adaptDexConfig, type Finding, type Json, type JsonObject } from './dex/index.js';
+import { adaptDexConfig, type Finding, type Json } from './dex/index.js';
 import { plainMessage } from './messages.js';
 import { configSchema, type Config } from './schema.js';
 import { validateStaticUsers } from './schema/index.js';
@@ -178,7 +178,7 @@ export function parseConfigNoted(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(source, [{ path: '(root)', message: 'expected a mapping of keys' }]);
   }
-  const { tree, findings } = adaptDexConfig(raw as JsonObject, env, fromDex);
+  const { tree, findings } = adaptDexConfig(raw, env, fromDex);
   const problems: ConfigProblem[] = [...findings.problems];
   const resolved = resolveSecrets(tree, env, baseDir, problems);
   const result = configSchema.safeParse(resolved);

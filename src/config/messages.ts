@@ -74,7 +74,11 @@ export function plainMessage(issue: z.core.$ZodIssue, input: Json): string {
       return sized(issue, issue.minimum, 'at least');
     case 'too_big':
       return sized(issue, issue.maximum, 'at most');
-    default:
+    case 'custom':
+    case 'invalid_element':
+    case 'invalid_key':
+    case 'not_multiple_of':
+    case 'unrecognized_keys':
       return plainOr(issue.message, 'not a valid value');
   }
 }

@@ -76,7 +76,7 @@ describe('renderConfigReference(configSchema)', () => {
 
   it('renders types, defaults and variants', () => {
     expect(rowsFor('issuer')[0]).toBe(
-      '| `issuer` | string (URL) | required | The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http). |',
+      "| `issuer` | string (URL) | required | The issuer URL, exactly as kube-apiserver gets it in `--oidc-issuer-url`. Must be https (kube-apiserver refuses http). It may have a path, as Dex's usually does (`https://auth.example.com/dex`): then discovery, every endpoint, page, asset and cookie live under that path, and requests outside it get 404 (health and metrics stay at the root). No trailing slash, query, fragment, `//` or `..`. |",
     );
     expect(rowsFor('storage.type')[0]).toContain('`postgres` \\| `pglite`');
     expect(rowsFor('storage.config.url')[0]).toContain('*(type: postgres)*');

@@ -1,13 +1,5 @@
-import {
-  Findings,
-  isObject,
-  isSet,
-  itemsAt,
-  objectAt,
-  strings,
-  take,
-  type JsonObject,
-} from './tree.js';
+import type { Findings } from './tree.js';
+import { isObject, isSet, itemsAt, objectAt, strings, take, type JsonObject } from './tree.js';
 
 /** Dex's `connectors`, `staticClients` and `staticPasswords`. */
 
@@ -62,7 +54,7 @@ function ldapDefaultNotes(
   if (idAttr === undefined)
     found.note(
       `${path}.config.userSearch.idAttr`,
-      "unset: Dex uses uid, sigil entryUUID, so `sub` differs from Dex's; set idAttr (and see subjectFormat in docs/dex-import.md) where clusters bind RBAC to sub",
+      'unset: sigil uses entryUUID (in Dex the code has no default and logins fail); `sub` comes from it',
     );
   else if (typeof idAttr === 'string' && idAttr.toLowerCase() === 'dn')
     found.note(
@@ -96,7 +88,7 @@ export function adaptConnectors(tree: JsonObject, found: Findings, fromDex: bool
     } else
       found.refuse(
         `${path}.type`,
-        `sigil supports ldap (and static passwords, enablePasswordDB); ${JSON.stringify(type ?? null)} is not supported: remove this connector (sigil checks passwords itself; it does not send people on to another identity provider)`,
+        `sigil supports ldap (and static passwords, enablePasswordDB); ${JSON.stringify(type)} is not supported: remove this connector (sigil checks passwords itself; it does not send people on to another identity provider)`,
       );
   }
   if (Array.isArray(tree['connectors'])) {

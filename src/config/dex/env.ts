@@ -1,4 +1,5 @@
-import { Findings, isObject, itemsAt, objectAt, type Json, type JsonObject } from './tree.js';
+import type { Findings } from './tree.js';
+import { isObject, itemsAt, objectAt, type Json, type JsonObject } from './tree.js';
 
 /**
  * Dex's bare `$VAR` (os.ExpandEnv); `${VAR}` is sigil's own and is resolved everywhere later.
@@ -7,19 +8,18 @@ import { Findings, isObject, itemsAt, objectAt, type Json, type JsonObject } fro
 const BARE = /\$(\$|[A-Za-z_][A-Za-z0-9_]*)/g;
 
 function expand(v: Json, env: NodeJS.ProcessEnv, path: string, found: Findings): Json {
-  if (typeof v === 'string')
-    return v.replace(BARE, (m, name: string) => {
+  if (typeof v === 'string') {
+    const unset = new Set<string>();
+    const out = v.replace(BARE, (m, name: string) => {
       if (name === '$') return m;
       const value = env[name];
-      if (value === undefined) {
-        found.refuse(
-          path,
-          `environment variable ${name} is not set (Dex would use an empty value)`,
-        );
-        return '';
-      }
-      return value;
+      if (value === undefined) unset.add(name);
+      return value ?? '';
     });
+    for (const name of unset)
+      found.refuse(path, `environment variable ${name} is not set (Dex would use an empty value)`);
+    return out;
+  }
   if (Array.isArray(v)) return v.map((x, i) => expand(x, env, `${path}[${i}]`, found));
   if (!isObject(v)) return v;
   const out: JsonObject = {};

@@ -1,4 +1,14 @@
-import { Findings, isSet, objectAt, strings, take, itemsAt, type JsonObject } from './tree.js';
+import type { Findings } from './tree.js';
+import {
+  isObject,
+  isSet,
+  itemsAt,
+  objectAt,
+  strings,
+  take,
+  takeStrings,
+  type JsonObject,
+} from './tree.js';
 
 /** Dex's `frontend` and `oauth2` sections. */
 
@@ -33,9 +43,8 @@ const UNSUPPORTED_GRANTS: Record<string, string> = {
 
 /** `oauth2.grantTypes`, honoured as Dex does where sigil has the grant: per client. */
 function adaptGrantTypes(tree: JsonObject, oauth2: JsonObject, found: Findings): void {
-  const raw = take(oauth2, 'grantTypes');
-  if (raw === undefined) return;
-  const grants = strings(raw);
+  const grants = takeStrings(oauth2, 'grantTypes', 'oauth2.grantTypes', found);
+  if (grants === undefined) return;
   const clients = itemsAt(tree, 'staticClients');
   if (grants.includes(PASSWORD) && typeof oauth2['passwordConnector'] === 'string') {
     for (const [c] of clients) c['passwordGrant'] ??= true;
@@ -61,7 +70,7 @@ export function adaptOAuth2(tree: JsonObject, found: Findings, fromDex: boolean)
     if (fromDex) defaultApprovalNote(found);
     return;
   }
-  const responseTypes = strings(take(o, 'responseTypes'));
+  const responseTypes = takeStrings(o, 'responseTypes', 'oauth2.responseTypes', found) ?? [];
   if (responseTypes.some((t) => t !== 'code'))
     found.refuse(
       'oauth2.responseTypes',
@@ -73,16 +82,27 @@ export function adaptOAuth2(tree: JsonObject, found: Findings, fromDex: boolean)
       'oauth2.alwaysShowLoginScreen',
       'not applied: with one connector sigil shows its login form directly',
     );
-  const pkce = objectAt(o, 'pkce');
-  take(o, 'pkce');
-  if (pkce?.['enforce'] === true)
+  adaptPkce(o, found);
+  if (fromDex && o['skipApprovalScreen'] === undefined) defaultApprovalNote(found);
+}
+
+function adaptPkce(o: JsonObject, found: Findings): void {
+  const pkce = take(o, 'pkce');
+  if (pkce === undefined || pkce === null) return;
+  if (!isObject(pkce)) {
+    found.refuse(
+      'oauth2.pkce',
+      'expected a mapping of keys (enforce, codeChallengeMethodsSupported)',
+    );
+    return;
+  }
+  if (pkce['enforce'] === true)
     found.note(
       'oauth2.pkce.enforce',
       'sigil requires PKCE (S256) from public clients such as kubelogin; confidential clients may use it',
     );
-  if (strings(pkce?.['codeChallengeMethodsSupported']).includes('plain'))
+  if (strings(pkce['codeChallengeMethodsSupported']).includes('plain'))
     found.note('oauth2.pkce.codeChallengeMethodsSupported', 'plain is not accepted: only S256');
-  if (fromDex && o['skipApprovalScreen'] === undefined) defaultApprovalNote(found);
 }
 
 function defaultApprovalNote(found: Findings): void {

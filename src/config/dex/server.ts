@@ -1,4 +1,5 @@
-import { Findings, isSet, objectAt, take, type JsonObject } from './tree.js';
+import type { Findings } from './tree.js';
+import { isSet, objectAt, take, type JsonObject } from './tree.js';
 
 /** Dex's server-side sections (storage, web, telemetry, grpc, expiry, logger, signer, sessions, mfa). */
 

@@ -45,9 +45,9 @@ export function itemsAt(obj: JsonObject, key: string): [JsonObject, number][] {
 
 /** Takes `key` out of `obj`: its value, or undefined when it was not there. */
 export function take(obj: JsonObject, key: string): Json | undefined {
-  if (!(key in obj)) return undefined;
+  if (!Object.hasOwn(obj, key)) return undefined;
   const v = obj[key];
-  delete obj[key];
+  Reflect.deleteProperty(obj, key);
   return v;
 }
 
@@ -57,6 +57,20 @@ export function isSet(v: Json | undefined): boolean {
   if (Array.isArray(v)) return v.length > 0;
   if (isObject(v)) return Object.keys(v).length > 0;
   return true;
+}
+
+/** Takes a list of strings out of `obj` (a Dex key sigil maps); anything else is refused. */
+export function takeStrings(
+  obj: JsonObject,
+  key: string,
+  path: string,
+  found: Findings,
+): string[] | undefined {
+  const v = take(obj, key);
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  found.refuse(path, 'expected a list of names');
+  return undefined;
 }
 
 export const strings = (v: Json | undefined): string[] =>

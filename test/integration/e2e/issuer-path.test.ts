@@ -24,7 +24,7 @@ describe('an issuer with a path (https://host/dex)', () => {
   it('publishes discovery under the path, with every endpoint under the issuer', async () => {
     const r = await root.get('/dex/.well-known/openid-configuration');
     expect(r.status).toBe(200);
-    const d = r.json<Record<string, unknown>>();
+    const d = r.json();
     expect(d['issuer']).toBe(s.issuer);
     const urls = Object.entries(d).filter(
       (e): e is [string, string] => e[0].endsWith('_endpoint') || e[0] === 'jwks_uri',
@@ -44,6 +44,9 @@ describe('an issuer with a path (https://host/dex)', () => {
     '/assets/sigil.css',
     '/dexterity',
     '/dex..',
+    '/dex%2Fauth',
+    '/x/dex/auth',
+    '/DEX/auth',
     '/',
   ])('answers %s, outside the path, with 404, not the provider', async (path) => {
     const r = await root.get(path, { accept: 'application/json' });
@@ -51,6 +54,13 @@ describe('an issuer with a path (https://host/dex)', () => {
     expect(r.json()['error']).toBe('not_found');
     const post = await root.post(path, { grant_type: 'client_credentials' });
     expect(post.status).toBe(404);
+  });
+
+  it('answers a path that climbs out of /dex with 404, never 500', async () => {
+    for (const path of ['/dex/../auth', '/dex/./../jwks', '/dex/%2e%2e/auth', '/dex//auth']) {
+      const r = await root.get(path, { accept: 'application/json' });
+      expect(r.status, path).toBe(404);
+    }
   });
 
   it('keeps health and metrics at the root', async () => {

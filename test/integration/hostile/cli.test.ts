@@ -123,6 +123,41 @@ describe('hostile input: CLI', () => {
     }
   }, 240_000);
 
+  it('sigil config check --from-dex: hostile Dex files fail with a readable report, exit 1', () => {
+    const dex = (extra: string) =>
+      `issuer: https://auth.example.com/dex\nweb: { https: 0.0.0.0:5554, tlsCert: c, tlsKey: k }\nstaticClients: [{ id: kubectl, public: true }]\nenablePasswordDB: true\n${extra}`;
+    const cases: [string, string | Buffer][] = [
+      ['binary', Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x81, 0x0a, 0x00])],
+      ['not a mapping', '- just\n- a list\n'],
+      ['empty', ''],
+      ['prototype keys', dex('__proto__: { grpc: 1 }\nconstructor: { signer: 1 }\n')],
+      ['connectors of junk', dex('connectors: [null, 3, "x", [], { type: { a: 1 } }]\n')],
+      ['connectors not a list', dex('connectors: { type: ldap }\n')],
+      ['storage junk', dex('storage: { type: [sqlite3], config: 7 }\n')],
+      ['storage sqlite3', dex('storage: { type: sqlite3, config: { file: /etc/passwd } }\n')],
+      [
+        'unset $VAR everywhere',
+        dex(
+          `storage: { type: postgres, config: { host: ${'$NOPE_A'.repeat(2000)}, password: $NOPE_B } }\n`,
+        ),
+      ],
+      ['idEnv junk', dex('staticClients: [{ idEnv: 3, secretEnv: { a: 1 } }]\n')],
+      ['issuer traversal', dex('').replace('/dex', '/dex/../admin')],
+      ['issuer query', dex('').replace('/dex', '/dex?next=https://evil.example.com')],
+      ['grpc and signer', dex('grpc: { addr: 0.0.0.0:5557 }\nsigner: { type: vault }\n')],
+      ['mfa junk', dex('mfa: { authenticators: "x", defaultMFAChain: 5 }\n')],
+      ['oauth2 junk', dex('oauth2: { grantTypes: 5, responseTypes: { a: 1 }, pkce: 3 }\n')],
+    ];
+    for (const [what, text] of cases) {
+      const f = file(`dex-${what.replace(/\W/g, '-')}.yaml`, text);
+      const r = sigil(['config', 'check', '--from-dex', f]);
+      expectCleanFailure(r, what);
+      expect(r.status, what).toBe(1);
+      expect(`${r.stdout}${r.stderr}`, what).not.toMatch(/Invalid input|discriminator|\n\s+at /);
+      expect(r.stdout.length + r.stderr.length, what).toBeLessThan(20_000);
+    }
+  }, 240_000);
+
   it('sigil ldap check: filter injection is a refused lookup, not a crash', () => {
     for (const user of [LDAPI, '*', 'alice)(|(objectClass=*)', '\\00']) {
       const r = sigil(['ldap', 'check', '--user', user, '--config', config]);
