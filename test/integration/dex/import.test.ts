@@ -323,7 +323,10 @@ describe('sigil import dex refuses a Dex database it cannot trust', () => {
       verificationKeys: [],
       nextRotation: new Date(),
     });
-    await refused(garbage.from, /keys: signing_key uses HS256: sigil publishes RS256, ES256 and EdDSA keys/);
+    await refused(
+      garbage.from,
+      /keys: signing_key uses HS256: sigil publishes RS256, ES256 and EdDSA keys/,
+    );
     const hs = await dexDb('postgres');
     await hs.addKeys({
       signingKey: '"not a key"',
