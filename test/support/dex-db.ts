@@ -23,7 +23,7 @@ export interface DexDb {
   /** What `sigil import dex --from` takes: the URL or the file. */
   readonly from: string;
   /** Runs a statement as written for PostgreSQL ($1 binds), translated for SQLite. */
-  exec(sql: string, params?: readonly unknown[]): Promise<void>;
+  exec: (sql: string, params?: readonly unknown[]) => Promise<void>;
   addKeys(k: DexKeysRow): Promise<void>;
   addClient(c: DexClientRow): Promise<void>;
   addPassword(p: DexPasswordRow): Promise<void>;
@@ -31,7 +31,7 @@ export interface DexDb {
   addRefreshToken(r: DexRefreshRow): Promise<string>;
   addOfflineSession(s: DexOfflineRow): Promise<void>;
   addConnector(c: { id: string; type: string; name: string; config: unknown }): Promise<void>;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export interface DexKeysRow {
@@ -207,8 +207,8 @@ export async function createDexDb(flavor: DexFlavor, o: CreateDexDbOptions = {})
 
 interface Base {
   from: string;
-  exec(sql: string, params?: readonly unknown[]): Promise<void>;
-  close(): Promise<void>;
+  exec: (sql: string, params?: readonly unknown[]) => Promise<void>;
+  close: () => Promise<void>;
 }
 
 async function pgBase(adminUrl: string): Promise<Base> {

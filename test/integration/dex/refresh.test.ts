@@ -2,6 +2,7 @@ import { createLocalJWKSet, jwtVerify, SignJWT, decodeJwt, type JSONWebKeySet } 
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveStorage } from '../../../src/config/index.js';
+import { encodeDexRefreshToken } from '../../../src/lib/index.js';
 import { openDb } from '../../../src/storage/index.js';
 import {
   createDexDb,
@@ -182,6 +183,12 @@ describe('after sigil import dex', () => {
       expect(r.status, value).toBe(400);
       expect(r.json()).toMatchObject({ error: 'invalid_grant' });
     }
+    // A Dex-shaped token with a NUL in its id: refused as a request, never a 500.
+    const nul = await refreshGrant(
+      s.client(),
+      encodeDexRefreshToken({ refreshId: 'a\u0000b', token: 'x' }),
+    );
+    expect(nul.status).toBe(400);
     const db = await openDb(resolveStorage(s.config, {}));
     try {
       const { rows } = await db.query<{ n: number }>(
