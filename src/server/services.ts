@@ -86,7 +86,17 @@ export async function buildServices(
   });
   const access = createAccessPolicy(config);
   const memo = new RequestMemo();
-  const accounts = new AccountService({ db, connectors, log, access, audit, memo });
+  const accounts = new AccountService({
+    db,
+    connectors,
+    log,
+    access,
+    audit,
+    memo,
+    onDegraded: (id) => {
+      metrics.refreshDegraded(id);
+    },
+  });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
   const login = createGuardedAuthenticate({
     accounts,

@@ -28,6 +28,8 @@ export { openDb, type OpenDbHooks } from './open.js';
 export {
   saveIdentity,
   findIdentity,
+  markIdentityChecked,
+  markIdentityRefused,
   type IdentityRecord,
   type StoredIdentity,
 } from './identities.js';
