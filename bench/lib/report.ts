@@ -32,6 +32,8 @@ export interface Results {
     /** sigil's /metrics after start-up and 128 logins, and after the load phases. */
     idleHeap?: HeapProbe | undefined;
     afterLoadHeap?: HeapProbe | undefined;
+    /** sigil's /metrics after each peak scenario (login, refresh, discovery, JWKS). */
+    afterPhase?: Record<string, HeapProbe | undefined>;
   };
   coldStart: ColdStart;
   modulusBits: number;
@@ -309,7 +311,11 @@ export function goals(r: Results): Goal[] {
   );
   const counts = (o: Outcome | undefined, k: string) => (ok(o) ? o.countersPerOp[k] : undefined);
   const refreshSql = counts(p['refresh']?.['sigil'], 'sql statements');
-  add('SQL statements per refresh <= 4', show(refreshSql), at(refreshSql, (v) => v <= 4.05));
+  add(
+    'SQL statements per refresh <= 4',
+    show(refreshSql),
+    at(refreshSql, (v) => v <= 4.05),
+  );
   const refreshLdap = counts(p['refresh']?.['sigil'], 'ldap searches');
   add(
     'LDAP searches per refresh <= 2 (warm cache)',
@@ -317,7 +323,11 @@ export function goals(r: Results): Goal[] {
     at(refreshLdap, (v) => v <= 2.05),
   );
   const loginSql = counts(p['login']?.['sigil'], 'sql statements');
-  add('SQL statements per login flow <= 12', show(loginSql), at(loginSql, (v) => v <= 12.05));
+  add(
+    'SQL statements per login flow <= 12',
+    show(loginSql),
+    at(loginSql, (v) => v <= 12.05),
+  );
   const raw = limitRate(r.limits?.ldap['raw-login']);
   const conn = limitRate(r.limits?.ldap['sigil-login']);
   const cost =
@@ -440,6 +450,9 @@ function heapLines(r: Results): string[] {
       : `RSS ${String(h.rssMb)} MB, V8 heap ${String(h.heapUsedMb)} of ${String(h.heapTotalMb)} MB, external ${String(h.externalMb)} MB`;
   return [
     `sigil memory (its /metrics): idle ${f(r.memory.idleHeap)}; after the load runs ${f(r.memory.afterLoadHeap)}`,
+    ...Object.entries(r.memory.afterPhase ?? {}).map(
+      ([what, h]) => `  after the ${NAMES[what] ?? what} runs: ${f(h)}`,
+    ),
   ];
 }
 
