@@ -86,14 +86,19 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
       walk({ ...variants[0], ...without(node, ['oneOf', 'anyOf']) }, path, required, when);
       return;
     }
+    // A value or an object (`failClosed` or `{lastKnown: 4h}`): the keys of the object form too.
+    const objects = variants.filter((v) => v.type === 'object' && v.properties !== undefined);
+    if (variants.length > 1 && objects.length > 0) {
+      push(rows, path, typeOf(node), node, required, when);
+      for (const v of objects) walkProperties(v, path, when, walk);
+      return;
+    }
     if (
       node.type === 'object' &&
       (node.properties !== undefined || typeof node.additionalProperties === 'object')
     ) {
       if (path !== '') push(rows, path, 'object', node, required, when);
-      for (const [key, child] of Object.entries(node.properties ?? {})) {
-        walk(child, join(path, key), node.required?.includes(key) ?? false, when);
-      }
+      walkProperties(node, path, when, walk);
       if (typeof node.additionalProperties === 'object')
         walk(node.additionalProperties, join(path, '<name>'), false, when);
       return;
@@ -103,9 +108,7 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
       const atLeast = node.minItems === undefined ? '' : ` (at least ${String(node.minItems)})`;
       if (items.type === 'object' && items.properties !== undefined) {
         push(rows, path, `list of objects${atLeast}`, node, required, when);
-        for (const [key, child] of Object.entries(items.properties)) {
-          walk(child, join(`${path}[]`, key), items.required?.includes(key) ?? false, when);
-        }
+        walkProperties(items, `${path}[]`, when, walk);
         return;
       }
       if (items.oneOf !== undefined || items.anyOf !== undefined) {
@@ -202,6 +205,14 @@ function typeOf(node: JsonNode): string {
 }
 
 /** A range bound worth printing: `.int()` alone emits ±MAX_SAFE_INTEGER. */
+type Walk = (node: JsonNode, path: string, required: boolean, when: string) => void;
+
+/** Walks each property of an object node under `path`. */
+function walkProperties(node: JsonNode, path: string, when: string, walk: Walk): void {
+  for (const [key, child] of Object.entries(node.properties ?? {}))
+    walk(child, join(path, key), node.required?.includes(key) ?? false, when);
+}
+
 function bound(value: number | undefined): string | undefined {
   return value === undefined || Math.abs(value) >= Number.MAX_SAFE_INTEGER
     ? undefined
