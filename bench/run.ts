@@ -90,10 +90,16 @@ async function main(): Promise<void> {
   results.memory.idleMb = rssMb(sigil.pid);
   results.memory.idleHeap = await heapProbe(sigil.url, env.ca);
   if (phases.has('peak'))
-    results.peak = await peakPhase(c, targets, chains, {
-      bare: { jwks: bare.info.jwks },
-      sigil: { jwks: info.jwks },
-    });
+    results.peak = await peakPhase(
+      c,
+      targets,
+      chains,
+      { bare: { jwks: bare.info.jwks }, sigil: { jwks: info.jwks } },
+      // Where sigil's memory is after each kind of load (its own /metrics).
+      async (what) => {
+        (results.memory.afterPhase ??= {})[what] = await heapProbe(sigil.url, env.ca);
+      },
+    );
   if (phases.has('device')) results.device = await devicePhase(c, targets.sigil);
   if (phases.has('half')) {
     const p = results.peak;

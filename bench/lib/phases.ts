@@ -200,6 +200,7 @@ export async function peakPhase(
   targets: Record<string, Target>,
   chains: Record<string, string>,
   paths: Record<string, { jwks: string }>,
+  afterEach?: (what: string) => Promise<void>,
 ): Promise<Record<string, Record<string, Outcome>>> {
   const loginUsers = { firstUser: c.s.chains + 1, users: c.s.users - c.s.chains };
   const each = (f: (name: string, t: Target) => () => Promise<Watch<RunResult>>) =>
@@ -232,12 +233,14 @@ export async function peakPhase(
       }),
   };
   const out: Record<string, Record<string, Outcome>> = {};
-  for (const [what, run] of Object.entries(runs))
+  for (const [what, run] of Object.entries(runs)) {
     out[what] = await interleaved(
       c,
       what,
       each((name, t) => () => run(name, t)),
     );
+    await afterEach?.(what);
+  }
   return out;
 }
 

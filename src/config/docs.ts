@@ -71,11 +71,11 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
       walk({ ...variants[0], ...without(node, ['oneOf', 'anyOf']) }, path, required, when);
       return;
     }
-    const object = objectVariant(variants);
-    if (object !== undefined) {
+    // A value or an object (`failClosed` or `{lastKnown: 4h}`): the keys of the object form too.
+    const objects = variants.filter((v) => v.type === 'object' && v.properties !== undefined);
+    if (variants.length > 1 && objects.length > 0) {
       push(rows, path, typeOf(node), node, required, when);
-      for (const [key, child] of Object.entries(object.properties ?? {}))
-        walk(child, join(path, key), object.required?.includes(key) ?? false, when);
+      for (const v of objects) walkProperties(v, path, when, walk);
       return;
     }
     if (
@@ -83,9 +83,7 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
       (node.properties !== undefined || typeof node.additionalProperties === 'object')
     ) {
       if (path !== '') push(rows, path, 'object', node, required, when);
-      for (const [key, child] of Object.entries(node.properties ?? {})) {
-        walk(child, join(path, key), node.required?.includes(key) ?? false, when);
-      }
+      walkProperties(node, path, when, walk);
       if (typeof node.additionalProperties === 'object')
         walk(node.additionalProperties, join(path, '<name>'), false, when);
       return;
@@ -95,9 +93,7 @@ export function configRows(schema: z.ZodType): ConfigRow[] {
       const atLeast = node.minItems === undefined ? '' : ` (at least ${String(node.minItems)})`;
       if (items.type === 'object' && items.properties !== undefined) {
         push(rows, path, `list of objects${atLeast}`, node, required, when);
-        for (const [key, child] of Object.entries(items.properties)) {
-          walk(child, join(`${path}[]`, key), items.required?.includes(key) ?? false, when);
-        }
+        walkProperties(items, `${path}[]`, when, walk);
         return;
       }
       if (items.oneOf !== undefined || items.anyOf !== undefined) {
@@ -176,12 +172,6 @@ function walkVariants(
   }
 }
 
-/** The one object variant of a value-or-object union (`mfa.required`: none | all | {groups}). */
-function objectVariant(variants: readonly JsonNode[]): JsonNode | undefined {
-  const objects = variants.filter((v) => v.type === 'object' && v.properties !== undefined);
-  return objects.length === 1 && variants.length > 1 ? objects[0] : undefined;
-}
-
 function push(
   rows: ConfigRow[],
   path: string,
@@ -231,6 +221,12 @@ function typeOf(node: JsonNode): string {
   if (node.maxLength !== undefined) details.push(`at most ${String(node.maxLength)} characters`);
   if (node.pattern !== undefined) details.push(`matching \`${node.pattern}\``);
   return details.length === 0 ? base : `${base} (${details.join(', ')})`;
+}
+
+/** Walks each property of an object node under `path`. */
+function walkProperties(node: JsonNode, path: string, when: string, walk: Walk): void {
+  for (const [key, child] of Object.entries(node.properties ?? {}))
+    walk(child, join(path, key), node.required?.includes(key) ?? false, when);
 }
 
 /** A range bound worth printing: `.int()` alone emits ±MAX_SAFE_INTEGER. */

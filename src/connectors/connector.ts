@@ -68,6 +68,12 @@ export interface PasswordConnector {
   login(scopes: Scopes, username: string, password: string): Promise<LoginResult>;
   /** Re-reads the user behind an identity this connector issued (refresh re-checks the directory). */
   refresh(scopes: Scopes, identity: Identity): Promise<RefreshResult>;
+  /**
+   * The connector's outage policy (`outagePolicy: {lastKnown}`): while it is unreachable, a
+   * refresh may reuse the identity it last confirmed, for at most `lastKnownMs` after that
+   * confirmation. Absent: fail closed.
+   */
+  readonly outage?: { readonly lastKnownMs: number };
   /** Cheap reachability check for /readyz; throws when the backend is down. */
   ping?(timeoutMs: number): Promise<void>;
   close?(): Promise<void>;

@@ -20,6 +20,7 @@ export function instrumentConnector(
     name: c.name,
     type: c.type,
     usernamePrompt: c.usernamePrompt,
+    ...(c.outage === undefined ? {} : { outage: c.outage }),
     async login(s, username, password) {
       try {
         const result = await c.login(s, username, password);

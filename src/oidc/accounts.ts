@@ -13,7 +13,15 @@ import { AppError, isAppError } from '../errors.js';
 import { anyOf, type GroupMatcher } from '../lib/index.js';
 import type { Logger } from '../log.js';
 import { ACR_MFA, type AccessPolicy, type Audit, type MfaPolicy } from '../security/index.js';
-import { findIdentity, saveIdentity, type Queryable, type RequestMemo } from '../storage/index.js';
+import {
+  findIdentity,
+  markIdentityChecked,
+  markIdentityRefused,
+  saveIdentity,
+  type Queryable,
+  type RequestMemo,
+} from '../storage/index.js';
+import { checkWriteAfterMs, outageDecision, type LastKnown } from './outage.js';
 import { retryable } from './unavailable.js';
 
 /** The claims one client's id_token would carry, or why that client refuses the person. */
@@ -43,11 +51,16 @@ export interface AccountServiceDeps {
   mfa?: MfaPolicy;
   /** What the current request already read (the refresh token's lookup brings the identity). */
   memo?: RequestMemo;
+  /** Counts a refresh answered from the last-known identity (outagePolicy lastKnown). */
+  onDegraded?: (connectorId: string) => void;
+  /** The time (tests); default the system clock. */
+  now?: () => Date;
 }
 
 /** What a person who needs a second factor is told on a grant that cannot ask for one. */
 export const MFA_REQUIRED_DESCRIPTION =
   'this account requires a multi-factor login; use the browser or device flow';
+type Stored = NonNullable<Awaited<ReturnType<typeof storedIdentity>>>;
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
   const set = new Set((scope ?? '').split(' '));
@@ -238,13 +251,14 @@ export class AccountService {
     try {
       result = await connector.refresh(scopes, stored.identity);
     } catch (err) {
-      if (isAppError(err, 'CONNECTOR_UNAVAILABLE')) {
-        this.#deps.log.warn(
-          { event: 'refresh.unavailable', sub, connector: connector.id, err },
-          'refresh failed: directory unreachable',
-        );
-        await this.#refused(ctx, sub, stored.identity.username, 'directory_down', 'failure');
-      }
+      if (!isAppError(err, 'CONNECTOR_UNAVAILABLE')) throw err;
+      const decision = outageDecision(stored, connector.outage, this.#now());
+      if (decision.degrade) return this.#degraded(ctx, sub, stored, connector, decision.ageMs);
+      this.#deps.log.warn(
+        { event: 'refresh.unavailable', sub, connector: connector.id, policy: decision.why, err },
+        'refresh failed: directory unreachable',
+      );
+      await this.#refused(ctx, sub, stored.identity.username, 'directory_down', 'failure');
       // findAccount makes an outage a retryable 503; the grant survives.
       throw err;
     }
@@ -253,12 +267,13 @@ export class AccountService {
         { event: 'refresh.denied', sub, connector: connector.id, reason: result.reason },
         'refresh denied by the directory',
       );
+      // Remembered, so that an outage never serves this person from the last-known identity.
+      if (connector.outage !== undefined)
+        await markIdentityRefused(this.#deps.db, sub, result.reason, this.#deps.memo);
       await this.#refused(ctx, sub, stored.identity.username, result.reason);
       return undefined;
     }
-    // Most refreshes find the person unchanged: no write, no dead row for VACUUM.
-    if (!sameIdentity(stored.identity, result.identity))
-      await saveIdentity(this.#deps.db, connector.id, result.identity, this.#deps.memo);
+    await this.#confirmed(stored, connector, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
     await this.enforceMfa(ctx, sub, result.identity, { acr: token.acr, scope: token.scope });
     return toAccount(sub, result.identity, this.#deps.access, clientId, sid);
@@ -322,6 +337,65 @@ export class AccountService {
       });
     }
     throw new errors.CustomOIDCProviderError('invalid_grant', MFA_REQUIRED_DESCRIPTION);
+  }
+
+  #now(): Date {
+    return this.#deps.now?.() ?? new Date();
+  }
+
+  /**
+   * The directory confirmed the person. Most refreshes find them unchanged: no write, no dead
+   * row for VACUUM; with an outage policy the time of the check is kept (coalesced).
+   */
+  async #confirmed(stored: Stored, connector: PasswordConnector, next: Identity): Promise<void> {
+    const { db, memo } = this.#deps;
+    if (!sameIdentity(stored.identity, next)) {
+      await saveIdentity(db, connector.id, next, memo);
+      return;
+    }
+    const policy = connector.outage;
+    if (policy === undefined) return;
+    const age = this.#now().getTime() - stored.checkedAt.getTime();
+    if (stored.refused !== undefined || age > checkWriteAfterMs(policy))
+      await markIdentityChecked(db, stored.sub, memo);
+  }
+
+  /**
+   * outagePolicy lastKnown: the directory is unreachable and the person was confirmed recently
+   * enough. The tokens carry the identity and groups last confirmed; audited and counted.
+   */
+  async #degraded(
+    ctx: KoaContextWithOIDC,
+    sub: string,
+    stored: Stored,
+    connector: PasswordConnector,
+    ageMs: number,
+  ): Promise<Account> {
+    const clientId = ctx.oidc.client?.clientId;
+    const details = {
+      connector: connector.id,
+      checkedAt: stored.checkedAt.toISOString(),
+      ageSec: Math.round(ageMs / 1000),
+      lastKnownSec: Math.round((connector.outage?.lastKnownMs ?? 0) / 1000),
+      actor: { kind: 'system', id: 'outage-policy' },
+    };
+    this.#deps.log.warn(
+      { event: 'refresh.degraded', sub, ...details },
+      'refresh answered from the last-known identity: directory unreachable',
+    );
+    this.#deps.onDegraded?.(connector.id);
+    await this.#deps.audit?.record({
+      event: 'refresh.degraded',
+      outcome: 'success',
+      reason: 'directory_down',
+      sub,
+      username: stored.identity.username,
+      clientId,
+      ip: ctx.ip,
+      details,
+    });
+    await this.#enforce(ctx, sub, stored.identity, true);
+    return toAccount(sub, stored.identity, this.#deps.access, clientId);
   }
 
   /**
@@ -415,9 +489,22 @@ async function storedIdentity(
   db: Queryable,
   sub: string,
   memo?: RequestMemo,
-): Promise<{ readonly connectorId: string; readonly identity: Identity } | undefined> {
+): Promise<
+  | (LastKnown & {
+      readonly sub: string;
+      readonly connectorId: string;
+      readonly identity: Identity;
+    })
+  | undefined
+> {
   const stored = await findIdentity(db, sub, memo);
   return stored === undefined
     ? undefined
-    : { connectorId: stored.connectorId, identity: stored.identity as unknown as Identity };
+    : {
+        sub: stored.sub,
+        connectorId: stored.connectorId,
+        identity: stored.identity as unknown as Identity,
+        checkedAt: stored.checkedAt,
+        refused: stored.refused,
+      };
 }

@@ -124,19 +124,14 @@ export async function buildHttp(
     scripts: mfaScripts(packageRoot()),
     memo: s.memo,
   }).callback();
-  // Discovery, JWKS and health, from prepared buffers before the pipeline (fast-path.ts).
-  const fast = createFastPath({
-    app,
-    current: () => provider,
-    issuer: config.issuer,
-    readiness: s.readiness,
-    log,
-    metrics: s.metrics,
-  });
   return {
-    handler: (req, res) => {
-      if (!fast(req, res)) void app(req, res);
-    },
+    handler: withFastPath(
+      config,
+      s,
+      log,
+      (req, res) => void app(req, res),
+      () => provider,
+    ),
     telemetry: () => {
       const telemetry = createTelemetryApp({ metrics: s.metrics, readiness: s.readiness, log });
       const callback = telemetry.callback();
@@ -156,6 +151,27 @@ async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDe
     mfa: s.mfa,
     connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
     csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
+  };
+}
+
+/** Discovery, JWKS and health from prepared buffers, before the pipeline (fast-path.ts). */
+function withFastPath(
+  config: Config,
+  s: Services,
+  log: Logger,
+  app: RequestHandler,
+  provider: () => Provider,
+): RequestHandler {
+  const fast = createFastPath({
+    app,
+    current: provider,
+    issuer: config.issuer,
+    readiness: s.readiness,
+    log,
+    metrics: s.metrics,
+  });
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
   };
 }
 

@@ -132,6 +132,9 @@ export async function buildServices(
     sessionId,
     adminGroups: config.admin.groups,
     mfa: mfaPolicy,
+    onDegraded: (id) => {
+      metrics.refreshDegraded(id);
+    },
   });
   const throttle = instrumentThrottle(createLoginThrottle(db, throttleSettings(config)), metrics);
   // Every password check (login page, device flow, password grant): throttle, policy, audit.

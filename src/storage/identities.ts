@@ -59,7 +59,12 @@ export function identityFromRow(row: Row, prefix = ''): StoredIdentity | undefin
     checkedAt: checked === null ? updatedAt : new Date(checked),
     ...(refusedAt === null
       ? {}
-      : { refused: { at: new Date(refusedAt), reason: String(col('refused_reason') ?? '') } }),
+      : {
+          refused: {
+            at: new Date(refusedAt),
+            reason: (col('refused_reason') as string | null) ?? '',
+          },
+        }),
   };
 }
 

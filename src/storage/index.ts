@@ -31,6 +31,8 @@ export {
   subsOfUsername,
   listSeenUsers,
   type SeenUser,
+  markIdentityChecked,
+  markIdentityRefused,
   type IdentityRecord,
   type StoredIdentity,
 } from './identities.js';

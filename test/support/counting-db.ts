@@ -35,9 +35,11 @@ export function countingDb(): CountingDb {
       },
       transaction: (fn) => {
         record('BEGIN');
-        return db.transaction((tx) => fn(counted(tx))).finally(() => {
-          record('COMMIT');
-        });
+        return db
+          .transaction((tx) => fn(counted(tx)))
+          .finally(() => {
+            record('COMMIT');
+          });
       },
       withAdvisoryLock: (key, fn, opts) => db.withAdvisoryLock(key, (c) => fn(counted(c)), opts),
       ping: (t) => db.ping(t),

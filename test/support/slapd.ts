@@ -27,9 +27,13 @@ export interface Slapd {
   adminDN: string;
   adminPassword: string;
   baseDN: string;
-  /** slapd's own pid (it runs in the foreground). */
+  /** slapd's own pid (it runs in the foreground; a new one after `start`). */
   pid: number;
   stop(): Promise<void>;
+  /** Stops the slapd process only (a directory outage): its data and ports are kept. */
+  halt(): Promise<void>;
+  /** Starts slapd again after `halt`, on the same ports with the same data. */
+  start(): Promise<void>;
 }
 
 export interface SlapdOptions {
@@ -167,12 +171,17 @@ async function launch(
   conf: string,
   admin: { dn: string; password: string },
   onSpawn: (child: ChildProcess) => void,
+  again?: { url: string; ldapsUrl: string },
 ): Promise<Launched> {
-  const port = await freePort();
-  let tlsPort = await freePort();
-  while (tlsPort === port) tlsPort = await freePort();
-  const url = `ldap://127.0.0.1:${String(port)}`;
-  const ldapsUrl = `ldaps://127.0.0.1:${String(tlsPort)}`;
+  let url = again?.url;
+  let ldapsUrl = again?.ldapsUrl;
+  if (url === undefined || ldapsUrl === undefined) {
+    const port = await freePort();
+    let tlsPort = await freePort();
+    while (tlsPort === port) tlsPort = await freePort();
+    url = `ldap://127.0.0.1:${String(port)}`;
+    ldapsUrl = `ldaps://127.0.0.1:${String(tlsPort)}`;
+  }
   // -d keeps slapd in the foreground, so the pid we hold is slapd's own. As root it stays root.
   const child = spawn(SLAPD, ['-h', `${url}/ ${ldapsUrl}/`, '-f', conf, '-d', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -249,8 +258,9 @@ export async function startSlapd(o: SlapdOptions = {}): Promise<Slapd> {
       }
     }
     if (started === undefined) throw lastError;
-    const { child, url, ldapsUrl } = started;
-    return {
+    const { url, ldapsUrl } = started;
+    let child: ChildProcess | undefined = started.child;
+    const running: Slapd = {
       url,
       ldapsUrl,
       caFile: tls.ca,
@@ -259,10 +269,25 @@ export async function startSlapd(o: SlapdOptions = {}): Promise<Slapd> {
       baseDN,
       pid: child.pid ?? 0,
       async stop() {
-        await stopChild(child);
+        if (child !== undefined) await stopChild(child);
+        child = undefined;
         removeDir();
       },
+      async halt() {
+        if (child !== undefined) await stopChild(child);
+        child = undefined;
+      },
+      async start() {
+        if (child !== undefined) return;
+        const again = await launch(conf, admin, o.onSpawn ?? (() => undefined), {
+          url,
+          ldapsUrl,
+        });
+        child = again.child;
+        running.pid = child.pid ?? 0;
+      },
     };
+    return running;
   } catch (err) {
     removeDir();
     throw err;

@@ -82,6 +82,9 @@ export function createLdapConnector(
     name,
     type: 'ldap',
     usernamePrompt: cfg.usernamePrompt,
+    ...(cfg.outagePolicy === 'failClosed'
+      ? {}
+      : { outage: { lastKnownMs: cfg.outagePolicy.lastKnown } }),
 
     async login(scopes: Scopes, username: string, password: string): Promise<LoginResult> {
       // An empty password is an unauthenticated bind, which some servers accept: never send it.

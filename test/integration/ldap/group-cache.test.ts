@@ -40,7 +40,7 @@ function connectorWith(over: Partial<LdapConfigInput>, opts: LdapConnectorOption
     'ldap',
     'LDAP',
     testConfig({
-      userSearch: { ...base.userSearch, baseDN: PEOPLE } as LdapConfigInput['userSearch'],
+      userSearch: { ...base.userSearch, baseDN: PEOPLE },
       groupSearch: {
         baseDN: GROUPS,
         filter: '(objectClass=groupOfNames)',

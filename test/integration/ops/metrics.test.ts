@@ -167,7 +167,8 @@ describe('Prometheus metrics and health on the telemetry listener', () => {
       expect(routes, r).toContain(r);
     for (const r of routes) expect(r).toMatch(/^(\/[\w.:/-]*|other)$/);
     // No uid-like segment (the discovery route's own name is long, and fixed).
-    const uidLike = (r: string) => r.split('/').some((seg) => /^(?=.*[A-Z0-9_])[A-Za-z0-9_-]{20,}$/.test(seg));
+    const uidLike = (r: string) =>
+      r.split('/').some((seg) => /^(?=.*[A-Z0-9_])[A-Za-z0-9_-]{20,}$/.test(seg));
     expect([...routes].some((r) => r !== undefined && uidLike(r))).toBe(false);
     expect(
       sampleValue(m, 'sigil_http_request_duration_seconds_count', {
