@@ -44,7 +44,7 @@ function connectorWith(over: Partial<LdapConfigInput>, opts: LdapConnectorOption
       groupSearch: {
         baseDN: GROUPS,
         filter: '(objectClass=groupOfNames)',
-        userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'DN' }],
+        userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'member' }],
         nameAttr: 'cn',
       },
       ...over,
@@ -167,7 +167,7 @@ describe('ldap group graph cache', () => {
       groupSearch: {
         baseDN: GROUPS,
         filter: '(&(objectClass=groupOfNames)(!(cn=division)))',
-        userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'DN' }],
+        userMatchers: [{ userAttr: 'DN', groupAttr: 'member', recursionGroupAttr: 'member' }],
         nameAttr: 'cn',
       },
     });
