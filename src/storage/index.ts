@@ -51,3 +51,4 @@ export {
   type NewAuditEvent,
 } from './audit-store.js';
 export { pruneUnderLock, type PruneResult } from './prune.js';
+export * from './logins/index.js';
