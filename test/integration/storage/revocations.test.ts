@@ -29,7 +29,12 @@ const backends: [string, () => Promise<Backend>][] = [
     'postgres',
     async () => {
       const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_revocations');
-      const db = createPgDb({ url, maxConnections: 2, connectionTimeoutMs: 5000 });
+      const db = createPgDb({
+        url,
+        maxConnections: 2,
+        connectionTimeoutMs: 5000,
+        statementTimeoutMs: 10_000,
+      });
       return {
         db,
         cleanup: async () => {
