@@ -30,6 +30,11 @@ export interface AccountServiceDeps {
   access?: AccessPolicy;
   /** Where refresh refusals and policy denials are recorded. */
   audit?: Audit;
+  /**
+   * The session id of a grant (session-id.ts, keyed with the shared `session-id` secret): the
+   * `sid` claim of every id_token. Without it id_tokens carry no `sid`.
+   */
+  sessionId?: (grantId: string) => string;
 }
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
@@ -72,6 +77,7 @@ function toAccount(
   identity: Identity,
   access?: AccessPolicy,
   clientId?: string,
+  sid?: string,
 ): Account {
   const claims = clientClaims(sub, identity, access, clientId);
   return {
@@ -79,9 +85,24 @@ function toAccount(
     // Not a claim: read by the audit trail (src/oidc/audit-events.ts) to name the user.
     username: identity.username,
     // Every id_token gets its own `jti` (mapped under the openid scope), so an entry in the
-    // Kubernetes audit log can be traced back to the sigil event that issued the token.
-    claims: (use) => (use === 'id_token' ? { ...claims, jti: randomUUID() } : claims),
+    // Kubernetes audit log can be traced back to the sigil event that issued the token, and
+    // the login's session id `sid` (the same for every refresh of the family).
+    claims: (use) =>
+      use === 'id_token'
+        ? { ...claims, jti: randomUUID(), ...(sid === undefined ? {} : { sid }) }
+        : claims,
   };
+}
+
+/**
+ * The grant a token request works on: the code's, device code's or refresh token's (every
+ * refresh of a family keeps its grantId), or the one the password grant just saved.
+ */
+function grantIdOf(ctx: KoaContextWithOIDC, token: Parameters<FindAccount>[2]): string | undefined {
+  const fromToken = (token as { grantId?: unknown } | undefined)?.grantId;
+  if (typeof fromToken === 'string') return fromToken;
+  const grant = (ctx.oidc.entities as { Grant?: { jti?: unknown } } | undefined)?.Grant;
+  return typeof grant?.jti === 'string' ? grant.jti : undefined;
 }
 
 /**
@@ -146,9 +167,10 @@ export class AccountService {
     const clientId = ctx.oidc.client?.clientId;
     const onToken = ctx.oidc.route === 'token';
     const isRefresh = token?.kind === 'RefreshToken' && onToken;
+    const sid = this.#sid(ctx, token);
     if (!isRefresh) {
       if (onToken) await this.#enforce(ctx, sub, stored.identity, false);
-      return toAccount(sub, stored.identity, this.#deps.access, clientId);
+      return toAccount(sub, stored.identity, this.#deps.access, clientId, sid);
     }
 
     const connector = this.#byId.get(stored.connectorId);
@@ -194,7 +216,15 @@ export class AccountService {
     if (!sameIdentity(stored.identity, result.identity))
       await saveIdentity(this.#deps.db, connector.id, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
-    return toAccount(sub, result.identity, this.#deps.access, clientId);
+    return toAccount(sub, result.identity, this.#deps.access, clientId, sid);
+  }
+
+  /** The session id of the grant this request works on (none outside the token endpoint). */
+  #sid(ctx: KoaContextWithOIDC, token: Parameters<FindAccount>[2]): string | undefined {
+    const sessionId = this.#deps.sessionId;
+    if (sessionId === undefined || ctx.oidc.route !== 'token') return undefined;
+    const grantId = grantIdOf(ctx, token);
+    return grantId === undefined ? undefined : sessionId(grantId);
   }
 
   /**

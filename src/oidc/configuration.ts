@@ -23,8 +23,9 @@ export interface ProviderDeps {
 export const STANDARD_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'] as const;
 
 export const SCOPE_CLAIMS = {
-  // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail.
-  openid: ['sub', 'jti'],
+  // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail; sid: the login's
+  // session id (session-id.ts), the same for every refresh of one grant.
+  openid: ['sub', 'jti', 'sid'],
   profile: ['name', 'preferred_username'],
   email: ['email', 'email_verified'],
   groups: ['groups'],

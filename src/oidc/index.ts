@@ -10,3 +10,4 @@ export { auditProviderEvents, type AuditEventsDeps } from './audit-events.js';
 export { grantAuthenticator } from './guarded.js';
 export { requestedAudiences } from './audiences.js';
 export { createAdapterClass, oauthError, type AdapterOptions } from './adapter.js';
+export { sessionIdFor, SESSION_ID_SECRET, SESSION_ID_LENGTH } from './session-id.js';

@@ -23,7 +23,7 @@ import {
   RequestScopes,
   type Metrics,
 } from '../metrics/index.js';
-import { AccountService } from '../oidc/index.js';
+import { AccountService, SESSION_ID_SECRET, sessionIdFor } from '../oidc/index.js';
 import {
   createAccessPolicy,
   createAudit,
@@ -33,7 +33,7 @@ import {
   type Audit,
   type GuardedAuthenticate,
 } from '../security/index.js';
-import type { Db } from '../storage/index.js';
+import { sharedSecret, type Db } from '../storage/index.js';
 
 /** Everything the pages and the provider use, built once per process. */
 export interface Services {
@@ -80,7 +80,15 @@ export async function buildServices(
     await Promise.all(connectors.map(async (c) => c.close?.()));
   });
   const access = createAccessPolicy(config);
-  const accounts = new AccountService({ db, connectors, log, access, audit });
+  const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
+  const accounts = new AccountService({
+    db,
+    connectors,
+    log,
+    access,
+    audit,
+    sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
+  });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
   const login = createGuardedAuthenticate({
     accounts,
