@@ -1,5 +1,10 @@
 import { AppError } from '../errors.js';
-import { endGrantsLastRefreshedBefore, LOCKS, type Db } from '../storage/index.js';
+import {
+  endGrantsLastRefreshedBefore,
+  LOCKS,
+  recordRevocations,
+  type Db,
+} from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { generateSigningKey, insertKey, type KeySealer } from './keystore.js';
 import type { KeyPolicy } from './policy.js';
@@ -22,6 +27,10 @@ import type { KeyPolicy } from './policy.js';
  *    login asks for the password again instead of silently reusing a session. Revoking an
  *    active key therefore logs everybody out; revoking a `next` key ends nothing (it never
  *    signed).
+ * 4. The id_tokens it signed stay valid at API servers that cached the key (go-oidc keeps a
+ *    key until it sees an unknown kid): a `window` deny entry (login_revocations) refuses every
+ *    token issued while the key could sign, from its activation to the cutoff, until they have
+ *    all expired (cutoff + the retired-key retention: longest lifetime + skew + propagation).
  */
 export interface RevokeResult {
   readonly kid: string;
@@ -33,6 +42,8 @@ export interface RevokeResult {
   readonly cutoff: Date | undefined;
   readonly grantsRevoked: number;
   readonly sessionsEnded: number;
+  /** The iat range the clusters now refuse (undefined: the key never signed). */
+  readonly window?: { readonly from: Date; readonly until: Date };
 }
 
 export async function revokeKey(
@@ -40,14 +51,22 @@ export async function revokeKey(
   sealer: KeySealer,
   policy: KeyPolicy,
   kid: string,
-  opts: { onEvent?: KeyEventListener } = {},
+  opts: {
+    onEvent?: KeyEventListener;
+    /** Who revoked it, for the deny entry (`sigil keys revoke`: the OS user). */
+    actor?: { kind: 'operator' | 'person' | 'client' | 'system'; id: string };
+  } = {},
 ): Promise<RevokeResult> {
   const fresh = await generateSigningKey(policy.alg);
   const events: KeyEvent[] = [];
   const result = await db.withAdvisoryLock(LOCKS.keys, () =>
     db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ state: string; cutoff: Date | null }>(
-        `SELECT state,
+      const { rows } = await tx.query<{
+        state: string;
+        cutoff: Date | null;
+        activated_at: Date | null;
+      }>(
+        `SELECT state, activated_at,
                 CASE state
                   WHEN 'active' THEN now()
                   WHEN 'retired' THEN retired_at
@@ -84,6 +103,22 @@ export async function revokeKey(
       if (row.state === 'active' || row.state === 'next')
         created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
       const cutoff = row.cutoff === null ? undefined : new Date(row.cutoff);
+      const window =
+        cutoff === undefined || row.activated_at === null
+          ? undefined
+          : { from: new Date(row.activated_at), until: cutoff };
+      if (window !== undefined && window.from < window.until)
+        await recordRevocations(tx, [
+          {
+            kind: 'window',
+            iatFrom: window.from,
+            iatUntil: window.until,
+            kid,
+            reason: 'key_revoked',
+            actor: opts.actor ?? { kind: 'operator', id: 'unknown' },
+            keepUntil: new Date(window.until.getTime() + policy.retainMs),
+          },
+        ]);
       const ended =
         cutoff === undefined
           ? { grants: 0, sessions: 0 }
@@ -106,6 +141,7 @@ export async function revokeKey(
         cutoff,
         grantsRevoked: ended.grants,
         sessionsEnded: ended.sessions,
+        ...(window === undefined ? {} : { window }),
       };
     }),
   );

@@ -10,7 +10,7 @@ import type {
 } from '../connectors/index.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AccessPolicy, Audit } from '../security/index.js';
+import type { AccessPolicy, Audit, Revocations } from '../security/index.js';
 import { findIdentity, saveIdentity, type Queryable } from '../storage/index.js';
 import { retryable } from './unavailable.js';
 
@@ -35,7 +35,15 @@ export interface AccountServiceDeps {
    * `sid` claim of every id_token. Without it id_tokens carry no `sid`.
    */
   sessionId?: (grantId: string) => string;
+  /**
+   * Deny entries for the clusters: a person the directory reports deleted, disabled, locked
+   * or expired at refresh loses the id_tokens already issued too (src/security/revocation/).
+   */
+  revocations?: Pick<Revocations, 'revokeSubject'>;
 }
+
+/** Refresh refusals that mean the account itself is gone: its issued tokens are revoked too. */
+const ACCOUNT_GONE: ReadonlySet<string> = new Set(['deleted', 'disabled', 'locked', 'expired']);
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
   const set = new Set((scope ?? '').split(' '));
@@ -210,6 +218,7 @@ export class AccountService {
         'refresh denied by the directory',
       );
       await this.#refused(ctx, sub, stored.identity.username, result.reason);
+      if (ACCOUNT_GONE.has(result.reason)) await this.#revokeSubject(sub, result.reason);
       return undefined;
     }
     // Most refreshes find the person unchanged: no write, no dead row for VACUUM.
@@ -245,6 +254,23 @@ export class AccountService {
         return { ok: false, reason: decision.description };
       return { ok: true, claims: clientClaims(sub, identity, access, clientId) };
     };
+  }
+
+  /** Deny entry for an account the directory no longer accepts; never fails the refusal. */
+  async #revokeSubject(sub: string, reason: string): Promise<void> {
+    const revocations = this.#deps.revocations;
+    if (revocations === undefined) return;
+    try {
+      await revocations.revokeSubject(this.#deps.db, sub, {
+        reason: `account_${reason}`,
+        actor: { kind: 'system', id: 'refresh' },
+      });
+    } catch (err) {
+      this.#deps.log.error(
+        { event: 'revocation.failed', sub, reason, err },
+        'could not record the deny entry for a refused account',
+      );
+    }
   }
 
   /** Records a refused refresh once (the generic grant.error handler then skips it). */

@@ -11,3 +11,4 @@ export { grantAuthenticator } from './guarded.js';
 export { requestedAudiences } from './audiences.js';
 export { createAdapterClass, oauthError, type AdapterOptions } from './adapter.js';
 export { sessionIdFor, SESSION_ID_SECRET, SESSION_ID_LENGTH } from './session-id.js';
+export { revokeSessionsOnReuse, type RevokeOnReuseDeps } from './revocation-events.js';

@@ -37,3 +37,13 @@ export {
   type ThrottleReason,
   type ThrottleSettings,
 } from './throttle.js';
+export {
+  createRevocations,
+  keepUntil,
+  revocationPolicy,
+  REVOCATION_CLOCK_SKEW_MS,
+  type RevocationCause,
+  type RevocationPolicy,
+  type Revocations,
+  type RevocationsDeps,
+} from './revocation/index.js';

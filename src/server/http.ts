@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { instrumentProvider } from '../metrics/index.js';
 import {
   auditProviderEvents,
+  revokeSessionsOnReuse,
   buildProvider,
   createAdapterClass,
   grantAuthenticator,
@@ -139,6 +140,12 @@ function providerFactory(
     instrumentProvider(p, s.metrics, s.scopes);
     auditProviderEvents(p, s.audit, {
       usernameOf: async (sub) => (await findIdentity(db, sub))?.identity.username,
+    });
+    revokeSessionsOnReuse(p, {
+      db,
+      revocations: s.revocations,
+      sessionId: s.sessionId,
+      log,
     });
     p.maxIpsCount = config.web.proxyHops;
     p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec));

@@ -29,8 +29,11 @@ import {
   createAudit,
   createGuardedAuthenticate,
   createLoginThrottle,
+  createRevocations,
+  revocationPolicy,
   throttleSettings,
   type Audit,
+  type Revocations,
   type GuardedAuthenticate,
 } from '../security/index.js';
 import { sharedSecret, type Db } from '../storage/index.js';
@@ -47,6 +50,10 @@ export interface Services {
   readonly connectors: readonly PasswordConnector[];
   readonly accounts: AccountService;
   readonly login: GuardedAuthenticate;
+  /** Deny entries for tokens already issued (the clusters' claimValidationRules). */
+  readonly revocations: Revocations;
+  /** The session id (`sid` claim) of a grant. */
+  readonly sessionId: (grantId: string) => string;
   readonly readiness: readonly ReadinessCheck[];
 }
 
@@ -81,13 +88,16 @@ export async function buildServices(
   });
   const access = createAccessPolicy(config);
   const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
+  const sessionId = (grantId: string) => sessionIdFor(sessionKey, grantId);
+  const revocations = createRevocations({ policy: revocationPolicy(config), audit, log });
   const accounts = new AccountService({
     db,
     connectors,
     log,
     access,
     audit,
-    sessionId: (grantId) => sessionIdFor(sessionKey, grantId),
+    sessionId,
+    revocations,
   });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
   const login = createGuardedAuthenticate({
@@ -107,6 +117,8 @@ export async function buildServices(
     connectors,
     accounts,
     login,
+    revocations,
+    sessionId,
     readiness: readinessChecks(db, connectors),
   };
 }
