@@ -14,6 +14,7 @@ export const FILE_SECRET_KEYS = [
   'url',
   'hash',
   'encryptionSecret',
+  'syncSecret',
 ] as const;
 
 export interface ConfigProblem {

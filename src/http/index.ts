@@ -11,3 +11,15 @@ export {
   type BrandAssets,
   type FrontendConfig,
 } from './shared/index.js';
+export {
+  apiRoutes,
+  openApiDocument,
+  sendProblem,
+  CLUSTER_CONFIG_API_VERSION,
+  CLUSTER_CONFIG_KIND,
+  type ApiDeps,
+  type ClusterApiDeps,
+  type ClusterAuthenticationConfig,
+  type Problem,
+  type WireEntry,
+} from './api/index.js';

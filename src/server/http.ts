@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import {
+  apiRoutes,
   createApp,
   createCsrf,
   createTelemetryApp,
@@ -10,8 +12,10 @@ import {
   loadBrand,
   loadViews,
   providerPages,
+  type ClusterApiDeps,
 } from '../http/index.js';
 import type { KeySet } from '../keys/index.js';
+import { resolveIssuerCa } from '../kube/index.js';
 import type { Logger } from '../log.js';
 import { instrumentProvider } from '../metrics/index.js';
 import {
@@ -98,6 +102,7 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
+    api: apiRoutes({ clusters: clusterApiDeps(config, db, s), version: 'v1' }),
   }).callback();
   return {
     handler: (req, res) => void app(req, res),
@@ -110,6 +115,18 @@ export async function buildHttp(
     useKeys: (set) => {
       provider = providerFor(set);
     },
+  };
+}
+
+/** What GET /api/v1/clusters/{name}/authentication-config builds from. */
+function clusterApiDeps(config: Config, db: Db, s: Services): ClusterApiDeps {
+  return {
+    issuer: config.issuer,
+    clusters: config.clusters,
+    // Read at each request: the serving certificate (and its CA) may be reloaded.
+    caPem: () => resolveIssuerCa(config.web, (file) => readFileSync(file, 'utf8'))?.pem,
+    denyEntries: () => s.revocations.live(db),
+    audit: s.audit,
   };
 }
 

@@ -71,6 +71,16 @@ export const clusterSchema = z
       description:
         'Prefix added to every group (`--oidc-groups-prefix`); RBAC bindings name groups with it. Empty for none.',
     }),
+    syncSecret: z
+      .string()
+      .min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)')
+      .max(1024)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional()
+      .meta({
+        description:
+          "The secret this cluster's sync agent (`sigil kube sync`) presents to fetch its AuthenticationConfiguration with the current deny rules (`GET /api/v1/clusters/<name>/authentication-config`, `Authorization: Bearer <secret>`). Only this cluster's configuration can be read with it. Also `syncSecretFile` or `${ENV}`. Without it the endpoint answers 403 for this cluster.",
+      }),
   })
   .strict();
 

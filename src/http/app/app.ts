@@ -40,6 +40,8 @@ export interface HttpDeps {
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
   /** The configured logo, served at /assets/logo. */
   logo?: Asset | undefined;
+  /** /api/v1 (http/api/), answered before the provider. */
+  api?: Koa.Middleware;
 }
 
 const CLIENT_FAULT_CODES = new Set([
@@ -121,6 +123,7 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
   app.use(assets({ css: deps.views.css, logo: deps.logo }));
+  if (deps.api !== undefined) app.use(deps.api);
   app.use(startPage(deps.views, deps.issuer));
   if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());
