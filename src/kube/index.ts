@@ -24,3 +24,4 @@ export {
 export { clusterUser, type ClaimMapping, type ClusterUser } from './cluster-user.js';
 export { resolveIssuerCa, type IssuerCa, type IssuerTlsSettings } from './issuer-ca.js';
 export * from './revocation/index.js';
+export * from './sync/index.js';
