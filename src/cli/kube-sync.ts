@@ -98,9 +98,14 @@ export async function kubeSync(o: KubeSyncOptions): Promise<CommandResult> {
   const metrics =
     p.metrics === undefined ? undefined : await serveMetrics(p.metrics, o.cluster, agent);
   await runUntilSignal(agent);
-  await new Promise((resolve) => metrics?.close(resolve) ?? resolve(undefined));
+  if (metrics !== undefined)
+    await new Promise((resolve) => {
+      metrics.close(resolve);
+    });
   return OK;
 }
+
+const stopRequested = (state: { running: boolean }): boolean => !state.running;
 
 /** Rounds until SIGTERM or SIGINT, waiting the interval (or the back-off) between them. */
 async function runUntilSignal(agent: SyncAgent): Promise<void> {
@@ -108,17 +113,17 @@ async function runUntilSignal(agent: SyncAgent): Promise<void> {
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
   });
-  let running = true;
+  const state = { running: true };
   const onSignal = () => {
-    running = false;
+    state.running = false;
     stop();
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    while (running) {
+    while (state.running) {
       await agent.tick();
-      if (!running) break;
+      if (stopRequested(state)) break;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         stopped,

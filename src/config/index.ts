@@ -50,6 +50,7 @@ export {
   clusterSchema,
   AUDIENCE_SCOPE_PREFIX,
   audienceScope,
+  ADMIN_SCOPE,
   type LogLevel,
   type LdapConfig,
   type LdapConfigInput,

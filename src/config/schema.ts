@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   access,
+  admin,
+  adminIssues,
   audit,
   clusterIssues,
   clusterSchema,
@@ -67,6 +69,10 @@ const sections = z
     }),
     access: access.prefault({}).meta({
       description: 'Rules for every client: reserved name prefixes and the groups claim cap.',
+    }),
+    admin: admin.prefault({}).meta({
+      description:
+        'Who may use the admin API (`/api/v1`, docs/api.md): people in these groups, and these clients through the client credentials grant.',
     }),
     dev: z.boolean().default(false).meta({
       description:
@@ -188,6 +194,7 @@ export const configSchema = sections.superRefine((c, ctx) => {
     ...clientIssues(c),
     ...clusterIssues(c),
     ...passwordConnectorIssues(c),
+    ...adminIssues(c),
   ];
   for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
 });

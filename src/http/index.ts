@@ -1,5 +1,6 @@
 export { createApp, createTelemetryApp, jwksCacheControl, type HttpDeps } from './app/index.js';
 export type { ReadinessCheck } from './app/index.js';
+export { createApi, type ApiDeps } from './api/index.js';
 export { createCsrf, providerPages, LOGIN_FAILED, type Csrf } from './interaction/index.js';
 export { createWebPages, webClient, type WebPages, type WebPagesDeps } from './portal/index.js';
 export {
@@ -12,14 +13,9 @@ export {
   type FrontendConfig,
 } from './shared/index.js';
 export {
-  apiRoutes,
-  openApiDocument,
-  sendProblem,
   CLUSTER_CONFIG_API_VERSION,
   CLUSTER_CONFIG_KIND,
-  type ApiDeps,
   type ClusterApiDeps,
   type ClusterAuthenticationConfig,
-  type Problem,
   type WireEntry,
 } from './api/index.js';

@@ -4,6 +4,7 @@ import {
   LOCKS,
   recordRevocations,
   type Db,
+  type Queryable,
 } from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { generateSigningKey, insertKey, type KeySealer } from './keystore.js';
@@ -46,6 +47,60 @@ export interface RevokeResult {
   readonly window?: { readonly from: Date; readonly until: Date };
 }
 
+/** The window deny entry of a revoked key: every token it may have signed (see 4. above). */
+async function recordKeyWindow(
+  tx: Queryable,
+  kid: string,
+  activatedAt: Date | null,
+  cutoff: Date | undefined,
+  policy: KeyPolicy,
+  actor: RevokeActor | undefined,
+): Promise<{ from: Date; until: Date } | undefined> {
+  if (cutoff === undefined || activatedAt === null) return undefined;
+  const window = { from: new Date(activatedAt), until: cutoff };
+  if (!(window.from < window.until)) return undefined;
+  await recordRevocations(tx, [
+    {
+      kind: 'window',
+      iatFrom: window.from,
+      iatUntil: window.until,
+      kid,
+      reason: 'key_revoked',
+      actor: actor ?? { kind: 'operator', id: 'unknown' },
+      keepUntil: new Date(window.until.getTime() + policy.retainMs),
+    },
+  ]);
+  return window;
+}
+
+/** The keys that take over from a revoked one: the next key signs, a new next key is made. */
+async function successors(
+  tx: Queryable,
+  sealer: KeySealer,
+  policy: KeyPolicy,
+  state: string,
+  fresh: Awaited<ReturnType<typeof generateSigningKey>>,
+): Promise<{ activated: string | undefined; created: string[] }> {
+  const created: string[] = [];
+  let activated: string | undefined;
+  if (state === 'active') {
+    const next = await tx.query<{ kid: string }>(
+      `UPDATE signing_keys SET state = 'active', activated_at = now()
+        WHERE state = 'next' RETURNING kid`,
+    );
+    activated = next.rows[0]?.kid;
+    if (activated === undefined) {
+      activated = await insertKey(tx, sealer, policy.alg, 'active');
+      created.push(activated);
+    }
+  }
+  if (state === 'active' || state === 'next')
+    created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
+  return { activated, created };
+}
+
+type RevokeActor = { kind: 'operator' | 'person' | 'client' | 'system'; id: string };
+
 export async function revokeKey(
   db: Db,
   sealer: KeySealer,
@@ -54,7 +109,7 @@ export async function revokeKey(
   opts: {
     onEvent?: KeyEventListener;
     /** Who revoked it, for the deny entry (`sigil keys revoke`: the OS user). */
-    actor?: { kind: 'operator' | 'person' | 'client' | 'system'; id: string };
+    actor?: RevokeActor;
   } = {},
 ): Promise<RevokeResult> {
   const fresh = await generateSigningKey(policy.alg);
@@ -87,38 +142,9 @@ export async function revokeKey(
           WHERE kid = $1`,
         [kid],
       );
-      const created: string[] = [];
-      let activated: string | undefined;
-      if (row.state === 'active') {
-        const next = await tx.query<{ kid: string }>(
-          `UPDATE signing_keys SET state = 'active', activated_at = now()
-            WHERE state = 'next' RETURNING kid`,
-        );
-        activated = next.rows[0]?.kid;
-        if (activated === undefined) {
-          activated = await insertKey(tx, sealer, policy.alg, 'active');
-          created.push(activated);
-        }
-      }
-      if (row.state === 'active' || row.state === 'next')
-        created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
+      const { activated, created } = await successors(tx, sealer, policy, row.state, fresh);
       const cutoff = row.cutoff === null ? undefined : new Date(row.cutoff);
-      const window =
-        cutoff === undefined || row.activated_at === null
-          ? undefined
-          : { from: new Date(row.activated_at), until: cutoff };
-      if (window !== undefined && window.from < window.until)
-        await recordRevocations(tx, [
-          {
-            kind: 'window',
-            iatFrom: window.from,
-            iatUntil: window.until,
-            kid,
-            reason: 'key_revoked',
-            actor: opts.actor ?? { kind: 'operator', id: 'unknown' },
-            keepUntil: new Date(window.until.getTime() + policy.retainMs),
-          },
-        ]);
+      const window = await recordKeyWindow(tx, kid, row.activated_at, cutoff, policy, opts.actor);
       const ended =
         cutoff === undefined
           ? { grants: 0, sessions: 0 }

@@ -8,7 +8,9 @@ import type {
   PasswordConnector,
   Scopes,
 } from '../connectors/index.js';
+import { ADMIN_SCOPE } from '../config/index.js';
 import { AppError, isAppError } from '../errors.js';
+import { anyOf, type GroupMatcher } from '../lib/index.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy, Audit, Revocations } from '../security/index.js';
 import { findIdentity, saveIdentity, type Queryable } from '../storage/index.js';
@@ -40,6 +42,8 @@ export interface AccountServiceDeps {
    * or expired at refresh loses the id_tokens already issued too (src/security/revocation/).
    */
   revocations?: Pick<Revocations, 'revokeSubject'>;
+  /** admin.groups: people in one of these may be granted the admin scope. */
+  adminGroups?: readonly string[];
 }
 
 /** Refresh refusals that mean the account itself is gone: its issued tokens are revoked too. */
@@ -121,10 +125,33 @@ function grantIdOf(ctx: KoaContextWithOIDC, token: Parameters<FindAccount>[2]): 
 export class AccountService {
   readonly #deps: AccountServiceDeps;
   readonly #byId: ReadonlyMap<string, PasswordConnector>;
+  readonly #adminGroup: GroupMatcher;
 
   constructor(deps: AccountServiceDeps) {
     this.#deps = deps;
     this.#byId = new Map(deps.connectors.map((c) => [c.id, c]));
+    this.#adminGroup = anyOf(deps.adminGroups ?? []);
+  }
+
+  /** Whether a person with these directory groups is an admin (admin.groups). */
+  isAdmin(groups: readonly string[]): boolean {
+    return groups.some(this.#adminGroup);
+  }
+
+  /**
+   * What of `scope` a person may be granted: everything but the admin scope, which needs
+   * membership of admin.groups (from the identity last seen, which a login just saved).
+   */
+  async grantableScope(
+    sub: string,
+    scope: string,
+  ): Promise<{ readonly granted: string; readonly refused: readonly string[] }> {
+    const asked = scope.split(' ').filter((s) => s !== '');
+    if (!asked.includes(ADMIN_SCOPE)) return { granted: asked.join(' '), refused: [] };
+    const stored = await storedIdentity(this.#deps.db, sub);
+    if (stored !== undefined && this.isAdmin(stored.identity.groups))
+      return { granted: asked.join(' '), refused: [] };
+    return { granted: asked.filter((s) => s !== ADMIN_SCOPE).join(' '), refused: [ADMIN_SCOPE] };
   }
 
   get connectors(): readonly PasswordConnector[] {

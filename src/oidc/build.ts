@@ -43,6 +43,7 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
     policyOf: (id) => policies.get(id),
     trust,
     findAccount: accounts.findAccount,
+    grantableScope: (sub, scope) => accounts.grantableScope(sub, scope),
     log: deps.log,
   });
   issueExtraAudiences(provider, trust);

@@ -38,9 +38,13 @@ export function clientPolicy(c: StaticClientConfig, config: Config): ClientPolic
 /**
  * Dex's staticClients → oidc-provider client metadata. A public client with no redirect URIs
  * is a native (kubelogin-style) client accepting http://localhost:<any port> and
- * http://127.0.0.1:<any port>.
+ * http://127.0.0.1:<any port>. A client of `admin.clients` also gets the client credentials grant.
  */
-export function clientMetadata(c: StaticClientConfig, signingAlg: SigningAlg): ClientMetadata {
+export function clientMetadata(
+  c: StaticClientConfig,
+  signingAlg: SigningAlg,
+  adminClient = false,
+): ClientMetadata {
   const redirectUris =
     c.redirectURIs.length > 0 ? [...c.redirectURIs] : c.public ? [...LOOPBACK_REDIRECTS] : [];
   const native = redirectUris.every(isLoopbackHttp);
@@ -55,6 +59,8 @@ export function clientMetadata(c: StaticClientConfig, signingAlg: SigningAlg): C
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:device_code',
       ...(c.passwordGrant ? ['password'] : []),
+      // admin.clients: automation gets the admin API's scope with its own credentials.
+      ...(adminClient && !c.public ? ['client_credentials'] : []),
     ],
     response_types: ['code'],
     id_token_signed_response_alg: signingAlg,

@@ -1,5 +1,5 @@
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config/index.js';
+import { ADMIN_SCOPE, type Config } from '../config/index.js';
 import type { KeySet } from '../keys/index.js';
 import type { AccountService } from './accounts.js';
 import { clientMetadata, clientPolicy, type ClientPolicy } from './clients.js';
@@ -20,7 +20,14 @@ export interface ProviderDeps {
 }
 
 /** The scopes every client may ask for (the audience scopes come from the config). */
-export const STANDARD_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'] as const;
+export const STANDARD_SCOPES = [
+  'openid',
+  'offline_access',
+  'profile',
+  'email',
+  'groups',
+  ADMIN_SCOPE,
+] as const;
 
 export const SCOPE_CLAIMS = {
   // jti: a fresh id per id_token (accounts.ts), recorded in the audit trail; sid: the login's
@@ -74,7 +81,9 @@ export function buildConfiguration(deps: ProviderDeps): {
 
   const configuration: Configuration = {
     adapter: deps.adapter,
-    clients: config.staticClients.map((c) => clientMetadata(c, keys.active.alg)),
+    clients: config.staticClients.map((c) =>
+      clientMetadata(c, keys.active.alg, config.admin.clients.includes(c.id)),
+    ),
     findAccount: deps.accounts.findAccount,
     jwks: { keys: keys.published.map((k) => ({ ...k.privateJwk })) },
     cookies: {
@@ -99,7 +108,7 @@ export function buildConfiguration(deps: ProviderDeps): {
       required: (_ctx, client) =>
         client.clientAuthMethod === 'none' || policyOf(client.clientId)?.public === true,
     },
-    features: features(pages),
+    features: features(pages, config.admin.clients.length > 0),
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: buildInteractionPolicy((clientId) => policyOf(clientId)?.skipConsent === true),
@@ -115,7 +124,7 @@ export function buildConfiguration(deps: ProviderDeps): {
         policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true
       ),
     ttl: ttls(config, policyOf),
-    loadExistingGrant: existingGrant(policyOf),
+    loadExistingGrant: existingGrant(policyOf, deps.accounts),
     renderError: renderError(pages),
     extraParams: {
       connector_id: null,
@@ -138,6 +147,8 @@ function ttls(config: Config, policyOf: PolicyOf): NonNullable<Configuration['tt
   const idTokenTtl = sec(config.expiry.idTokens);
   return {
     AccessToken: idTokenTtl,
+    // admin.clients' tokens for the admin API live as long as a person's access token.
+    ClientCredentials: idTokenTtl,
     AuthorizationCode: 60,
     IdToken: (ctx) => policyOf(ctx.oidc.client?.clientId)?.idTokenTtlSec ?? idTokenTtl,
     Interaction: sec(config.expiry.authRequests),
@@ -158,7 +169,10 @@ function ttls(config: Config, policyOf: PolicyOf): NonNullable<Configuration['tt
  * The grant of an authorization: the consented one, or for a first-party client (no consent
  * page) a new grant of what it asked for.
  */
-function existingGrant(policyOf: PolicyOf): NonNullable<Configuration['loadExistingGrant']> {
+function existingGrant(
+  policyOf: PolicyOf,
+  accounts: AccountService,
+): NonNullable<Configuration['loadExistingGrant']> {
   return async (ctx: KoaContextWithOIDC) => {
     const { oidc } = ctx;
     const clientId = oidc.client?.clientId;
@@ -175,7 +189,10 @@ function existingGrant(policyOf: PolicyOf): NonNullable<Configuration['loadExist
     // own refresh-token family, so revoking one after a reuse never logs out the others.
     const grant = new oidc.provider.Grant({ accountId, clientId });
     const scope = typeof oidc.params?.['scope'] === 'string' ? oidc.params['scope'] : 'openid';
-    grant.addOIDCScope(scope);
+    // The admin scope only for people in admin.groups; refused (not asked again) otherwise.
+    const { granted, refused } = await accounts.grantableScope(accountId, scope);
+    grant.addOIDCScope(granted);
+    if (refused.length > 0) grant.rejectOIDCScope(refused.join(' '));
     const requestedClaims = oidc.requestParamClaims;
     if (requestedClaims.size > 0) grant.addOIDCClaims([...requestedClaims]);
     await grant.save();
@@ -197,9 +214,14 @@ function renderError(pages: ProviderPages): NonNullable<Configuration['renderErr
   };
 }
 
-function features(pages: ProviderPages): NonNullable<Configuration['features']> {
+function features(
+  pages: ProviderPages,
+  clientCredentials: boolean,
+): NonNullable<Configuration['features']> {
   return {
     devInteractions: { enabled: false },
+    // Only for admin.clients (the admin API's automation); no client has the grant otherwise.
+    clientCredentials: { enabled: clientCredentials },
     deviceFlow: deviceFlowFeature(pages),
     // A client may introspect and revoke only its own tokens (token-policies.ts).
     revocation: { enabled: true, allowedPolicy: ownTokensOnly },

@@ -28,6 +28,8 @@ export interface PasswordGrantDeps {
   /** Which extra audiences (`audience:server:client_id:<id>` scopes) the client may ask for. */
   trust: AudienceTrust;
   findAccount: FindAccount;
+  /** Drops the admin scope for people outside admin.groups (AccountService.grantableScope). */
+  grantableScope: (sub: string, scope: string) => Promise<{ readonly granted: string }>;
   log: Logger;
 }
 
@@ -53,20 +55,22 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
       const password = param(ctx, 'password') ?? '';
       if (username === '' || password === '')
         throw new errors.InvalidRequest('username and password are required');
-      const { requested, scope } = requestedScope(ctx, client.clientId, deps.trust);
+      const asked = requestedScope(ctx, client.clientId, deps.trust);
 
       const connector = deps.connector();
       if (connector === undefined)
         throw new errors.UnauthorizedClient('no connector serves the password grant');
       let result: AuthenticateResult;
       try {
-        result = await deps.authenticate(ctx, connector.id, username, password, scope);
+        result = await deps.authenticate(ctx, connector.id, username, password, asked.scope);
       } catch (err) {
         // The directory or the database unreachable: a retryable 503, not a 500.
         throw retryable(err);
       }
       if (!result.ok) throw new errors.InvalidGrant('invalid username or password');
       const accountId = result.sub;
+      const scope = (await deps.grantableScope(accountId, asked.scope)).granted;
+      const requested = scope.split(' ');
 
       const grant = new provider.Grant({ accountId, clientId: client.clientId });
       grant.addOIDCScope(scope);

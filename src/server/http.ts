@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import {
-  apiRoutes,
+  createApi,
   createApp,
   createCsrf,
   createTelemetryApp,
@@ -102,7 +102,7 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
-    api: apiRoutes({ clusters: clusterApiDeps(config, db, s), version: 'v1' }),
+    api: apiFor(config, db, s, () => provider),
   }).callback();
   return {
     handler: (req, res) => void app(req, res),
@@ -116,6 +116,25 @@ export async function buildHttp(
       provider = providerFor(set);
     },
   };
+}
+
+/** /api/v1 (http/api): the admin API and the clusters' sync endpoint. */
+function apiFor(
+  config: Config,
+  db: Db,
+  s: Services,
+  provider: () => Provider,
+): ReturnType<typeof createApi> {
+  return createApi({
+    issuer: config.issuer,
+    provider,
+    db,
+    admin: config.admin,
+    audit: s.audit,
+    maxBodyBytes: config.web.maxRequestBytes,
+    clusterSecret: (name) => config.clusters.find((c) => c.name === name)?.syncSecret,
+    clusters: clusterApiDeps(config, db, s),
+  });
 }
 
 /** What GET /api/v1/clusters/{name}/authentication-config builds from. */

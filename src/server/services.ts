@@ -98,6 +98,7 @@ export async function buildServices(
     audit,
     sessionId,
     revocations,
+    adminGroups: config.admin.groups,
   });
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
   const login = createGuardedAuthenticate({

@@ -1,5 +1,6 @@
 /** The sections of the configuration schema; ../schema.ts assembles them into one. */
 export { duplicates } from './common.js';
+export { admin, adminIssues, ADMIN_SCOPE } from './admin.js';
 export { oauth2, staticClient, AUDIENCE_SCOPE_PREFIX, audienceScope } from './clients.js';
 export {
   clusterIssues,

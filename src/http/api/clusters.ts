@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Middleware, ParameterizedContext } from 'koa';
 import { stringify } from 'yaml';
 import type { ClusterConfig } from '../../config/index.js';
 import {
@@ -8,15 +7,20 @@ import {
   type AuthenticationConfiguration,
   type DenyEntryInput,
 } from '../../kube/index.js';
-import type { Audit } from '../../security/index.js';
-import { authenticateCluster } from './cluster-auth.js';
-import { sendProblem } from './problem.js';
+import type { ApiContext } from './auth.js';
+import type { ClusterApiDeps } from './cluster-deps.js';
+import type { ApiDeps, ApiRouter } from './context.js';
+
+export type { ClusterApiDeps };
+import { Problem } from './problem.js';
 
 /**
  * `GET /api/v1/clusters/{name}/authentication-config`: the cluster's AuthenticationConfiguration
  * with the current deny rules, for its sync agent (`sigil kube sync`). Authenticated with the
- * cluster's own `syncSecret` (the `cluster` principal), never the admin scope: a cluster reads
- * its own configuration and nothing else.
+ * cluster's own `syncSecret` (the `cluster` principal of api/auth.ts, compared in constant
+ * time), never the admin scope: a cluster reads its own configuration and nothing else. No
+ * credential, an invalid one (another cluster's secret included) → 401; a person's or a
+ * client's token → 403; an unknown cluster → 404.
  *
  * JSON (the default) is a `ClusterAuthenticationConfig` envelope: the configuration, the live
  * deny entries it was built from (with their keepUntil, so the agent can prune them while sigil
@@ -24,16 +28,6 @@ import { sendProblem } from './problem.js';
  * lets the agent ask `If-None-Match`: an unchanged configuration is a 304 and is not audited;
  * every configuration served is (`cluster.config.served`, with the cluster and the entries).
  */
-export interface ClusterApiDeps {
-  readonly issuer: string;
-  readonly clusters: readonly ClusterConfig[];
-  /** PEM of the CA of sigil's serving certificate, read when asked (it may be reloaded). */
-  readonly caPem: () => string | undefined;
-  /** The live deny entries (login_revocations). */
-  readonly denyEntries: () => Promise<readonly DenyEntryInput[]>;
-  readonly audit?: Audit;
-  readonly now?: () => Date;
-}
 
 export const CLUSTER_CONFIG_KIND = 'ClusterAuthenticationConfig';
 export const CLUSTER_CONFIG_API_VERSION = 'sigil.dev/v1';
@@ -67,11 +61,9 @@ export interface WireEntry {
   readonly keepUntil: string;
 }
 
-const iso = (d: Date | undefined) => (d === undefined ? {} : d.toISOString());
-
 export function toWire(e: DenyEntryInput): WireEntry {
   const opt = (k: string, v: string | Date | undefined) =>
-    v === undefined ? {} : { [k]: typeof v === 'string' ? v : iso(v) };
+    v === undefined ? {} : { [k]: typeof v === 'string' ? v : v.toISOString() };
   return {
     kind: e.kind,
     ...opt('sid', e.sid),
@@ -81,57 +73,31 @@ export function toWire(e: DenyEntryInput): WireEntry {
     ...opt('iatUntil', e.iatUntil),
     createdAt: e.createdAt.toISOString(),
     keepUntil: e.keepUntil.toISOString(),
-  } as WireEntry;
-}
-
-/** The route: `{name}` and the rest of the path, or undefined for another path. */
-const ROUTE = /^\/api\/v1\/clusters\/([^/]*)\/authentication-config$/;
-
-export function clusterApi(deps: ClusterApiDeps): Middleware {
-  return async (ctx, next) => {
-    const m = ROUTE.exec(ctx.path);
-    if (m === null) {
-      await next();
-      return;
-    }
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD');
-      sendProblem(ctx, 405, 'method-not-allowed', 'Method not allowed', 'use GET');
-      return;
-    }
-    let name: string;
-    try {
-      name = decodeURIComponent(m[1] ?? '');
-    } catch {
-      sendProblem(ctx, 400, 'bad-request', 'Bad request', 'the cluster name is not valid');
-      return;
-    }
-    const cluster = deps.clusters.find((c) => c.name === name);
-    if (cluster === undefined) {
-      sendProblem(ctx, 404, 'cluster-not-found', 'No such cluster', 'no cluster has that name');
-      return;
-    }
-    const auth = authenticateCluster(deps.clusters, name, ctx.get('authorization') || undefined);
-    if (!auth.ok) {
-      if (auth.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="sigil"');
-      sendProblem(
-        ctx,
-        auth.status,
-        auth.slug,
-        auth.status === 401 ? 'Unauthenticated' : 'Forbidden',
-        auth.detail,
-      );
-      return;
-    }
-    await serve(ctx, deps, cluster);
   };
 }
 
-async function serve(
-  ctx: ParameterizedContext,
-  deps: ClusterApiDeps,
-  cluster: ClusterConfig,
-): Promise<void> {
+/**
+ * The route, added to the API router: an unknown cluster is a 404 (whoever asks), then only
+ * that cluster's own sync secret (the `cluster` principal, api/auth.ts) may read it.
+ */
+export function clusterRoutes(router: ApiRouter, api: ApiDeps): void {
+  const deps = api.clusters;
+  if (deps === undefined) return;
+  router.get('/clusters/:name/authentication-config', async (ctx: ApiContext) => {
+    const name =
+      (ctx as ApiContext & { params: Record<string, string | undefined> }).params['name'] ?? '';
+    const cluster = deps.clusters.find((c) => c.name === name);
+    if (cluster === undefined) throw new Problem('not-found', 'no cluster has that name');
+    const p = ctx.state.principal;
+    if (p === undefined)
+      throw new Problem('unauthenticated', "send the cluster's sync secret as a bearer token");
+    if (p.kind !== 'cluster' || p.name !== cluster.name)
+      throw new Problem('forbidden', "this call needs the cluster's own sync secret");
+    await serve(ctx, deps, cluster);
+  });
+}
+
+async function serve(ctx: ApiContext, deps: ClusterApiDeps, cluster: ClusterConfig): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
   const entries = (await deps.denyEntries()).filter((e) => e.keepUntil > now);
   const deny = buildDenyRules(entries, now);
@@ -158,13 +124,12 @@ async function serve(
       ...(deny.cutoff === undefined ? {} : { cutoff: deny.cutoff.toISOString() }),
     },
   };
-  // The ETag covers what the agent writes (the configuration), not the generation time.
+  // The ETag covers what the agent writes (configuration and entries), not the generation time.
   const etag = `"${createHash('sha256')
     .update(JSON.stringify([config, envelope.revocations]))
     .digest('base64url')
     .slice(0, 27)}"`;
   ctx.set('ETag', etag);
-  ctx.set('Cache-Control', 'no-store');
   ctx.set('Vary', 'Accept, Authorization');
   if (ctx.get('if-none-match') === etag) {
     ctx.status = 304;

@@ -40,8 +40,8 @@ export interface HttpDeps {
   metrics?: { metrics: Metrics; scopes: RequestScopes; serve: boolean };
   /** The configured logo, served at /assets/logo. */
   logo?: Asset | undefined;
-  /** /api/v1 (http/api/), answered before the provider. */
-  api?: Koa.Middleware;
+  /** The admin API (`/api/v1`, http/api): answers its own errors as problem documents. */
+  api?: Koa.Middleware<SigilState>;
 }
 
 const CLIENT_FAULT_CODES = new Set([
@@ -120,10 +120,11 @@ export function createApp(deps: HttpDeps): Koa<SigilState> {
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.views));
   app.use(securityHeaders({ hsts: deps.hsts }));
+  // Before the generic body limit: the API enforces it itself and answers a problem document.
+  if (deps.api !== undefined) app.use(deps.api);
   app.use(bodyLimit(deps.maxBodyBytes));
   app.use(health(deps.readiness));
   app.use(assets({ css: deps.views.css, logo: deps.logo }));
-  if (deps.api !== undefined) app.use(deps.api);
   app.use(startPage(deps.views, deps.issuer));
   if (deps.home !== undefined) app.use(deps.home);
   app.use(interactions.routes());

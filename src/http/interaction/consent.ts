@@ -15,6 +15,7 @@ const SCOPE_TEXT: Readonly<Record<string, string>> = {
   email: 'Your email address',
   groups: 'Your group memberships',
   offline_access: 'Access while you are away (refresh tokens)',
+  'sigil:admin': 'Administer sigil: sessions, signing keys, audit (admins only)',
 };
 
 /** What the consent page says a scope gives the client. */
@@ -56,8 +57,15 @@ export function confirmConsent(deps: InteractionDeps): InteractionMiddleware {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
     };
-    if (missing.missingOIDCScope !== undefined)
-      grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCScope !== undefined) {
+      // The admin scope only for people in admin.groups; refused (not asked again) otherwise.
+      const { granted, refused } = await deps.accounts.grantableScope(
+        accountId,
+        missing.missingOIDCScope.join(' '),
+      );
+      if (granted !== '') grant.addOIDCScope(granted);
+      if (refused.length > 0) grant.rejectOIDCScope(refused.join(' '));
+    }
     if (missing.missingOIDCClaims !== undefined) grant.addOIDCClaims(missing.missingOIDCClaims);
     const grantId = await grant.save();
     const consent = interaction.grantId === undefined ? { grantId } : {};

@@ -29,6 +29,9 @@ export const paths = {
   /** Router pattern of an interaction page; links use `interactionPath`. */
   interactionRoute: '/interaction/:uid',
 
+  /** The admin HTTP API (http/api): its resources and `/api/v1/openapi.json` are below it. */
+  api: '/api/v1',
+
   /** oidc-provider's endpoints. */
   auth: '/auth',
   token: '/token',

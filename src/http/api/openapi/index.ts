@@ -1,29 +1,53 @@
-import { clustersOpenApi } from './clusters.js';
+import { problemResponses, problemSchema, type OpenApiObject, type OpenApiPart } from './common.js';
+import { clustersApi } from './clusters.js';
+import { whoamiApi } from './whoami.js';
+
+export {
+  ADMIN_SECURITY,
+  json,
+  pageOf,
+  problems,
+  ref,
+  type OpenApiObject,
+  type OpenApiPart,
+} from './common.js';
+
+/** Every resource's part of the document, in the order docs/api.md lists them. */
+export const API_PARTS: readonly OpenApiPart[] = [whoamiApi, clustersApi];
 
 /**
- * sigil's /api/v1 in OpenAPI 3.1, merged from one object per resource (served at
- * /api/v1/openapi.json).
+ * The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`; docs/api.md is
+ * generated from it and the tests check every answer against it. `server` is the API's base
+ * URL (the issuer + `/api/v1`).
  */
-export function openApiDocument(version: string): Record<string, unknown> {
+export function openApiDocument(server: string, parts = API_PARTS): OpenApiObject {
+  const paths: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = { Problem: problemSchema };
+  for (const part of parts) {
+    Object.assign(paths, part.paths);
+    Object.assign(schemas, part.schemas);
+  }
   return {
     openapi: '3.1.0',
-    info: { title: 'sigil API', version },
-    paths: { ...clustersOpenApi.paths },
+    info: {
+      title: 'sigil admin API',
+      version: '1',
+      description:
+        'Sessions, people, signing keys and the audit trail of one sigil. Authenticate with a bearer access token that this sigil issued: admin calls need the `sigil:admin` scope, granted only to people in `admin.groups` or, through the client credentials grant, to `admin.clients`. Errors are RFC 9457 problem documents.',
+    },
+    servers: [{ url: server }],
+    tags: parts.map((p) => p.tag),
+    paths,
     components: {
-      securitySchemes: { ...clustersOpenApi.components.securitySchemes },
-      schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-          },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An access token issued by this sigil (opaque).',
         },
-        ...clustersOpenApi.components.schemas,
       },
+      schemas,
+      responses: problemResponses(),
     },
   };
 }
