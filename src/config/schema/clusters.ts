@@ -159,6 +159,17 @@ export function clusterIssues(
         message: `is the login client of cluster ${other}: this cluster would accept tokens meant for ${other}; give it an audience of its own`,
       });
   });
+  const secrets = new Map<string, string>();
+  c.clusters.forEach((cl, i) => {
+    if (cl.syncSecret === undefined) return;
+    const other = secrets.get(cl.syncSecret);
+    if (other !== undefined)
+      out.push({
+        path: ['clusters', i, 'syncSecret'],
+        message: `is also cluster ${other}'s: each cluster needs a sync secret of its own`,
+      });
+    secrets.set(cl.syncSecret, cl.name);
+  });
   c.staticClients.forEach((cl, i) => {
     if (cl.id === WEB_CLIENT_ID)
       out.push({
