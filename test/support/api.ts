@@ -144,9 +144,7 @@ export class ApiContract {
       expect(res.text).toBe('');
       return;
     }
-    const type = (res.headers['content-type'] ?? '')
-      .split(';')[0]!
-      .trim();
+    const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
     expect(Object.keys(content), `content type ${type}`).toContain(type);
     const validate = this.#ajv.getSchema(
       `api.json${pointer}/content/${type.replace('/', '~1')}/schema`,

@@ -141,7 +141,7 @@ describe('hostile input: the clusters sync endpoint and sigil kube sync', () => 
       ],
       ['an oversized bearer', { authorization: `Bearer ${LONG.slice(0, 8000)}` }, 401],
     ])('refuses %s with a problem and serves nothing', async (_what, headers, status) => {
-      const r = await get(PATH, headers as Record<string, string>);
+      const r = await get(PATH, headers);
       expectProblem(r, status);
       expect(r.text).not.toContain('AuthenticationConfiguration');
     });
