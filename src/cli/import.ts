@@ -60,6 +60,8 @@ async function importInto(config: Config, data: DexData): Promise<string> {
           skipped: report.skipped.length,
         },
       });
+      // The audit rows are written in batches: write them before the database closes.
+      await audit.close();
     }
     return formatReport(report, connectorsToPaste(config, data.connectors));
   } finally {

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolveStorage } from '../config/index.js';
 import type { Config } from '../config/index.js';
@@ -117,7 +118,7 @@ const rotate: Action<'rotate'> = async (db, { policy, sealer, events }, cmd, { w
 
 const revoke: Action<'revoke'> = async (db, { policy, sealer, events }, cmd, deps) => {
   const { write } = deps;
-  const r = await revokeKey(db, sealer, policy, cmd.kid, events);
+  const r = await revokeKey(db, sealer, policy, cmd.kid, { ...events, actor: operator() });
   if (r.previousState === 'revoked') {
     write(`${r.kid} was already revoked`);
     return;
@@ -145,7 +146,20 @@ const revoke: Action<'revoke'> = async (db, { policy, sealer, events }, cmd, dep
   write(
     `ended ${grants} refresh-token grant(s) and ${sessions} session(s): those users log in again through their connector`,
   );
+  if (r.window !== undefined)
+    write(
+      `the clusters refuse id_tokens issued from ${r.window.from.toISOString()} to ${r.window.until.toISOString()} once their sync agents fetch the new configuration`,
+    );
 };
+
+/** The OS user running the command (the audit's operator). */
+function operator(): { kind: 'operator'; id: string } {
+  try {
+    return { kind: 'operator', id: userInfo().username };
+  } catch {
+    return { kind: 'operator', id: 'unknown' }; // no passwd entry (containers)
+  }
+}
 
 const reencrypt: Action<'reencrypt'> = async (db, { sealer, events }, cmd, { write }) => {
   let previous;

@@ -127,6 +127,8 @@ export async function mfaReset(o: MfaCliOptions): Promise<CommandResult> {
         `${o.user} (connector ${who.connectorId}): removed ${r.factors} factor(s) and ${r.recoveryCodes} recovery code(s)`,
       );
     }
+    // The audit rows are written in batches: write them before the database closes.
+    await audit.close();
     return OK;
   });
 }

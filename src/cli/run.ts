@@ -19,6 +19,7 @@ const COMMANDS: CliHandlers = {
   keys: async (o, cmd) => (await import('./keys.js')).keys(o, cmd),
   kubeApiserverConfig: async (o) => (await import('./kube.js')).kubeApiserverConfig(o),
   kubeKubeconfig: async (o) => (await import('./kube.js')).kubeKubeconfig(o),
+  kubeSync: async (o) => (await import('./kube-sync.js')).kubeSync(o),
   audit: async (o) => (await import('./audit.js')).audit(o),
   mfaList: async (o) => (await import('./mfa.js')).mfaList(o),
   mfaReset: async (o) => (await import('./mfa.js')).mfaReset(o),

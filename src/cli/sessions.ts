@@ -4,6 +4,9 @@ import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import {
   createAudit,
+  createRevocations,
+  denyEndedSessions,
+  revocationPolicy,
   SessionService,
   sessionJson,
   type EndResult,
@@ -53,7 +56,15 @@ async function withSessions<T>(
         'the database has no sessions table yet: run `sigil migrate` (or start sigil) first',
       );
     const audit = createAudit(db, createLogger({ level: 'silent', format: 'json' }));
-    return await run(new SessionService({ db, audit }), db);
+    // The same deny entries as the server's endSessions: the clusters refuse the ended logins.
+    const revocations = createRevocations({ policy: revocationPolicy(config), audit });
+    const afterEnd = denyEndedSessions(revocations, db);
+    try {
+      return await run(new SessionService({ db, audit, afterEnd }), db);
+    } finally {
+      // The audit rows are written in batches: write them before the database closes.
+      await audit.close();
+    }
   } finally {
     await db.close();
   }

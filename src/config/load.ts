@@ -16,6 +16,7 @@ export const FILE_SECRET_KEYS = [
   'url',
   'hash',
   'encryptionSecret',
+  'syncSecret',
 ] as const;
 
 export interface ConfigProblem {

@@ -26,3 +26,10 @@ export {
   type BrandAssets,
   type FrontendConfig,
 } from './shared/index.js';
+export {
+  CLUSTER_CONFIG_API_VERSION,
+  CLUSTER_CONFIG_KIND,
+  type ClusterApiDeps,
+  type ClusterAuthenticationConfig,
+  type WireEntry,
+} from './api/index.js';

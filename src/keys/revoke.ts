@@ -1,5 +1,11 @@
 import { AppError } from '../errors.js';
-import { endGrantsLastRefreshedBefore, LOCKS, type Db } from '../storage/index.js';
+import {
+  endGrantsLastRefreshedBefore,
+  LOCKS,
+  recordRevocations,
+  type Db,
+  type Queryable,
+} from '../storage/index.js';
 import { emitAll, type KeyEvent, type KeyEventListener } from './events.js';
 import { generateSigningKey, insertKey, type KeySealer } from './keystore.js';
 import type { KeyPolicy } from './policy.js';
@@ -22,6 +28,10 @@ import type { KeyPolicy } from './policy.js';
  *    login asks for the password again instead of silently reusing a session. Revoking an
  *    active key therefore logs everybody out; revoking a `next` key ends nothing (it never
  *    signed).
+ * 4. The id_tokens it signed stay valid at API servers that cached the key (go-oidc keeps a
+ *    key until it sees an unknown kid): a `window` deny entry (login_revocations) refuses every
+ *    token issued while the key could sign, from its activation to the cutoff, until they have
+ *    all expired (cutoff + the retired-key retention: longest lifetime + skew + propagation).
  */
 export interface RevokeResult {
   readonly kid: string;
@@ -33,21 +43,85 @@ export interface RevokeResult {
   readonly cutoff: Date | undefined;
   readonly grantsRevoked: number;
   readonly sessionsEnded: number;
+  /** The iat range the clusters now refuse (undefined: the key never signed). */
+  readonly window?: { readonly from: Date; readonly until: Date };
 }
+
+/** The window deny entry of a revoked key: every token it may have signed (see 4. above). */
+async function recordKeyWindow(
+  tx: Queryable,
+  kid: string,
+  activatedAt: Date | null,
+  cutoff: Date | undefined,
+  policy: KeyPolicy,
+  actor: RevokeActor | undefined,
+): Promise<{ from: Date; until: Date } | undefined> {
+  if (cutoff === undefined || activatedAt === null) return undefined;
+  const window = { from: new Date(activatedAt), until: cutoff };
+  if (!(window.from < window.until)) return undefined;
+  await recordRevocations(tx, [
+    {
+      kind: 'window',
+      iatFrom: window.from,
+      iatUntil: window.until,
+      kid,
+      reason: 'key_revoked',
+      actor: actor ?? { kind: 'operator', id: 'unknown' },
+      keepUntil: new Date(window.until.getTime() + policy.retainMs),
+    },
+  ]);
+  return window;
+}
+
+/** The keys that take over from a revoked one: the next key signs, a new next key is made. */
+async function successors(
+  tx: Queryable,
+  sealer: KeySealer,
+  policy: KeyPolicy,
+  state: string,
+  fresh: Awaited<ReturnType<typeof generateSigningKey>>,
+): Promise<{ activated: string | undefined; created: string[] }> {
+  const created: string[] = [];
+  let activated: string | undefined;
+  if (state === 'active') {
+    const next = await tx.query<{ kid: string }>(
+      `UPDATE signing_keys SET state = 'active', activated_at = now()
+        WHERE state = 'next' RETURNING kid`,
+    );
+    activated = next.rows[0]?.kid;
+    if (activated === undefined) {
+      activated = await insertKey(tx, sealer, policy.alg, 'active');
+      created.push(activated);
+    }
+  }
+  if (state === 'active' || state === 'next')
+    created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
+  return { activated, created };
+}
+
+type RevokeActor = { kind: 'operator' | 'person' | 'client' | 'system'; id: string };
 
 export async function revokeKey(
   db: Db,
   sealer: KeySealer,
   policy: KeyPolicy,
   kid: string,
-  opts: { onEvent?: KeyEventListener } = {},
+  opts: {
+    onEvent?: KeyEventListener;
+    /** Who revoked it, for the deny entry (`sigil keys revoke`: the OS user). */
+    actor?: RevokeActor;
+  } = {},
 ): Promise<RevokeResult> {
   const fresh = await generateSigningKey(policy.alg);
   const events: KeyEvent[] = [];
   const result = await db.withAdvisoryLock(LOCKS.keys, () =>
     db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ state: string; cutoff: Date | null }>(
-        `SELECT state,
+      const { rows } = await tx.query<{
+        state: string;
+        cutoff: Date | null;
+        activated_at: Date | null;
+      }>(
+        `SELECT state, activated_at,
                 CASE state
                   WHEN 'active' THEN now()
                   WHEN 'retired' THEN retired_at
@@ -68,22 +142,9 @@ export async function revokeKey(
           WHERE kid = $1`,
         [kid],
       );
-      const created: string[] = [];
-      let activated: string | undefined;
-      if (row.state === 'active') {
-        const next = await tx.query<{ kid: string }>(
-          `UPDATE signing_keys SET state = 'active', activated_at = now()
-            WHERE state = 'next' RETURNING kid`,
-        );
-        activated = next.rows[0]?.kid;
-        if (activated === undefined) {
-          activated = await insertKey(tx, sealer, policy.alg, 'active');
-          created.push(activated);
-        }
-      }
-      if (row.state === 'active' || row.state === 'next')
-        created.push(await insertKey(tx, sealer, policy.alg, 'next', fresh));
+      const { activated, created } = await successors(tx, sealer, policy, row.state, fresh);
       const cutoff = row.cutoff === null ? undefined : new Date(row.cutoff);
+      const window = await recordKeyWindow(tx, kid, row.activated_at, cutoff, policy, opts.actor);
       const ended =
         cutoff === undefined
           ? { grants: 0, sessions: 0 }
@@ -106,6 +167,7 @@ export async function revokeKey(
         cutoff,
         grantsRevoked: ended.grants,
         sessionsEnded: ended.sessions,
+        ...(window === undefined ? {} : { window }),
       };
     }),
   );

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { ACR_MFA, type ClusterConfig } from '../config/index.js';
+import { DENY_RULE_MARK, type ClaimValidationRule } from './revocation/index.js';
 
 export type AuthenticationConfigVersion = 'v1beta1' | 'v1';
 
@@ -33,6 +34,8 @@ export interface AuthenticationConfigInput {
   /** PEM of the CA of sigil's serving certificate; none means system roots. */
   readonly caPem?: string | undefined;
   readonly apiVersion?: AuthenticationConfigVersion;
+  /** Deny rules for revoked logins (src/kube/revocation/), after the other claim rules. */
+  readonly deny?: readonly ClaimValidationRule[];
 }
 
 /** The rules that keep directory users out of Kubernetes' reserved `system:` names. */
@@ -63,11 +66,13 @@ export const MFA_RULE = {
     'this cluster requires a multi-factor login: sign in again with your second factor (run `kubectl oidc-login clean`, then retry)',
 } as const;
 
-/** The claimValidationRules of a cluster (none: the key is left out). */
-function claimRules(cluster: ClusterConfig): { expression: string; message: string }[] {
+/** The claimValidationRules of a cluster, then the deny rules (none: the key is left out). */
+function claimRules(input: AuthenticationConfigInput): { expression: string; message: string }[] {
+  const { cluster } = input;
   return [
     ...(cluster.usernameClaim === 'email' ? [{ ...EMAIL_VERIFIED_RULE }] : []),
     ...(cluster.requireMFA ? [{ ...MFA_RULE }] : []),
+    ...(input.deny ?? []).map((r) => ({ ...r })),
   ];
 }
 
@@ -81,13 +86,14 @@ export function buildAuthenticationConfiguration(
   input: AuthenticationConfigInput,
 ): AuthenticationConfiguration {
   const { cluster } = input;
+  const rules = claimRules(input);
   const jwt: JwtAuthenticator = {
     issuer: {
       url: input.issuer,
       ...(input.caPem === undefined ? {} : { certificateAuthority: input.caPem }),
       audiences: [cluster.clientID],
     },
-    ...(claimRules(cluster).length > 0 ? { claimValidationRules: claimRules(cluster) } : {}),
+    ...(rules.length === 0 ? {} : { claimValidationRules: rules }),
     claimMappings: {
       username: { claim: cluster.usernameClaim, prefix: cluster.usernamePrefix },
       groups: { claim: cluster.groupsClaim, prefix: cluster.groupsPrefix },
@@ -105,4 +111,33 @@ export function buildAuthenticationConfiguration(
 /** The same as YAML, ready for the file `--authentication-config` names. */
 export function renderAuthenticationConfiguration(input: AuthenticationConfigInput): string {
   return stringify(buildAuthenticationConfiguration(input), { lineWidth: 0 });
+}
+
+/** The same configuration without sigil's deny rules (to build them again from fresher entries). */
+export function stripDenyRules(config: AuthenticationConfiguration): AuthenticationConfiguration {
+  return {
+    ...config,
+    jwt: config.jwt.map((j) => {
+      const { claimValidationRules, ...rest } = j;
+      const kept = (claimValidationRules ?? []).filter(
+        (r) => !r.message.startsWith(DENY_RULE_MARK),
+      );
+      return kept.length === 0 ? rest : { ...rest, claimValidationRules: kept };
+    }),
+  };
+}
+
+/** `config` with `deny` after its own claim rules (replacing any deny rules it had). */
+export function withDenyRules(
+  config: AuthenticationConfiguration,
+  deny: readonly ClaimValidationRule[],
+): AuthenticationConfiguration {
+  const base = stripDenyRules(config);
+  return {
+    ...base,
+    jwt: base.jwt.map((j) => {
+      const rules = [...(j.claimValidationRules ?? []), ...deny.map((r) => ({ ...r }))];
+      return rules.length === 0 ? j : { ...j, claimValidationRules: rules };
+    }),
+  };
 }

@@ -2,6 +2,8 @@ export { renderApiServerFlags, type ApiServerFlagsInput } from './apiserver-flag
 export {
   buildAuthenticationConfiguration,
   renderAuthenticationConfiguration,
+  stripDenyRules,
+  withDenyRules,
   USER_VALIDATION_RULES,
   EMAIL_VERIFIED_RULE,
   MFA_RULE,
@@ -22,3 +24,5 @@ export {
 } from './kubeconfig.js';
 export { clusterUser, type ClaimMapping, type ClusterUser } from './cluster-user.js';
 export { resolveIssuerCa, type IssuerCa, type IssuerTlsSettings } from './issuer-ca.js';
+export * from './revocation/index.js';
+export * from './sync/index.js';

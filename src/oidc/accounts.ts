@@ -12,7 +12,13 @@ import { ADMIN_SCOPE } from '../config/index.js';
 import { AppError, isAppError } from '../errors.js';
 import { anyOf, type GroupMatcher } from '../lib/index.js';
 import type { Logger } from '../log.js';
-import { ACR_MFA, type AccessPolicy, type Audit, type MfaPolicy } from '../security/index.js';
+import {
+  ACR_MFA,
+  type AccessPolicy,
+  type Audit,
+  type MfaPolicy,
+  type Revocations,
+} from '../security/index.js';
 import {
   findIdentity,
   markIdentityChecked,
@@ -45,6 +51,11 @@ export interface AccountServiceDeps {
    * `sid` claim of every id_token. Without it id_tokens carry no `sid`.
    */
   sessionId?: (grantId: string) => string;
+  /**
+   * Deny entries for the clusters: a person the directory reports deleted, disabled, locked
+   * or expired at refresh loses the id_tokens already issued too (src/security/revocation/).
+   */
+  revocations?: Pick<Revocations, 'revokeSubject'>;
   /** admin.groups: people in one of these may be granted the admin scope. */
   adminGroups?: readonly string[];
   /** Who must have passed a second factor: checked for every token the token endpoint issues. */
@@ -61,6 +72,9 @@ export interface AccountServiceDeps {
 export const MFA_REQUIRED_DESCRIPTION =
   'this account requires a multi-factor login; use the browser or device flow';
 type Stored = NonNullable<Awaited<ReturnType<typeof storedIdentity>>>;
+
+/** Refresh refusals that mean the account itself is gone: its issued tokens are revoked too. */
+const ACCOUNT_GONE: ReadonlySet<string> = new Set(['deleted', 'disabled', 'locked', 'expired']);
 
 export function scopesFrom(scope: string | undefined, offlineAccess: boolean): Scopes {
   const set = new Set((scope ?? '').split(' '));
@@ -271,6 +285,7 @@ export class AccountService {
       if (connector.outage !== undefined)
         await markIdentityRefused(this.#deps.db, sub, result.reason, this.#deps.memo);
       await this.#refused(ctx, sub, stored.identity.username, result.reason);
+      if (ACCOUNT_GONE.has(result.reason)) await this.#revokeSubject(sub, result.reason);
       return undefined;
     }
     await this.#confirmed(stored, connector, result.identity);
@@ -416,6 +431,23 @@ export class AccountService {
         return { ok: false, reason: decision.description };
       return { ok: true, claims: clientClaims(sub, identity, access, clientId) };
     };
+  }
+
+  /** Deny entry for an account the directory no longer accepts; never fails the refusal. */
+  async #revokeSubject(sub: string, reason: string): Promise<void> {
+    const revocations = this.#deps.revocations;
+    if (revocations === undefined) return;
+    try {
+      await revocations.revokeSubject(this.#deps.db, sub, {
+        reason: `account_${reason}`,
+        actor: { kind: 'system', id: 'refresh' },
+      });
+    } catch (err) {
+      this.#deps.log.error(
+        { event: 'revocation.failed', sub, reason, err },
+        'could not record the deny entry for a refused account',
+      );
+    }
   }
 
   /** Records a refused refresh once (the generic grant.error handler then skips it). */

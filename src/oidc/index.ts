@@ -13,3 +13,4 @@ export { createAdapterClass, oauthError, type AdapterOptions } from './adapter.j
 export { recordSessions, type SessionRecorder } from './sessions.js';
 export { sessionIdFor, SESSION_ID_SECRET, SESSION_ID_LENGTH } from './session-id.js';
 export { createDexImports, type DexImports, type DexImportsDeps } from './dex-imports.js';
+export { revokeSessionsOnReuse, type RevokeOnReuseDeps } from './revocation-events.js';

@@ -53,3 +53,14 @@ export {
   type SessionStart,
   type SessionTarget,
 } from './sessions/index.js';
+export {
+  createRevocations,
+  denyEndedSessions,
+  keepUntil,
+  revocationPolicy,
+  REVOCATION_CLOCK_SKEW_MS,
+  type RevocationCause,
+  type RevocationPolicy,
+  type Revocations,
+  type RevocationsDeps,
+} from './revocation/index.js';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { join } from 'node:path';
 import { issuerPath, type Config } from '../config/index.js';
@@ -15,12 +16,15 @@ import {
   loadViews,
   providerPages,
   type WebPagesDeps,
+  type ClusterApiDeps,
 } from '../http/index.js';
 import type { KeySet } from '../keys/index.js';
+import { resolveIssuerCa } from '../kube/index.js';
 import type { Logger } from '../log.js';
 import { instrumentProvider } from '../metrics/index.js';
 import {
   auditProviderEvents,
+  revokeSessionsOnReuse,
   buildProvider,
   createAdapterClass,
   createDexImports,
@@ -115,7 +119,7 @@ export async function buildHttp(
     publicClients: new Set(config.staticClients.filter((c) => c.public).map((c) => c.id)),
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
-    api: adminApi(config, db, s, () => provider),
+    api: apiFor(config, db, s, () => provider),
     mfa: {
       policy: s.mfaPolicy,
       service: s.mfa,
@@ -175,6 +179,39 @@ function withFastPath(
   };
 }
 
+/** /api/v1 (http/api) on the provider serving now: the admin API and the clusters' sync endpoint. */
+function apiFor(
+  config: Config,
+  db: Db,
+  s: Services,
+  provider: () => Provider,
+): ReturnType<typeof createApi> {
+  return createApi({
+    issuer: config.issuer,
+    provider,
+    db,
+    admin: config.admin,
+    audit: s.audit,
+    maxBodyBytes: config.web.maxRequestBytes,
+    sessions: s.sessions,
+    keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
+    clusterSecret: (name) => config.clusters.find((c) => c.name === name)?.syncSecret,
+    clusters: clusterApiDeps(config, db, s),
+  });
+}
+
+/** What GET /api/v1/clusters/{name}/authentication-config builds from. */
+function clusterApiDeps(config: Config, db: Db, s: Services): ClusterApiDeps {
+  return {
+    issuer: config.issuer,
+    clusters: config.clusters,
+    // Read at each request: the serving certificate (and its CA) may be reloaded.
+    caPem: () => resolveIssuerCa(config.web, (file) => readFileSync(file, 'utf8'))?.pem,
+    denyEntries: () => s.revocations.live(db),
+    audit: s.audit,
+  };
+}
+
 /**
  * oidc-provider takes its keys at construction: a new key set means a new instance, swapped
  * in between requests (in-flight requests finish on the instance they started on).
@@ -204,22 +241,14 @@ function providerFactory(
     auditProviderEvents(p, s.audit, {
       usernameOf: async (sub) => (await findIdentity(db, sub, s.memo))?.identity.username,
     });
+    revokeSessionsOnReuse(p, {
+      db,
+      revocations: s.revocations,
+      sessionId: s.sessionId,
+      log,
+    });
     p.maxIpsCount = config.web.proxyHops;
     p.use(jwksCacheControl(s.keyPolicy.jwksMaxAgeSec, set.verifyOnly));
     return p;
   };
-}
-
-/** The admin API (`/api/v1`) on the provider serving now. */
-function adminApi(config: Config, db: Db, s: Services, provider: () => Provider) {
-  return createApi({
-    issuer: config.issuer,
-    provider,
-    db,
-    admin: config.admin,
-    audit: s.audit,
-    maxBodyBytes: config.web.maxRequestBytes,
-    sessions: s.sessions,
-    keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
-  });
 }

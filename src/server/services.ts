@@ -32,11 +32,15 @@ import {
   createGuardedAuthenticate,
   createLoginThrottle,
   SessionService,
+  createRevocations,
+  denyEndedSessions,
+  revocationPolicy,
   throttleSettings,
   createMfaPolicy,
   MfaService,
   relyingPartyOf,
   type Audit,
+  type Revocations,
   type GuardedAuthenticate,
   type MfaPolicy,
 } from '../security/index.js';
@@ -63,13 +67,15 @@ export interface Services {
   readonly login: GuardedAuthenticate;
   readonly mfa: MfaService;
   readonly mfaPolicy: MfaPolicy;
+  /** Deny entries for tokens already issued (the clusters' claimValidationRules). */
+  readonly revocations: Revocations;
+  /** The session id (`sid` claim) of a grant. */
+  readonly sessionId: (grantId: string) => string;
   readonly readiness: readonly ReadinessCheck[];
   /** What the current request already read from the database (one per process). */
   readonly memo: RequestMemo;
   /** Sessions: recorded at login, listed, ended through one function. */
   readonly sessions: SessionService;
-  /** The session id (`sid`) of a grant. */
-  readonly sessionId: (grantId: string) => string;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -109,9 +115,12 @@ export async function buildServices(
   const mfaPolicy = createMfaPolicy(config);
   const memo = new RequestMemo();
   const sessionId = (grantId: string): string => sessionIdFor(sessionKey, grantId);
+  const revocations = createRevocations({ policy: revocationPolicy(config), audit, log });
   const sessions = new SessionService({
     db,
     audit,
+    // Every ending of sessions also refuses their id_tokens on the clusters (deny entries).
+    afterEnd: denyEndedSessions(revocations, db),
     onRevoked: (by, n) => {
       metrics.sessionsRevoked(by, n);
     },
@@ -130,6 +139,7 @@ export async function buildServices(
     access,
     audit,
     sessionId,
+    revocations,
     adminGroups: config.admin.groups,
     mfa: mfaPolicy,
     onDegraded: (id) => {
@@ -170,10 +180,11 @@ export async function buildServices(
     login,
     mfa,
     mfaPolicy,
+    revocations,
+    sessionId,
     readiness: readinessChecks(db, connectors),
     memo,
     sessions,
-    sessionId,
   };
 }
 

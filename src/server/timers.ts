@@ -3,7 +3,7 @@ import { startKeyWatcher } from '../keys/index.js';
 import { startPeriodic, type Closers } from '../lib/index.js';
 import type { Logger } from '../log.js';
 import { startRetentionTimer } from '../security/index.js';
-import { startGcTimer, type Db } from '../storage/index.js';
+import { LOCKS, pruneUnderLock, startGcTimer, type Db } from '../storage/index.js';
 import type { HttpParts } from './http.js';
 import type { Services } from './services.js';
 
@@ -40,6 +40,7 @@ export function startTimers(
     });
   }, config.sessions.lastUseFlushInterval);
   closers.add(() => lastUse.stop());
+  closers.add(startRevocationPruning(db, log));
   const { throttle } = config;
   closers.add(
     startRetentionTimer(
@@ -57,4 +58,21 @@ export function startTimers(
       log,
     ),
   );
+}
+
+/** Deny entries whose tokens have all expired leave login_revocations (one replica at a time). */
+function startRevocationPruning(db: Db, log: Logger): () => Promise<void> {
+  const job = startPeriodic(async () => {
+    try {
+      const r = await pruneUnderLock(db, LOCKS.revocationsPrune, {
+        sql: `DELETE FROM login_revocations WHERE id IN (
+                SELECT id FROM login_revocations WHERE keep_until <= now() LIMIT $1)`,
+        params: (batchSize) => [batchSize],
+      });
+      if (r.deleted > 0) log.info({ deleted: r.deleted }, 'expired deny entries deleted');
+    } catch (err) {
+      log.error({ err }, 'pruning deny entries failed');
+    }
+  }, GC_INTERVAL_MS);
+  return () => job.stop();
 }

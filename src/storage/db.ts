@@ -40,4 +40,6 @@ export const LOCKS = {
   keys: 0x5161_0003,
   /** Audit retention and login-throttle pruning (src/storage/audit-store.ts). */
   auditPrune: 0x5161_0010,
+  /** Deny entries past their keepUntil (src/storage/logins/revocations.ts). */
+  revocationsPrune: 0x5161_0015,
 } as const;

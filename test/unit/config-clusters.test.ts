@@ -58,6 +58,21 @@ describe('config: clusters', () => {
     ],
     ['duplicate names', [prod, { ...prod }], {}, 'clusters.1.name: duplicate cluster name'],
     [
+      'a sync secret shared by two clusters',
+      [
+        { ...prod, syncSecret: 'x'.repeat(40) },
+        { ...prod, name: 'staging', syncSecret: 'x'.repeat(40) },
+      ],
+      {},
+      "clusters.1.syncSecret: is also cluster prod's",
+    ],
+    [
+      'a short sync secret',
+      [{ ...prod, syncSecret: 'short' }],
+      {},
+      'clusters.0.syncSecret: at least 32 characters',
+    ],
+    [
       'an http server',
       [{ ...prod, server: 'http://api:6443' }],
       {},

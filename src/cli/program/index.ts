@@ -119,4 +119,5 @@ export {
   DEFAULT_CA_PATH,
   type ApiServerConfigOptions,
   type ApiServerFormat,
+  type KubeSyncOptions,
 } from './kube.js';

@@ -6,6 +6,18 @@ import type { CommandResult, Done } from '../result.js';
 export interface KubeCliHandlers {
   kubeApiserverConfig(opts: ApiServerConfigOptions): Promise<CommandResult>;
   kubeKubeconfig(opts: { config?: string | undefined; cluster: string }): Promise<CommandResult>;
+  kubeSync(opts: KubeSyncOptions): Promise<CommandResult>;
+}
+
+export interface KubeSyncOptions {
+  cluster: string;
+  server: string;
+  secretFile: string;
+  out: string;
+  ca?: string | undefined;
+  interval: string;
+  once: boolean;
+  metrics?: string | undefined;
 }
 
 export const API_SERVER_FORMATS = ['flags', 'authentication-config', 'ca'] as const;
@@ -62,4 +74,18 @@ export function addKubeCommands(
     .option(...configOption)
     .requiredOption('--cluster <name>', 'cluster name')
     .action((o: { config?: string; cluster: string }) => done(h.kubeKubeconfig(o)));
+  kube
+    .command('sync')
+    .description(
+      "keep kube-apiserver's --authentication-config file equal to what sigil serves for the cluster (deny rules for revoked logins included)",
+    )
+    .requiredOption('--cluster <name>', "the cluster name in sigil's config")
+    .requiredOption('--server <url>', "sigil's https URL (its issuer)")
+    .requiredOption('--secret-file <file>', "the file holding the cluster's clusters[].syncSecret")
+    .requiredOption('--out <file>', 'the file kube-apiserver reads (--authentication-config)')
+    .option('--ca <file>', "the CA that signed sigil's serving certificate (default: system roots)")
+    .option('--interval <duration>', 'time between fetches', '5s')
+    .option('--once', 'fetch and write once, then exit (non-zero when it failed)', false)
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
+    .action((o: KubeSyncOptions) => done(h.kubeSync(o)));
 }

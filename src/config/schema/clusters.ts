@@ -75,6 +75,16 @@ export const clusterSchema = z
       description:
         "Every token for this cluster's audience needs a second factor (`acr` = `urn:sigil:mfa`): sigil asks for one at login, and `sigil kube apiserver-config` adds a rule that makes the API server itself refuse a token without it.",
     }),
+    syncSecret: z
+      .string()
+      .min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)')
+      .max(1024)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional()
+      .meta({
+        description:
+          "The secret this cluster's sync agent (`sigil kube sync`) presents to fetch its AuthenticationConfiguration with the current deny rules (`GET /api/v1/clusters/<name>/authentication-config`, `Authorization: Bearer <secret>`). Only this cluster's configuration can be read with it. Also `syncSecretFile` or `${ENV}`. Without it the endpoint answers 403 for this cluster.",
+      }),
   })
   .strict();
 
@@ -152,6 +162,17 @@ export function clusterIssues(
         path: ['clusters', i, 'clientID'],
         message: `is the login client of cluster ${other}: this cluster would accept tokens meant for ${other}; give it an audience of its own`,
       });
+  });
+  const secrets = new Map<string, string>();
+  c.clusters.forEach((cl, i) => {
+    if (cl.syncSecret === undefined) return;
+    const other = secrets.get(cl.syncSecret);
+    if (other !== undefined)
+      out.push({
+        path: ['clusters', i, 'syncSecret'],
+        message: `is also cluster ${other}'s: each cluster needs a sync secret of its own`,
+      });
+    secrets.set(cl.syncSecret, cl.name);
   });
   c.staticClients.forEach((cl, i) => {
     if (cl.id === WEB_CLIENT_ID)

@@ -14,6 +14,7 @@ import type { ApiDeps, ApiRouter } from './context.js';
 import { openApiDocument } from './openapi/index.js';
 import { problemBoundary, Problem } from './problem.js';
 import { auditRoutes } from './audit.js';
+import { clusterRoutes } from './clusters.js';
 import { keyRoutes } from './keys.js';
 import { sessionRoutes } from './sessions.js';
 import { userRoutes } from './users.js';
@@ -36,6 +37,7 @@ const RESOURCES: readonly ApiResource[] = [
   userRoutes,
   keyRoutes,
   auditRoutes,
+  clusterRoutes,
 ];
 
 /** JSON bodies only, within the body limit; unknown fields are refused by each call's schema. */

@@ -3,6 +3,7 @@ import type { KeyEventListener, KeyPolicy, KeySealer } from '../../keys/index.js
 import type { Audit, SessionService } from '../../security/index.js';
 import type { Db } from '../../storage/index.js';
 import type { ApiState, AuthDeps } from './auth.js';
+import type { ClusterApiDeps } from './cluster-deps.js';
 
 /** What the API's resources use; each resource file takes what it needs from here. */
 export interface ApiDeps extends AuthDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps extends AuthDeps {
     readonly sealer: KeySealer;
     readonly onEvent: KeyEventListener;
   };
+  /** GET /clusters/{name}/authentication-config (issue 15); none: the route is absent. */
+  readonly clusters?: ClusterApiDeps;
 }
 
 export type ApiRouter = Router<ApiState>;

@@ -18,3 +18,10 @@ export {
   renderApiReference,
   EXAMPLE_API_SERVER,
 } from './openapi/index.js';
+export {
+  CLUSTER_CONFIG_API_VERSION,
+  CLUSTER_CONFIG_KIND,
+  type ClusterApiDeps,
+  type ClusterAuthenticationConfig,
+  type WireEntry,
+} from './clusters.js';

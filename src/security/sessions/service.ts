@@ -69,7 +69,10 @@ export interface SessionServiceDeps {
    * Called once per call of endSessions with what it ended, after the database says so: the
    * one place where further consequences hook in (issue 15's deny entries for API servers).
    */
-  readonly afterEnd?: (r: EndResult, how: { actor: SessionActor; reason: string }) => Promise<void>;
+  readonly afterEnd?: (
+    r: EndResult,
+    how: { actor: SessionActor; reason: string; offboarded: readonly string[] },
+  ) => Promise<void>;
 }
 
 /**
@@ -151,7 +154,7 @@ export class SessionService {
       });
     }
     if (ended.length > 0) this.#deps.onRevoked?.(how.actor.kind, ended.length);
-    await this.#deps.afterEnd?.(result, how);
+    await this.#deps.afterEnd?.(result, { ...how, offboarded: offboard });
     return result;
   }
 

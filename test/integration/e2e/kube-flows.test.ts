@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backdateConsumption, freezeClock, thawClock } from '../../support/clock.js';
 import { approveDeviceCode, pollDeviceToken, startDeviceFlow } from '../../support/device-page.js';
@@ -21,6 +21,7 @@ import {
   type TestSigil,
 } from '../../support/sigil.js';
 import { buildGoVerifier, verifyWithGo } from '../../support/go-verifier.js';
+import { pollUntil } from '../../support/poll.js';
 
 const CI = { clientId: 'ci', clientSecret: 'ci-secret-value-4567' };
 
@@ -196,6 +197,22 @@ describe.each(ISSUER_PATHS)(
       const reused = await refresh(laptop1.refresh_token);
       expect(reused.status).toBe(400);
       expect(reused.json()['error']).toBe('invalid_grant');
+      // Its id_tokens are refused by the clusters too: a deny entry for that login's sid only.
+      const sid = decodeJwt(laptop1.id_token)['sid'];
+      const denied = await pollUntil(
+        async () =>
+          (
+            await s.server.db.query<{ kind: string; sid: string; sub: string; reason: string }>(
+              `SELECT kind, sid, sub, reason FROM login_revocations WHERE reason = 'refresh_token_reuse'`,
+            )
+          ).rows,
+        (rows) => rows.length > 0,
+        { what: 'a deny entry for the reused login' },
+      );
+      expect(denied).toEqual([
+        { kind: 'session', sid, sub: ALICE.userID, reason: 'refresh_token_reuse' },
+      ]);
+      expect(decodeJwt(laptop2.id_token)['sid']).not.toBe(sid);
       // The whole family of laptop 1 is revoked, including the token it was rotated to...
       const family = await refresh(rotated.json<Tokens>().refresh_token!);
       expect(family.json()['error']).toBe('invalid_grant');

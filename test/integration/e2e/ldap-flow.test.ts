@@ -198,6 +198,12 @@ describe('LDAP login through sigil (browser-equivalent), groups, refresh re-chec
     const gone = await refresh(next.refresh_token ?? rt);
     expect(gone.status).toBe(400);
     expect(gone.json()['error']).toBe('invalid_grant');
+    // The id_tokens it already has are refused by the clusters too: a subject deny entry.
+    const { rows: denied } = await s.server.db.query<{ kind: string; reason: string }>(
+      'SELECT kind, reason FROM login_revocations WHERE sub = $1',
+      [sub!],
+    );
+    expect(denied).toEqual([{ kind: 'subject', reason: 'account_deleted' }]);
   });
 
   it('answers a login while LDAP is down with a clear 503 page, and a refresh with a retryable 503 that keeps the grant', async () => {

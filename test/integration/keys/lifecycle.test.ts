@@ -17,6 +17,7 @@ import {
 import {
   createPgDb,
   endGrantsLastRefreshedBefore,
+  listLiveRevocations,
   migrate,
   type Db,
 } from '../../../src/storage/index.js';
@@ -229,6 +230,18 @@ describe('revocation ends the grants whose tokens the key may have signed', () =
     expect(r.grantsRevoked).toBe(1);
     expect(r.sessionsEnded).toBe(1);
     expect(events.map((e) => e.type)).toEqual(['key.revoked', 'key.activated', 'key.created']);
+    // The clusters refuse what it signed: a window deny entry, from its activation to the cutoff.
+    expect(r.window?.until).toEqual(r.cutoff);
+    const live = await listLiveRevocations(db, new Date());
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({
+      kind: 'window',
+      kid: before.active.kid,
+      reason: 'key_revoked',
+      iatFrom: r.window?.from,
+      iatUntil: r.cutoff,
+      keepUntil: new Date(r.cutoff!.getTime() + POLICY.retainMs),
+    });
 
     const after = await loadKeySet(db, PLAINTEXT_SEALER);
     expect(after.active.kid).toBe(next.kid);
@@ -254,8 +267,11 @@ describe('revocation ends the grants whose tokens the key may have signed', () =
     const db = env().dbs[1]!;
     const set = await loadKeySet(db, PLAINTEXT_SEALER);
     const next = set.published.find((k) => k.state === 'next')!;
+    const before = (await listLiveRevocations(db, new Date())).length;
     const r = await revokeKey(db, PLAINTEXT_SEALER, POLICY, next.kid);
     expect(r.cutoff).toBeUndefined();
+    expect(r.window).toBeUndefined();
+    expect(await listLiveRevocations(db, new Date())).toHaveLength(before);
     expect(r.created).toHaveLength(1);
     expect((await loadKeySet(db, PLAINTEXT_SEALER)).active.kid).toBe(set.active.kid);
     await expect(revokeKey(db, PLAINTEXT_SEALER, POLICY, 'no-such-kid')).rejects.toSatisfy((e) =>

@@ -1,5 +1,6 @@
 import { problemResponses, problemSchema, type OpenApiObject, type OpenApiPart } from './common.js';
 import { auditApi } from './audit.js';
+import { clustersApi } from './clusters.js';
 import { keysApi } from './keys.js';
 import { sessionsApi } from './sessions.js';
 import { usersApi } from './users.js';
@@ -22,6 +23,7 @@ export const API_PARTS: readonly OpenApiPart[] = [
   usersApi,
   keysApi,
   auditApi,
+  clustersApi,
   whoamiApi,
 ];
 
