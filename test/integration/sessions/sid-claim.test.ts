@@ -78,5 +78,17 @@ describe('the session id (sid) claim', () => {
     });
     expect(again.status, again.text).toBe(200);
     expect(sidOf(again.json<Tokens>())).toBe(sid);
+    // Every login path records its session under the same id.
+    const { rows } = await s.server.db.query<{ id: string; grant_type: string; client_id: string }>(
+      'SELECT id, grant_type, client_id FROM login_sessions ORDER BY created_at',
+    );
+    expect(rows.map((r) => [r.grant_type, r.client_id])).toEqual(
+      expect.arrayContaining([
+        ['authorization_code', 'kubectl'],
+        ['urn:ietf:params:oauth:grant-type:device_code', 'kubectl'],
+        ['password', 'ci'],
+      ]),
+    );
+    expect(rows.map((r) => r.id)).toContain(sid);
   });
 });
