@@ -148,9 +148,13 @@ interface Connector {
 async function sigilOps(
   kind: 'login' | 'refresh',
 ): Promise<{ op: Op; close: () => Promise<unknown> }> {
-  const mod = (await import(pathToFileURL(join(ROOT, 'dist/connectors/ldap/index.js')).href)) as {
-    createLdapConnector: (id: string, name: string, cfg: unknown, log: unknown) => Connector;
-    ldapConfigSchema: { parse(v: unknown): unknown };
+  const dist = (path: string) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
+  // The connector and the schema each from its own folder's front door.
+  const mod = {
+    ...((await dist('connectors/ldap/index.js')) as {
+      createLdapConnector: (id: string, name: string, cfg: unknown, log: unknown) => Connector;
+    }),
+    ...((await dist('config/index.js')) as { ldapConfigSchema: { parse(v: unknown): unknown } }),
   };
   const quiet = {
     debug: () => undefined,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.js';
 import { methodLabel, routeLabel, type Metrics } from '../../metrics/index.js';
@@ -50,6 +50,8 @@ const PER_ANSWER = new Set([
 ]);
 const DOCUMENT_ONLY = new Set(['content-type', 'cache-control', 'vary', 'last-modified']);
 
+const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** Handles the request when it is one of the fast paths (true), else leaves it (false). */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -89,11 +91,15 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     const docs = docsNow();
     if (docs === undefined) return false;
     const started = process.hrtime.bigint();
+    // As on every answer: the caller's sane request id kept, or a new one (request-log.ts).
+    const incoming = req.headers['x-request-id'];
+    const reqId = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', reqId);
     const done = (status: number) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics?.httpRequest(routeLabel(path), methodLabel(method), status, seconds);
       if (deps.log.isLevelEnabled('debug'))
-        deps.log.debug({ req: { method, url: path }, status, fast: true }, 'request');
+        deps.log.debug({ reqId, req: { method, url: path }, status, fast: true }, 'request');
     };
     const doc = docs.byPath.get(path);
     if (doc !== undefined) {

@@ -87,11 +87,12 @@ describe('logs of sigil serve', () => {
 
   it('writes JSON lines by default (stdout is not a terminal), with request ids and no query strings', async () => {
     const { port, run } = await start({ level: 'info', format: 'auto' });
-    const r = await request(port, '/healthz?code=SECRET-CODE-123', {
+    // The start page: health, discovery and JWKS log at debug (bench/README.md, issue 18).
+    const r = await request(port, '/?code=SECRET-CODE-123', {
       headers: { 'x-request-id': 'trace-abc-123' },
     });
     expect(r.headers['x-request-id']).toBe('trace-abc-123');
-    const generated = await request(port, '/.well-known/openid-configuration');
+    const generated = await request(port, '/nope');
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     await request(port, '/token', {
       method: 'POST',
@@ -129,7 +130,7 @@ describe('logs of sigil serve', () => {
 
   it('writes pretty text with format: text', async () => {
     const { port, run } = await start({ level: 'info', format: 'text' });
-    await request(port, '/healthz', { headers: { 'x-request-id': 'pretty-1' } });
+    await request(port, '/', { headers: { 'x-request-id': 'pretty-1' } });
     await run.waitFor(/pretty-1/);
     const out = run.output();
     expect(out).toMatch(/INFO.*sigil listening/);
@@ -141,7 +142,7 @@ describe('logs of sigil serve', () => {
       { level: 'warn', format: 'json' },
       { SIGIL_LOG_LEVEL: 'info' },
     );
-    await request(port, '/healthz', { headers: { 'x-request-id': 'env-level' } });
+    await request(port, '/', { headers: { 'x-request-id': 'env-level' } });
     await run.waitFor(/"reqId":"env-level"/);
     await expect(
       start({ level: 'info', format: 'json' }, { SIGIL_LOG_LEVEL: 'loud' }),

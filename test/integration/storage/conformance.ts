@@ -17,6 +17,11 @@ import {
   migrate,
   migrationsDir,
   startGcTimer,
+  findIdentity,
+  markIdentityChecked,
+  markIdentityRefused,
+  RequestMemo,
+  saveIdentity,
   type Db,
 } from '../../../src/storage/index.js';
 
@@ -384,6 +389,59 @@ export function runAdapterConformance(name: string, makeDb: () => Promise<Confor
         const err2 = await rejection(db.query('SELECT $1::jsonb', [JSON.stringify({ v: NUL })]));
         expect(isAppError(err2, 'STORAGE_INVALID_INPUT')).toBe(true);
         await db.query('SELECT 1'); // still usable
+      });
+    });
+
+    describe('read memo and identities', () => {
+      it('ReadAhead: a refresh token read brings its grant and identity for the rest of the request only', async () => {
+        const memo = new RequestMemo();
+        const Memoized = createAdapterClass(db, { memo });
+        const grantId = newId();
+        const sub = `sub-${newId()}`;
+        const rt = newId();
+        await saveIdentity(db, 'corp', { userId: sub, username: 'reader' });
+        await new Memoized('Grant').upsert(grantId, { accountId: sub, clientId: 'kubectl' }, 600);
+        await new Memoized('RefreshToken').upsert(
+          rt,
+          { accountId: sub, grantId, kind: 'RefreshToken' },
+          600,
+        );
+        await memo.run(async () => {
+          expect((await new Memoized('RefreshToken').find(rt))?.['grantId']).toBe(grantId);
+          // Gone from the database behind the memo's back: this request already read them.
+          await db.query('DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [
+            'Grant',
+            grantId,
+          ]);
+          await db.query('DELETE FROM identities WHERE sub = $1', [sub]);
+          expect(await new Memoized('Grant').find(grantId)).toMatchObject({ accountId: sub });
+          expect((await findIdentity(db, sub, memo))?.identity.username).toBe('reader');
+          // A write through the adapter drops what it changes.
+          await new Memoized('Grant').destroy(grantId);
+          expect(await new Memoized('Grant').find(grantId)).toBeUndefined();
+        });
+        // Another request reads the database.
+        await memo.run(async () => {
+          expect(await findIdentity(db, sub, memo)).toBeUndefined();
+        });
+        expect(await findIdentity(db, sub, memo)).toBeUndefined();
+      });
+
+      it('Identities: a save confirms now, a refusal is kept until the next confirmation', async () => {
+        const sub = `sub-${newId()}`;
+        const before = Date.now() - 5000;
+        await saveIdentity(db, 'corp', { userId: sub, username: 'checked' });
+        const saved = await findIdentity(db, sub);
+        expect(saved?.checkedAt.getTime()).toBeGreaterThan(before);
+        expect(saved?.refused).toBeUndefined();
+        await markIdentityRefused(db, sub, 'disabled');
+        await markIdentityRefused(db, sub, 'deleted');
+        expect((await findIdentity(db, sub))?.refused?.reason).toBe('disabled');
+        await markIdentityChecked(db, sub);
+        expect((await findIdentity(db, sub))?.refused).toBeUndefined();
+        await markIdentityRefused(db, sub, 'locked');
+        await saveIdentity(db, 'corp', { userId: sub, username: 'checked' });
+        expect((await findIdentity(db, sub))?.refused).toBeUndefined();
       });
     });
 
