@@ -16,7 +16,8 @@ export interface LdapCheckOptions {
 
 /** What each command does (one file each under cli/); run.ts supplies them. */
 export interface CliHandlers
-  extends KubeCliHandlers,
+  extends
+    KubeCliHandlers,
     AuditCliHandlers,
     KeysCliHandlers,
     MfaCliHandlers,

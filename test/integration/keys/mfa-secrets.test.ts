@@ -29,7 +29,13 @@ describe('TOTP secrets at rest', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const audit = { record: async () => {}, markRecorded: () => {}, wasRecorded: () => false };
+  const audit = {
+    record: async () => {},
+    markRecorded: () => {},
+    wasRecorded: () => false,
+    flush: async () => {},
+    close: async () => {},
+  };
   const throttle = {
     check: () => Promise.resolve({ allowed: true, retryAfterSec: 0, failures: 0 }),
     recordFailure: () => Promise.resolve({ allowed: true, retryAfterSec: 0, failures: 1 }),
