@@ -28,6 +28,7 @@ import {
   buildProvider,
   createAdapterClass,
   createDexImports,
+  type DexImportsDeps,
   grantAuthenticator,
   type BuildProviderDeps,
   type Provider,
@@ -57,26 +58,12 @@ export async function buildHttp(
   log: Logger,
 ): Promise<HttpParts> {
   const viewsDir = join(packageRoot(), 'views');
-  const base = issuerPath(config.issuer);
-  const brand = loadBrand(config.frontend, base);
-  const views = loadViews(viewsDir, brand.brand, brand.css, base);
+  const brand = loadBrand(config.frontend, issuerPath(config.issuer));
+  const views = loadViews(viewsDir, brand.brand, brand.css, issuerPath(config.issuer));
   const cookieKeys = [await sharedSecret(db, 'cookie-key-1')];
   const csrf = createCsrf(await sharedSecret(db, 'csrf-key-1'));
   let signingAlg = s.keys.active.alg;
-  const adapter = createAdapterClass(db, {
-    onError: (err, where) => {
-      log.warn({ err, ...where }, 'storage operation failed');
-    },
-    reuseGraceMs: { RefreshToken: config.expiry.refreshTokens.reuseInterval },
-    // What `sigil import dex` brought over: Dex API clients, Dex refresh tokens.
-    dex: createDexImports({
-      db,
-      config,
-      sealer: s.sealer,
-      signingAlg: () => signingAlg,
-    }),
-    memo: s.memo,
-  });
+  const adapter = adapterFor(config, db, s, log, () => signingAlg);
   // sigil's own pages sign people in through the built-in `sigil-web` client.
   const web = createWebPages({
     config,
@@ -120,11 +107,7 @@ export async function buildHttp(
     metrics: { metrics: s.metrics, scopes: s.scopes, serve: config.telemetry.http === undefined },
     logo: brand.logo,
     api: apiFor(config, db, s, () => provider),
-    mfa: {
-      policy: s.mfaPolicy,
-      service: s.mfa,
-      tickets: createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1')),
-    },
+    mfa: { policy: s.mfaPolicy, service: s.mfa, tickets: await mfaTickets(db) },
     scripts: mfaScripts(packageRoot()),
     memo: s.memo,
   }).callback();
@@ -147,6 +130,30 @@ export async function buildHttp(
       signingAlg = set.active.alg;
     },
   };
+}
+
+/** oidc-provider's storage adapter, with what `sigil import dex` brought over. */
+function adapterFor(
+  config: Config,
+  db: Db,
+  s: Services,
+  log: Logger,
+  signingAlg: DexImportsDeps['signingAlg'],
+) {
+  return createAdapterClass(db, {
+    onError: (err, where) => {
+      log.warn({ err, ...where }, 'storage operation failed');
+    },
+    reuseGraceMs: { RefreshToken: config.expiry.refreshTokens.reuseInterval },
+    // What `sigil import dex` brought over: Dex API clients, Dex refresh tokens.
+    dex: createDexImports({ db, config, sealer: s.sealer, signingAlg }),
+    memo: s.memo,
+  });
+}
+
+/** The signed tickets that carry a login from the password page to the second-factor page. */
+async function mfaTickets(db: Db): Promise<ReturnType<typeof createMfaTickets>> {
+  return createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1'));
 }
 
 /** What /home/security needs: the second factors, the owner of a `sub`, its CSRF key. */

@@ -85,25 +85,12 @@ export async function buildServices(
   log: Logger,
   closers: Closers,
 ): Promise<Services> {
-  const audit = createAudit(db, log);
-  // Closed after the listeners (closers run in reverse) and before the database: every queued
-  // row of the requests that were drained is written.
-  closers.add(() => audit.close());
-  const keyPolicy = keyPolicyFromConfig(config);
-  const sealer = sealerFor(config.keys.encryptionSecret);
-  // Key lifecycle events (rotation, revocation): the call point for the audit trail.
-  const onKeyEvent: KeyEventListener = (e) => {
-    log.info({ keyEvent: e }, `signing key event: ${e.type}`);
-    void audit.record({ event: e.type, outcome: 'success', reason: e.reason, details: { ...e } });
-  };
-  const keys = await prepareKeys({
+  const { audit, keyPolicy, sealer, onKeyEvent, keys } = await auditAndKeys(
+    config,
     db,
-    sealer,
-    policy: keyPolicy,
-    warnPlaintext: !config.dev,
     log,
-    onEvent: onKeyEvent,
-  });
+    closers,
+  );
   const metrics = metricsForConfig(config, db);
   const scopes = new RequestScopes();
   const connectors = buildConnectors(config, log, { metrics, scopes }, importedPasswordUsers(db));
@@ -111,25 +98,11 @@ export async function buildServices(
     await Promise.all(connectors.map(async (c) => c.close?.()));
   });
   const access = createAccessPolicy(config);
-  const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
   const mfaPolicy = createMfaPolicy(config);
   const memo = new RequestMemo();
-  const sessionId = (grantId: string): string => sessionIdFor(sessionKey, grantId);
-  const revocations = createRevocations({ policy: revocationPolicy(config), audit, log });
-  const sessions = new SessionService({
-    db,
+  const { sessionId, revocations, sessions } = await sessionServices(config, db, log, closers, {
     audit,
-    // Every ending of sessions also refuses their id_tokens on the clusters (deny entries).
-    afterEnd: denyEndedSessions(revocations, db),
-    onRevoked: (by, n) => {
-      metrics.sessionsRevoked(by, n);
-    },
-  });
-  // Runs after the listeners have drained (closers run in reverse): the last uses are kept.
-  closers.add(async () => {
-    await sessions.tracker.flush().catch((err: unknown) => {
-      log.warn({ err }, 'last use of sessions not written at shutdown');
-    });
+    metrics,
   });
   const accounts = new AccountService({
     db,
@@ -148,13 +121,8 @@ export async function buildServices(
   });
   const throttle = instrumentThrottle(createLoginThrottle(db, throttleSettings(config)), metrics);
   // Every password check (login page, device flow, password grant): throttle, policy, audit.
-  const login = createGuardedAuthenticate({
-    accounts,
-    throttle,
-    audit,
-    access,
-    alwaysGroups: mfaPolicy.needsGroups,
-  });
+  const alwaysGroups = mfaPolicy.needsGroups;
+  const login = createGuardedAuthenticate({ accounts, throttle, audit, access, alwaysGroups });
   // Second factors: TOTP secrets sealed like the signing keys, guesses throttled like passwords.
   const mfa = new MfaService({
     db,
@@ -186,6 +154,60 @@ export async function buildServices(
     memo,
     sessions,
   };
+}
+
+/** The audit trail (closed after the listeners and before the database) and the signing keys. */
+async function auditAndKeys(config: Config, db: Db, log: Logger, closers: Closers) {
+  const audit = createAudit(db, log);
+  // Closed after the listeners (closers run in reverse) and before the database: every queued
+  // row of the requests that were drained is written.
+  closers.add(() => audit.close());
+  const keyPolicy = keyPolicyFromConfig(config);
+  const sealer = sealerFor(config.keys.encryptionSecret);
+  // Key lifecycle events (rotation, revocation): the call point for the audit trail.
+  const onKeyEvent: KeyEventListener = (e) => {
+    log.info({ keyEvent: e }, `signing key event: ${e.type}`);
+    void audit.record({ event: e.type, outcome: 'success', reason: e.reason, details: { ...e } });
+  };
+  const keys = await prepareKeys({
+    db,
+    sealer,
+    policy: keyPolicy,
+    warnPlaintext: !config.dev,
+    log,
+    onEvent: onKeyEvent,
+  });
+  return { audit, keyPolicy, sealer, onKeyEvent, keys };
+}
+
+/** Sessions (sid, recorded, ended through one function) and the deny entries they produce. */
+async function sessionServices(
+  config: Config,
+  db: Db,
+  log: Logger,
+  closers: Closers,
+  s: { audit: Audit; metrics: Metrics },
+) {
+  const { audit, metrics } = s;
+  const sessionKey = await sharedSecret(db, SESSION_ID_SECRET);
+  const sessionId = (grantId: string): string => sessionIdFor(sessionKey, grantId);
+  const revocations = createRevocations({ policy: revocationPolicy(config), audit, log });
+  const sessions = new SessionService({
+    db,
+    audit,
+    // Every ending of sessions also refuses their id_tokens on the clusters (deny entries).
+    afterEnd: denyEndedSessions(revocations, db),
+    onRevoked: (by, n) => {
+      metrics.sessionsRevoked(by, n);
+    },
+  });
+  // Runs after the listeners have drained (closers run in reverse): the last uses are kept.
+  closers.add(async () => {
+    await sessions.tracker.flush().catch((err: unknown) => {
+      log.warn({ err }, 'last use of sessions not written at shutdown');
+    });
+  });
+  return { sessionId, revocations, sessions };
 }
 
 function readinessChecks(db: Db, connectors: readonly PasswordConnector[]): ReadinessCheck[] {

@@ -112,25 +112,8 @@ export function createLdapConnector(
       };
     },
 
-    async refresh(scopes: Scopes, identity: Identity): Promise<RefreshResult> {
-      const found = await dir.findById(identity.userId);
-      if ('gone' in found) return refuse(found.gone);
-      const { entry } = found;
-      const state = accountState(entry, { includePpolicyLock: true });
-      if (state !== undefined) return refuse(state === 'password_expired' ? 'expired' : state);
-      const oldDn = connectorDn(identity);
-      if (oldDn !== undefined && oldDn.toLowerCase() !== entry.dn.toLowerCase())
-        log.info(
-          { connector: id, userId: identity.userId, from: oldDn, to: entry.dn },
-          'ldap: user entry was renamed; following its stable id',
-        );
-      const next = identityFromEntry(cfg, entry, await groupsOf(entry, scopes), identity.username);
-      if (next.userId !== identity.userId)
-        throw new AppError(
-          'CONNECTOR_MISCONFIGURED',
-          `LDAP: searching ${cfg.userSearch.idAttr}=${identity.userId} returned another id`,
-        );
-      return { ok: true, identity: withSubject(next) };
+    refresh(scopes: Scopes, identity: Identity): Promise<RefreshResult> {
+      return refreshIdentity({ id, cfg, log, dir, groupsOf, withSubject }, scopes, identity);
     },
 
     ping(timeoutMs: number): Promise<void> {
@@ -141,6 +124,43 @@ export function createLdapConnector(
       return dir.close();
     },
   };
+}
+
+/** What a refresh needs of its connector. */
+interface RefreshParts {
+  readonly id: string;
+  readonly cfg: LdapConfig;
+  readonly log: LdapLogger;
+  readonly dir: LdapDirectory;
+  readonly groupsOf: (entry: Entry, scopes: Scopes) => Promise<string[]>;
+  readonly withSubject: (identity: Identity) => Identity;
+}
+
+/** A refresh: the person found again by their stable id, their account state and groups re-read. */
+async function refreshIdentity(
+  p: RefreshParts,
+  scopes: Scopes,
+  identity: Identity,
+): Promise<RefreshResult> {
+  const { id, cfg, log, dir, groupsOf, withSubject } = p;
+  const found = await dir.findById(identity.userId);
+  if ('gone' in found) return refuse(found.gone);
+  const { entry } = found;
+  const state = accountState(entry, { includePpolicyLock: true });
+  if (state !== undefined) return refuse(state === 'password_expired' ? 'expired' : state);
+  const oldDn = connectorDn(identity);
+  if (oldDn !== undefined && oldDn.toLowerCase() !== entry.dn.toLowerCase())
+    log.info(
+      { connector: id, userId: identity.userId, from: oldDn, to: entry.dn },
+      'ldap: user entry was renamed; following its stable id',
+    );
+  const next = identityFromEntry(cfg, entry, await groupsOf(entry, scopes), identity.username);
+  if (next.userId !== identity.userId)
+    throw new AppError(
+      'CONNECTOR_MISCONFIGURED',
+      `LDAP: searching ${cfg.userSearch.idAttr}=${identity.userId} returned another id`,
+    );
+  return { ok: true, identity: withSubject(next) };
 }
 
 /** Binds as the entry: undefined when the password is right, else why the login is refused. */
