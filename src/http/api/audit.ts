@@ -22,6 +22,9 @@ export function auditRoutes(router: ApiRouter, deps: ApiDeps): void {
       }),
     });
     const size = q.limit ?? DEFAULT_PAGE;
+    // Rows are written in batches: what this replica has queued is written first, so a caller
+    // reads the trail of its own calls at once.
+    await deps.audit.flush();
     const records = await queryAuditEvents(deps.db, {
       username: q.user,
       clientId: q.client,

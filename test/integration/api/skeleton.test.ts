@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { flushAllAudit } from '../../support/sigil.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -114,6 +115,7 @@ describe('the /api/v1 skeleton: OpenAPI document, bearer principals, admin scope
   it('records every call in the audit trail with its actor', async () => {
     const token = await clientToken(s.client(), OPS);
     await api(s.client(), 'GET', '/whoami', token);
+    await flushAllAudit();
     const { rows } = await s.server.db.query<{ details: Record<string, unknown> }>(
       "SELECT details FROM audit_events WHERE event = 'api.called' AND client_id = 'ops' ORDER BY id DESC LIMIT 1",
     );

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify, SignJWT, decodeJwt, type JSONWebKeySet } from 'jose';
+import { flushAllAudit } from '../../support/sigil.js';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveStorage } from '../../../src/config/index.js';
@@ -191,6 +192,7 @@ describe('after sigil import dex', () => {
     expect(nul.status).toBe(400);
     const db = await openDb(resolveStorage(s.config, {}));
     try {
+      await flushAllAudit();
       const { rows } = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM audit_events WHERE event = 'token.refresh_denied' AND client_id = 'kubectl'`,
       );

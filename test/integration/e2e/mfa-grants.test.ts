@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { flushAllAudit } from '../../support/sigil.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCelError, run } from '@bufbuild/cel';
@@ -192,6 +193,7 @@ describe('multi-factor login on every grant', { timeout: 240_000 }, () => {
     const r = await passwordGrant(s.client(), ci, { username: 'e-alice', password: 'e-alice-pw' });
     expect(r.status).toBe(400);
     expect(r.json()).toEqual({ error: 'invalid_grant', error_description: MFA_REFUSED });
+    await flushAllAudit();
     const denied = await queryAuditEvents(s.server.db, { event: 'token.denied', limit: 10 });
     expect(denied.some((e) => e.reason === 'mfa_required' && e.username === 'e-alice')).toBe(true);
     const ok = await passwordGrant(s.client(), ci, { username: 'e-carol', password: 'e-carol-pw' });
@@ -290,6 +292,7 @@ describe('multi-factor login on every grant', { timeout: 240_000 }, () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toContain('USER_NOT_FOUND');
+    await flushAllAudit();
     const events = await queryAuditEvents(s.server.db, { event: 'mfa.*', limit: 100 });
     const names = events.map((e) => e.event);
     expect(names).toEqual(expect.arrayContaining(['mfa.enrolled', 'mfa.verified', 'mfa.reset']));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushAllAudit } from '../../support/sigil.js';
 import {
   api,
   apiConfig,
@@ -157,6 +158,7 @@ describe('hostile input: the admin API', () => {
       const revoke = await api(s.client(), 'POST', '/sessions/revoke', admin, { user: value });
       expectProblem(revoke, 404, 'not-found', `revoke ${value}`);
     }
+    await flushAllAudit();
     const { rows } = await s.server.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM audit_events',
     );

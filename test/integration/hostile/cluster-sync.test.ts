@@ -1,4 +1,5 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { flushAllAudit } from '../../support/sigil.js';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,7 @@ describe('hostile input: the clusters sync endpoint and sigil kube sync', () => 
         'if-none-match': String(r.headers['etag']),
       });
       expect(unchanged.status).toBe(304);
+      await flushAllAudit();
       const { rows } = await db.query<{ details: { cluster: string; entries: number } }>(
         `SELECT details FROM audit_events WHERE event = 'cluster.config.served'`,
       );

@@ -1,4 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
+import { flushAllAudit } from '../../support/sigil.js';
 import { describe, expect, it } from 'vitest';
 import { queryAuditEvents } from '../../../src/storage/index.js';
 import { hiddenInput, type Client, type Res } from '../../support/http-client.js';
@@ -92,6 +93,7 @@ describe('hostile input: second factors', { timeout: 180_000 }, () => {
   }
 
   async function failures(user: string): Promise<string[]> {
+    await flushAllAudit();
     const events = await queryAuditEvents(s.server.db, {
       event: 'mfa.failed',
       username: user,
@@ -300,6 +302,7 @@ describe('hostile input: second factors', { timeout: 180_000 }, () => {
     const again = await afterPassword('carol');
     const r = await post(again.c, again.page, 'mfa', { method: 'totp', code: '000000' });
     expect(r.text).toContain(MFA_FAILED);
+    await flushAllAudit();
     const events = await queryAuditEvents(s.server.db, {
       event: 'mfa.failed',
       username: 'carol',
