@@ -245,6 +245,11 @@ describe.each(['postgres', 'sqlite'] as const)('sigil import dex from %s', (flav
       `SELECT count(*)::int AS n FROM audit_events WHERE event = 'dex.imported'`,
     );
     expect(audit[0]!.n).toBe(1);
+    const list = await sigilAsync(['keys', 'list', '--config', config]);
+    expect(list.stdout).toMatch(
+      new RegExp(`${kids.signingKid} \\(dex\\)\\s+RS256\\s+retired\\s+yes\\s+encrypted`),
+    );
+    expect(list.stdout).toMatch(/\(dex\)\s+RS256\s+retired\s+yes\s+public only/);
   }, 120_000);
 
   it('a second run changes nothing', async () => {
