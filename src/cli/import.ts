@@ -36,15 +36,25 @@ async function readSource(from: string): Promise<DexData> {
   }
 }
 
-async function importInto(config: Config, data: DexData): Promise<string> {
+async function importInto(config: Config, data: DexData, dryRun: boolean): Promise<string> {
   const db = await openDb(resolveStorage(config, process.env));
   try {
-    await migrate(db);
+    if (!dryRun) await migrate(db);
+    else {
+      const { rows } = await db.query<{ t: string | null }>(
+        `SELECT to_regclass('dex_refresh_tokens')::text AS t`,
+      );
+      if (rows[0]?.t == null)
+        throw new AppError(
+          'CLI_USAGE',
+          'a dry run needs a migrated database: run `sigil migrate` first',
+        );
+    }
     const report = await runImport(
-      { db, config, sealer: sealerFor(config.keys.encryptionSecret) },
+      { db, config, sealer: sealerFor(config.keys.encryptionSecret), dryRun },
       data,
     );
-    if (report.changed) {
+    if (report.changed && !dryRun) {
       const audit = createAudit(db, createLogger({ level: 'silent', format: 'json' }));
       const actor = operator();
       await audit.record({
@@ -82,5 +92,5 @@ export async function importDex(o: ImportDexOptions): Promise<CommandResult> {
     );
   const { config } = requireConfig('import dex', o.config);
   const data = await readSource(from);
-  return { exitCode: 0, stdout: await importInto(config, data) };
+  return { exitCode: 0, stdout: await importInto(config, data, o.dryRun === true) };
 }

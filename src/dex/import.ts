@@ -36,8 +36,10 @@ export interface ImportReport {
   readonly notes: readonly string[];
   /** How many offline sessions Dex had (their connector data joined their refresh tokens). */
   readonly offlineSessions: number;
-  /** Whether anything in sigil's database changed. */
+  /** Whether anything in sigil's database changed (with `dryRun`: would have changed). */
   readonly changed: boolean;
+  /** Everything was done, then rolled back: nothing was written. */
+  readonly dryRun: boolean;
 }
 
 export interface ImportDeps {
@@ -45,7 +47,12 @@ export interface ImportDeps {
   readonly config: Config;
   readonly sealer: KeySealer;
   readonly now?: Date;
+  /** Do everything in the transaction, then roll it back. */
+  readonly dryRun?: boolean;
 }
+
+/** Rolls a dry run's transaction back once it has done everything. */
+class DryRunDone extends Error {}
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('base64url');
 
@@ -199,7 +206,8 @@ export async function importDex(deps: ImportDeps, data: DexData): Promise<Import
   const refresh = planRefreshTokens(config, data, clientIds, now, skipped);
   const counts = { keys: zero(), clients: zero(), passwords: zero(), refreshTokens: zero() };
 
-  const done = await deps.db.withAdvisoryLock(LOCKS.keys, () =>
+  const dryRun = deps.dryRun === true;
+  const run = deps.db.withAdvisoryLock(LOCKS.keys, () =>
     deps.db.transaction(async (tx) => {
       for (const k of prepared.keys) {
         const o = await insertForeignKey(tx, sealer, k, 'dex');
@@ -216,9 +224,14 @@ export async function importDex(deps: ImportDeps, data: DexData): Promise<Import
           })
         ]++;
       for (const r of refresh) counts.refreshTokens[await saveDexRefreshToken(tx, r)]++;
+      if (dryRun) throw new DryRunDone();
       return true;
     }),
   );
+  const done = await run.catch((err: unknown) => {
+    if (err instanceof DryRunDone) return true;
+    throw err;
+  });
   if (done !== true) throw new AppError('KEYS_UNAVAILABLE', 'the keys lock was not taken');
   const changed = Object.values(counts).some((c) => c.imported + c.updated > 0);
   return {
@@ -228,6 +241,7 @@ export async function importDex(deps: ImportDeps, data: DexData): Promise<Import
     notes: notesFor(config, data, clients),
     offlineSessions: data.offlineSessions.length,
     changed,
+    dryRun,
   };
 }
 

@@ -67,9 +67,11 @@ export function formatReport(report: ImportReport, connectors: string): string {
     `  offline sessions: ${String(report.offlineSessions)} (their connector data joined their refresh tokens)`,
   );
   lines.push(
-    report.changed
-      ? 'imported in one transaction'
-      : 'nothing changed: everything was imported before',
+    report.dryRun
+      ? 'dry run: nothing was written (this is what the import would do)'
+      : report.changed
+        ? 'imported in one transaction'
+        : 'nothing changed: everything was imported before',
   );
   if (report.skipped.length > 0) {
     lines.push(`skipped (${String(report.skipped.length)}):`);

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from './db.js';
+import { isUnstorableText } from './db-errors.js';
 import { hashId } from './payload-store.js';
 import type { IdentityRecord } from './identities.js';
 
@@ -98,6 +99,8 @@ export function saveDexClient(q: Queryable, c: DexClientRow): Promise<ImportOutc
 
 /** Whether the stored client secret opens to `secret` is the caller's check (it is sealed). */
 export async function findDexClient(q: Queryable, id: string): Promise<DexClientRow | undefined> {
+  // A NUL byte or a lone surrogate cannot be in the table (PostgreSQL refuses to compare it).
+  if (isUnstorableText(id)) return undefined;
   const { rows } = await q.query<{
     id: string;
     secret: string;
@@ -197,6 +200,7 @@ export async function findDexPasswordByLogin(
   q: Queryable,
   login: string,
 ): Promise<DexPasswordRow | undefined> {
+  if (isUnstorableText(login)) return undefined;
   const { rows } = await q.query<PasswordDbRow>(
     `SELECT ${PASSWORD_COLUMNS} FROM dex_passwords WHERE email = lower($1)
      UNION ALL
@@ -212,6 +216,7 @@ export async function findDexPasswordByUserId(
   q: Queryable,
   userId: string,
 ): Promise<DexPasswordRow | undefined> {
+  if (isUnstorableText(userId)) return undefined;
   const { rows } = await q.query<PasswordDbRow>(
     `SELECT ${PASSWORD_COLUMNS} FROM dex_passwords WHERE user_id = $1`,
     [userId],
@@ -284,6 +289,7 @@ export async function claimDexRefreshToken(
   build: (row: DexRefreshRow, grantId: string) => Promise<ClaimedDexToken | undefined>,
   newGrantId: () => string,
 ): Promise<boolean> {
+  if (isUnstorableText(ref.id) || isUnstorableText(value)) return false;
   return db
     .transaction(async (tx) => {
       const grantId = newGrantId();

@@ -4,6 +4,7 @@ import type { CommandResult, Done } from '../result.js';
 export interface ImportDexOptions {
   config?: string | undefined;
   from?: string | undefined;
+  dryRun?: boolean | undefined;
 }
 
 export interface ImportCliHandlers {
@@ -26,6 +27,7 @@ export function addImportCommands(
       '--from <source>',
       'postgres://user:pass@host/db, or the path of a Dex SQLite file',
     )
+    .option('--dry-run', 'read and check everything and say what would be imported; write nothing')
     .option(...configOption)
     .action((o: ImportDexOptions) => done(h.importDex(o)));
 }

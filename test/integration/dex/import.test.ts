@@ -155,6 +155,40 @@ describe.each(['postgres', 'sqlite'] as const)('sigil import dex from %s', (flav
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('--dry-run says what it would import and writes nothing', async () => {
+    const unmigrated = await sigilAsync([
+      'import',
+      'dex',
+      '--dry-run',
+      '--from',
+      dex.from,
+      '--config',
+      config,
+    ]);
+    expect(unmigrated.status).toBe(1);
+    expect(unmigrated.stderr).toMatch(/run `sigil migrate` first/);
+    expect((await sigilAsync(['migrate', '--config', config])).status).toBe(0);
+    const r = await sigilAsync([
+      'import',
+      'dex',
+      '--dry-run',
+      '--from',
+      dex.from,
+      '--config',
+      config,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('keys: 2 imported');
+    expect(r.stdout).toContain('dry run: nothing was written');
+    const rows = await query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM signing_keys WHERE origin = 'dex')::int
+            + (SELECT count(*) FROM dex_refresh_tokens)::int
+            + (SELECT count(*) FROM dex_clients)::int
+            + (SELECT count(*) FROM audit_events WHERE event = 'dex.imported')::int AS n`,
+    );
+    expect(rows[0]!.n).toBe(0);
+  }, 120_000);
+
   it('imports keys, API clients, password users and refresh tokens, and says what it skipped and why', async () => {
     const r = await sigilAsync(['import', 'dex', '--from', dex.from, '--config', config]);
     expect(r.stderr).toBe('');
@@ -211,6 +245,11 @@ describe.each(['postgres', 'sqlite'] as const)('sigil import dex from %s', (flav
       `SELECT count(*)::int AS n FROM audit_events WHERE event = 'dex.imported'`,
     );
     expect(audit[0]!.n).toBe(1);
+    const list = await sigilAsync(['keys', 'list', '--config', config]);
+    expect(list.stdout).toMatch(
+      new RegExp(`${kids.signingKid} \\(dex\\)\\s+RS256\\s+retired\\s+yes\\s+encrypted`),
+    );
+    expect(list.stdout).toMatch(/\(dex\)\s+RS256\s+retired\s+yes\s+public only/);
   }, 120_000);
 
   it('a second run changes nothing', async () => {
