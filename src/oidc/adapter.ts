@@ -44,8 +44,11 @@ export function createAdapterClass(
       if (stored !== undefined || dex === undefined) return stored;
       // Not sigil's: maybe what the Dex import brought over.
       if (this.#name === 'Client') return oauthErrors(dex.client(id));
-      if (this.#name === 'RefreshToken' && (await oauthErrors(dex.claimRefreshToken(id))))
+      if (this.#name === 'RefreshToken' && (await oauthErrors(dex.claimRefreshToken(id)))) {
+        // The claim wrote the token outside this store: the request's memo still says "none".
+        this.#store.forget(id);
         return found(this.#store.find(id));
+      }
       return undefined;
     }
 

@@ -230,6 +230,11 @@ export class PayloadStore {
     return this.#hashed ? hashId(id) : id;
   }
 
+  /** A row written elsewhere (the Dex import's claim): this request reads it again. */
+  forget(id: string): void {
+    this.#forget(id);
+  }
+
   /** A write through this process: the request reads the row again next time. */
   #forget(id: string): void {
     this.#opts.memo?.delete(memoKeys.payload(this.#model, this.#key(id)));
