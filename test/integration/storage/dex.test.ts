@@ -1,60 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   claimDexRefreshToken,
-  createPgDb,
   findDexPasswordByLogin,
   findDexPasswordByUserId,
   hashId,
   migrate,
-  openPgliteDb,
   saveDexClient,
   saveDexPassword,
   saveDexRefreshToken,
   type ClaimedDexToken,
-  type Db,
   type DexRefreshRow,
 } from '../../../src/storage/index.js';
-import { createTestDatabase } from '../../support/postgres.js';
-
-/** The dex_* tables (storage/dex.ts) behave alike on PostgreSQL and PGlite. */
-const backends: [string, () => Promise<{ db: Db; cleanup: () => Promise<void> }>][] = [
-  [
-    'postgres',
-    async () => {
-      const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_dex');
-      const db = createPgDb({
-        url,
-        maxConnections: 4,
-        connectionTimeoutMs: 5000,
-        statementTimeoutMs: 10_000,
-      });
-      return {
-        db,
-        cleanup: async () => {
-          await db.close();
-          await drop();
-        },
-      };
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'sigil-pglite-dex-'));
-      const db = await openPgliteDb(join(dir, 'data'));
-      return {
-        db,
-        cleanup: async () => {
-          await db.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-];
+import { STORAGE_BACKENDS } from './backends.js';
 
 const refresh: DexRefreshRow = {
   id: 'rt-1',
@@ -83,10 +40,11 @@ const built = (grantId: string): ClaimedDexToken => ({
   identity: { sub: 'sub-dora', connectorId: 'ldap', record: { userId: 'dora', username: 'dora' } },
 });
 
-describe.each(backends)('dex tables: %s', (_name, open) => {
+/** The dex_* tables (storage/dex.ts) behave alike on PostgreSQL and PGlite. */
+describe.each(STORAGE_BACKENDS)('dex tables: %s', (_name, open) => {
   let h: Awaited<ReturnType<typeof open>>;
   beforeAll(async () => {
-    h = await open();
+    h = await open('dex');
     await migrate(h.db);
   }, 60_000);
   afterAll(async () => {

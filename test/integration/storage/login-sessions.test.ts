@@ -1,63 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countActiveLoginSessions,
-  createPgDb,
   endLoginSessions,
   findLoginSession,
   insertLoginSession,
   listLoginSessions,
   migrate,
-  openPgliteDb,
   saveIdentity,
   subsOfUsername,
   touchLoginSessions,
-  type Db,
 } from '../../../src/storage/index.js';
 import { LastUseTracker } from '../../../src/security/index.js';
-import { createTestDatabase } from '../../support/postgres.js';
-
-type Opened = { db: Db; cleanup: () => Promise<void> };
-
-const BACKENDS: Record<string, () => Promise<Opened>> = {
-  pglite: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sigil-sessions-'));
-    const db = await openPgliteDb(join(dir, 'data'));
-    return {
-      db,
-      cleanup: async () => {
-        await db.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  },
-  postgres: async () => {
-    const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_sessions');
-    const db = createPgDb({
-      url,
-      maxConnections: 4,
-      connectionTimeoutMs: 5000,
-      statementTimeoutMs: 10_000,
-    });
-    return {
-      db,
-      cleanup: async () => {
-        await db.close();
-        await drop();
-      },
-    };
-  },
-};
+import { STORAGE_BACKENDS } from './backends.js';
+import type { ConformanceDb } from './conformance.js';
 
 const HOUR = 3_600_000;
 const later = (ms: number) => new Date(Date.now() + ms);
 
-describe.each(Object.keys(BACKENDS))('login_sessions storage (%s)', (backend) => {
-  let o: Opened;
+describe.each(STORAGE_BACKENDS)('login_sessions storage (%s)', (_name, open) => {
+  let o: ConformanceDb;
   beforeAll(async () => {
-    o = await BACKENDS[backend]!();
+    o = await open('sessions');
     await migrate(o.db);
     await saveIdentity(o.db, 'local', { userId: 'sub-a', username: 'Alice' });
     await saveIdentity(o.db, 'ldap', { userId: 'sub-b', username: 'bob' });

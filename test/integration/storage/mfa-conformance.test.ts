@@ -1,19 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptSignCount,
   acceptTotpStep,
   confirmFactor,
   createFactor,
-  createPgDb,
   deleteAllMfa,
   deleteFactor,
   findWebauthnFactor,
   listFactors,
   migrate,
-  openPgliteDb,
   replaceRecoveryCodes,
   saveChallenge,
   takeChallenge,
@@ -21,13 +16,19 @@ import {
   useRecoveryCode,
   type Db,
 } from '../../../src/storage/index.js';
-import { createTestDatabase } from '../../support/postgres.js';
+import { freshPglite, freshPostgres } from './backends.js';
+import type { ConformanceDb } from './conformance.js';
 
 interface Backend {
   readonly db: Db;
   /** A second pool on the same database (two replicas), where the back end has one. */
   readonly other: Db;
   readonly cleanup: () => Promise<void>;
+}
+
+/** The back end with a second pool where it has one (PGlite, one process's database: itself). */
+async function withOther(opened: ConformanceDb): Promise<Backend> {
+  return { ...opened, other: (await opened.openAnother?.()) ?? opened.db };
 }
 
 const alice = { sub: 'sub-alice', connectorId: 'ldap' };
@@ -157,33 +158,5 @@ function runMfaConformance(name: string, open: () => Promise<Backend>): void {
   });
 }
 
-runMfaConformance('postgres', async () => {
-  const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_mfa');
-  const open = () =>
-    createPgDb({ url, maxConnections: 4, connectionTimeoutMs: 5000, statementTimeoutMs: 10_000 });
-  const db = open();
-  const other = open();
-  return {
-    db,
-    other,
-    async cleanup() {
-      await db.close();
-      await other.close();
-      await drop();
-    },
-  };
-});
-
-runMfaConformance('pglite', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sigil-mfa-'));
-  const db = await openPgliteDb(join(dir, 'data'));
-  return {
-    db,
-    // PGlite is one process's embedded database: the "other replica" is the same handle.
-    other: db,
-    async cleanup() {
-      await db.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+runMfaConformance('postgres', async () => withOther(await freshPostgres('mfa')));
+runMfaConformance('pglite', async () => withOther(await freshPglite('mfa')));

@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/errors.js';
 import { migrate, openPgliteDb, type Db } from '../../../src/storage/index.js';
+import { freshPglite } from './backends.js';
 import { runAdapterConformance } from './conformance.js';
 
-runAdapterConformance('pglite', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sigil-pglite-'));
-  const db = await openPgliteDb(join(dir, 'data'));
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+runAdapterConformance('pglite', () => freshPglite('pglite'));
 
 describe('pglite specifics', () => {
   let dir: string;

@@ -1,72 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/errors.js';
 import {
-  createPgDb,
   listLiveRevocations,
   migrate,
-  openPgliteDb,
   pruneRevocations,
   recordRevocations,
-  type Db,
   type NewRevocation,
 } from '../../../src/storage/index.js';
-import { createTestDatabase } from '../../support/postgres.js';
+import { STORAGE_BACKENDS } from './backends.js';
+import type { ConformanceDb } from './conformance.js';
+
+const T0 = new Date('2026-12-05T10:00:00Z');
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
 
 /**
  * login_revocations (migrations/0005), the same cases on PostgreSQL and PGlite: the deny
  * entries every cluster's AuthenticationConfiguration is built from.
  */
-interface Backend {
-  readonly db: Db;
-  readonly cleanup: () => Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend>][] = [
-  [
-    'postgres',
-    async () => {
-      const { url, drop } = await createTestDatabase(inject('pgUrl'), 'sigil_revocations');
-      const db = createPgDb({
-        url,
-        maxConnections: 2,
-        connectionTimeoutMs: 5000,
-        statementTimeoutMs: 10_000,
-      });
-      return {
-        db,
-        cleanup: async () => {
-          await db.close();
-          await drop();
-        },
-      };
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'sigil-revocations-'));
-      const db = await openPgliteDb(join(dir, 'data'));
-      return {
-        db,
-        cleanup: async () => {
-          await db.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-];
-
-const T0 = new Date('2026-12-05T10:00:00Z');
-const at = (s: number) => new Date(T0.getTime() + s * 1000);
-
-describe.each(backends)('login_revocations on %s', (_name, open) => {
-  let h: Backend;
+describe.each(STORAGE_BACKENDS)('login_revocations on %s', (_name, open) => {
+  let h: ConformanceDb;
   beforeAll(async () => {
-    h = await open();
+    h = await open('revocations');
     await migrate(h.db);
   });
   afterAll(async () => {
