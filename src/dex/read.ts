@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import type { DexClientRow, DexPasswordRow } from '../storage/index.js';
 import type { DexSource } from './source.js';
 import { RowReader } from './values.js';
 
@@ -45,26 +46,11 @@ const LATER_COLUMNS: readonly [version: number, table: string, column: string][]
   [13, 'password', 'email_verified'],
 ];
 
-export interface DexClient {
-  readonly id: string;
-  readonly secret: string;
-  readonly redirectUris: readonly string[];
-  readonly trustedPeers: readonly string[];
-  readonly public: boolean;
-  readonly name: string;
-  readonly logoUrl: string;
-}
+/** A client as Dex stored it: the row sigil keeps, its secret still in plaintext. */
+export type DexClient = Omit<DexClientRow, 'encrypted'>;
 
-export interface DexPassword {
-  readonly email: string;
-  readonly hash: string;
-  readonly username: string;
-  readonly preferredUsername: string;
-  readonly userId: string;
-  readonly name: string;
-  readonly emailVerified: boolean;
-  readonly groups: readonly string[];
-}
+/** A password user as Dex stored it: the row sigil keeps, bcrypt hash as is. */
+export type DexPassword = DexPasswordRow;
 
 export interface DexRefresh {
   readonly id: string;

@@ -9,26 +9,14 @@ import {
   type LoginSession,
   type LoginSessionFilter,
   type LoginSessionSelector,
+  type NewLoginSession,
   type Queryable,
 } from '../../storage/index.js';
 import { summariseDevice } from './device.js';
 import { LastUseTracker } from './tracker.js';
 
-/** A login as the token endpoint sees it when the grant first yields tokens. */
-export interface SessionStart {
-  readonly id: string;
-  readonly grantId: string;
-  readonly sub: string;
-  readonly clientId: string;
-  readonly audiences: readonly string[];
-  readonly grantType: string;
-  readonly amr?: readonly string[] | undefined;
-  readonly userAgent?: string | undefined;
-  readonly ip?: string | undefined;
-  readonly browserSession?: string | undefined;
-  readonly idleExpiresAt?: Date | undefined;
-  readonly expiresAt: Date;
-}
+/** A login as the token endpoint sees it when the grant first yields tokens (the device is derived). */
+export type SessionStart = Omit<NewLoginSession, 'device' | 'at'>;
 
 /** Who ends sessions (`details.actor` in the audit trail; `by` of the revocation counter). */
 export interface SessionActor {
