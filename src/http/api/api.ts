@@ -16,6 +16,7 @@ import { problemBoundary, Problem } from './problem.js';
 import { auditRoutes } from './audit.js';
 import { clusterRoutes } from './clusters.js';
 import { keyRoutes } from './keys.js';
+import { mfaRoutes } from './mfa.js';
 import { sessionRoutes } from './sessions.js';
 import { userRoutes } from './users.js';
 import { whoamiRoutes } from './whoami.js';
@@ -35,6 +36,7 @@ const RESOURCES: readonly ApiResource[] = [
   whoamiRoutes,
   sessionRoutes,
   userRoutes,
+  mfaRoutes,
   keyRoutes,
   auditRoutes,
   clusterRoutes,

@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
 import type { KeyEventListener, KeyPolicy, KeySealer } from '../../keys/index.js';
-import type { Audit, SessionService } from '../../security/index.js';
+import type { Audit, MfaService, SessionService } from '../../security/index.js';
 import type { Db } from '../../storage/index.js';
 import type { ApiState, AuthDeps } from './auth.js';
 import type { ClusterApiDeps } from './cluster-deps.js';
@@ -14,6 +14,8 @@ export interface ApiDeps extends AuthDeps {
   readonly maxBodyBytes: number;
   /** Sessions: listed and ended through SessionService.endSessions only. */
   readonly sessions: SessionService;
+  /** Second factors: listed and reset (a lost phone) by an admin. */
+  readonly mfa: Pick<MfaService, 'factors' | 'unusedRecoveryCodes' | 'reset'>;
   /** Signing keys, as `sigil keys` handles them. */
   readonly keys: {
     readonly policy: KeyPolicy;

@@ -108,6 +108,14 @@ export class MfaService {
     return unusedRecoveryCodes(this.#d.db, who);
   }
 
+  /** Forgets every factor and recovery code of `who` (resetMfa with this service's storage). */
+  reset(
+    who: MfaPerson & { username?: string },
+    actor: Actor,
+  ): Promise<{ factors: number; recoveryCodes: number }> {
+    return resetMfa({ db: this.#d.db, audit: this.#d.audit, count: this.#d.count }, who, actor);
+  }
+
   /** Throttle key of second-factor guesses: per person, so a password login does not reset it. */
   #key(a: MfaAttempt): ThrottleKey {
     return { username: `mfa:${a.sub}`, ip: a.ip };

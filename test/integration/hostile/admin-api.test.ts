@@ -30,6 +30,8 @@ const ADMIN_CALLS: readonly [string, string, unknown?][] = [
   ['DELETE', '/sessions/AAAAAAAAAAAAAAAAAAAAAA'],
   ['POST', '/sessions/revoke', { user: 'alice' }],
   ['GET', '/users'],
+  ['GET', '/users/nobody/mfa'],
+  ['DELETE', '/users/nobody/mfa'],
   ['GET', '/keys'],
   ['POST', '/keys/rotate', {}],
   ['POST', '/keys/nope/revoke', {}],
@@ -175,6 +177,9 @@ describe('hostile input: the admin API', () => {
       for (const m of ['GET', 'DELETE']) {
         const r = await api(s.client(), m, `/sessions/${id}`, admin);
         expectProblem(r, 404, 'not-found', `${m} ${id}`);
+        const mfa = await api(s.client(), m, `/users/${id}/mfa`, admin);
+        expectProblem(mfa, 404, 'not-found', `${m} mfa of ${id}`);
+        contract.check(m, '/users/{sub}/mfa', mfa);
       }
     }
     const key = await api(
