@@ -81,6 +81,7 @@ export async function buildHttp(
       return of ?? (() => ({ ok: true, claims }));
     },
     security: await securityDeps(db, s),
+    elevations: s.elevations,
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,
