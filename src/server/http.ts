@@ -73,7 +73,7 @@ export async function buildHttp(
     provider: () => provider,
     clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
     cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
-    sessions: s.sessions,
+    ...portalServices(s),
     // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
     tokenClaims: async (claims) => {
       const sub = claims['sub'];
@@ -81,7 +81,6 @@ export async function buildHttp(
       return of ?? (() => ({ ok: true, claims }));
     },
     security: await securityDeps(db, s),
-    elevations: s.elevations,
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,
@@ -155,6 +154,11 @@ function adapterFor(
 /** The signed tickets that carry a login from the password page to the second-factor page. */
 async function mfaTickets(db: Db): Promise<ReturnType<typeof createMfaTickets>> {
   return createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1'));
+}
+
+/** The services the /home pages use directly: sessions (/home/devices), elevations (/home/access). */
+function portalServices(s: Services): Pick<WebPagesDeps, 'sessions' | 'elevations'> {
+  return { sessions: s.sessions, elevations: s.elevations };
 }
 
 /** What /home/security needs: the second factors, the owner of a `sub`, its CSRF key. */
