@@ -206,6 +206,7 @@ function apiFor(
     audit: s.audit,
     maxBodyBytes: config.web.maxRequestBytes,
     sessions: s.sessions,
+    elevations: s.elevations,
     keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
     clusterSecret: (name) => config.clusters.find((c) => c.name === name)?.syncSecret,
     clusters: clusterApiDeps(config, db, s),
