@@ -27,7 +27,10 @@ const DAVE = {
 };
 const GROUP = 'elevated:cluster-admin';
 
-const groupsOf = (t: Tokens): string[] => (decodeJwt(t.id_token)['groups'] as string[]) ?? [];
+const groupsOf = (t: Tokens): string[] => {
+  const g = decodeJwt(t.id_token)['groups'];
+  return Array.isArray(g) ? g.map(String) : [];
+};
 
 /**
  * The elevation API (issue 16) against a real sigil (PGlite): requests, approvals, ends, the
