@@ -304,6 +304,20 @@ describe('just-in-time elevation across two replicas', { timeout: 240_000 }, () 
     expect(claimsOf(next)['groups']).toContain('elevated:break-glass');
   });
 
+  it('the CLI answers bad input with one line, never a stack', async () => {
+    for (const args of [
+      ['elevations', 'end', "el_'; DROP TABLE login_elevations; --"],
+      ['elevations', 'end', 'el_AAAAAAAAAAAAAAAAAAAAAA'],
+      ['elevations', 'list', '--limit', '0'],
+      ['elevations', 'list', '--limit', 'many'],
+    ]) {
+      const r = await sigilAsync([...args, '--config', c.configFile(0)]);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^sigil: /);
+    }
+  });
+
   /** A kubelogin login of an on-call person: password, then enrollment of an authenticator app. */
   async function mfaLogin(client: Client, uid: string): Promise<RefreshableTokens> {
     const { verifier, challenge } = pkce();
