@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../../config/index.js';
 import { ACR_MFA } from '../../config/index.js';
 import { addElevationSid, type ActiveElevation, type Queryable } from '../../storage/index.js';
 import type { Audit } from '../audit.js';
-import type { ResolvedRole } from './roles.js';
+import { inAny, type ResolvedRole } from './roles.js';
 
 /**
  * The token path of elevation (oidc/accounts.ts): which of a person's active grants an
@@ -14,12 +14,15 @@ export interface ElevatedTokens {
   /**
    * The grants among `active` an id_token for `clientId` carries: the grant's clusters name
    * the client (clientID or loginClientID; none named: every client), its role is still
-   * configured, and when the role requires MFA the login passed a second factor (`acr`).
+   * configured, the person is still in one of its eligible groups (`groups`: the directory's
+   * answer of this login or refresh), and when the role requires MFA the login passed a second
+   * factor (`acr`).
    */
   applicable(
     active: readonly ActiveElevation[],
     clientId: string | undefined,
     acr: string | undefined,
+    groups: readonly string[],
   ): ActiveElevation[];
   /** An id_token carrying these grants was issued: audit `elevation.token` (its jti), note the sid. */
   issued(t: IssuedElevatedToken): Promise<void>;
@@ -60,7 +63,7 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
     g.clusters.length === 0 ||
     (clientId !== undefined && g.clusters.some((c) => clientsOf.get(c)?.includes(clientId)));
   return {
-    applicable(active, clientId, acr) {
+    applicable(active, clientId, acr, groups) {
       if (active.length === 0) return [];
       const now = Date.now();
       return active.filter((g) => {
@@ -68,6 +71,7 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
         return (
           g.state === 'active' &&
           role !== undefined &&
+          inAny(groups, role.eligible) &&
           g.endsAt.getTime() > now &&
           forClient(g, clientId) &&
           (!role.requireMFA || acr === ACR_MFA)
