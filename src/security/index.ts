@@ -64,3 +64,4 @@ export {
   type Revocations,
   type RevocationsDeps,
 } from './revocation/index.js';
+export * from './elevation/index.js';

@@ -73,7 +73,7 @@ export async function buildHttp(
     provider: () => provider,
     clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
     cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
-    sessions: s.sessions,
+    ...portalServices(s),
     // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
     tokenClaims: async (claims) => {
       const sub = claims['sub'];
@@ -156,6 +156,11 @@ async function mfaTickets(db: Db): Promise<ReturnType<typeof createMfaTickets>> 
   return createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1'));
 }
 
+/** The services the /home pages use directly: sessions (/home/devices), elevations (/home/access). */
+function portalServices(s: Services): Pick<WebPagesDeps, 'sessions' | 'elevations'> {
+  return { sessions: s.sessions, elevations: s.elevations };
+}
+
 /** What /home/security needs: the second factors, the owner of a `sub`, its CSRF key. */
 async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDeps['security']>> {
   return {
@@ -202,6 +207,7 @@ function apiFor(
     maxBodyBytes: config.web.maxRequestBytes,
     sessions: s.sessions,
     mfa: s.mfa,
+    elevations: s.elevations,
     keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
     clusterSecret: (name) => config.clusters.find((c) => c.name === name)?.syncSecret,
     clusters: clusterApiDeps(config, db, s),

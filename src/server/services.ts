@@ -37,9 +37,15 @@ import {
   revocationPolicy,
   throttleSettings,
   createMfaPolicy,
+  createElevations,
+  createElevatedTokens,
+  resolveRoles,
+  REVOCATION_CLOCK_SKEW_MS,
   MfaService,
   relyingPartyOf,
   type Audit,
+  type Elevations,
+  type ElevatedTokens,
   type Revocations,
   type GuardedAuthenticate,
   type MfaPolicy,
@@ -76,6 +82,8 @@ export interface Services {
   readonly memo: RequestMemo;
   /** Sessions: recorded at login, listed, ended through one function. */
   readonly sessions: SessionService;
+  /** Just-in-time elevation (issue 16): requests, approvals, grants. */
+  readonly elevations: Elevations;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -115,6 +123,7 @@ export async function buildServices(
     revocations,
     adminGroups: config.admin.groups,
     mfa: mfaPolicy,
+    elevation: elevatedTokens(config, db, audit),
     onDegraded: (id) => {
       metrics.refreshDegraded(id);
     },
@@ -136,6 +145,7 @@ export async function buildServices(
     },
   });
   return {
+    elevations: elevationService(config, db, log, { audit, revocations }),
     audit,
     keys,
     keyPolicy,
@@ -154,6 +164,32 @@ export async function buildServices(
     memo,
     sessions,
   };
+}
+
+/** The token path of elevation: which grants an id_token carries (accounts.ts). */
+function elevatedTokens(config: Config, db: Db, audit: Audit): ElevatedTokens {
+  const roles = resolveRoles(config.elevation, config.clusters);
+  return createElevatedTokens({ db, roles, clusters: config.clusters, audit });
+}
+
+/** Just-in-time elevation: the config's roles, its deny entries through the revocations. */
+export function elevationService(
+  config: Config,
+  db: Db,
+  log: Logger,
+  s: { audit: Audit; revocations: Revocations },
+): Elevations {
+  return createElevations({
+    db,
+    roles: resolveRoles(config.elevation, config.clusters),
+    pendingTimeoutMs: config.elevation.pendingTimeout,
+    freshFactorMs: config.elevation.freshFactor,
+    adminGroups: config.admin.groups,
+    audit: s.audit,
+    deny: s.revocations,
+    clockSkewMs: REVOCATION_CLOCK_SKEW_MS,
+    log,
+  });
 }
 
 /** The audit trail (closed after the listeners and before the database) and the signing keys. */

@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi/index.js';
 import { problemBoundary, Problem } from './problem.js';
 import { auditRoutes } from './audit.js';
 import { clusterRoutes } from './clusters.js';
+import { elevationRoutes } from './elevations.js';
 import { keyRoutes } from './keys.js';
 import { mfaRoutes } from './mfa.js';
 import { sessionRoutes } from './sessions.js';
@@ -40,6 +41,7 @@ const RESOURCES: readonly ApiResource[] = [
   keyRoutes,
   auditRoutes,
   clusterRoutes,
+  elevationRoutes,
 ];
 
 /** JSON bodies only, within the body limit; unknown fields are refused by each call's schema. */

@@ -10,7 +10,7 @@ import {
   type StaticClientConfig,
 } from '../../config/index.js';
 import { resolveIssuerCa } from '../../kube/index.js';
-import type { SessionService } from '../../security/index.js';
+import type { Elevations, SessionService } from '../../security/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
 import { devicesRoutes } from './devices.js';
@@ -35,6 +35,8 @@ export interface WebPagesDeps {
   readonly sessions?: SessionService;
   /** /home/security: the person's second factors. */
   readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
+  /** /home/access: just-in-time elevation (issue 16; the page is E2's, the service E1's). */
+  readonly elevations?: Elevations;
 }
 
 export interface WebPages {
