@@ -1,4 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SqlValue } from './db.js';
+
+/**
+ * A write a request sends later (write-behind, `RequestMemo.deferWrites`): one statement with
+ * its own `$1…$n` placeholders, and the row it changes (`key`), so that a second write of the
+ * same row, or a read of it, first sends what is pending.
+ */
+export interface PendingWrite {
+  readonly key: string;
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+interface RequestState {
+  readonly reads: Map<string, unknown>;
+  /** Set while the request's writes are held back (deferWrites); undefined: writes go at once. */
+  writes: PendingWrite[] | undefined;
+}
 
 /**
  * What one request already read from the database, for the rest of that request only: the
@@ -7,17 +25,22 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * finished) is read once. Entries live in the request's async context (`run`), never
  * beyond it, so no other request, and no other replica's write, ever meets them; a write
  * through this process drops the entry it changes. Outside `run` the memo holds nothing.
+ *
+ * It also holds the request's writes back when asked (`deferWrites`, oidc-provider's
+ * requests: oidc/write-behind.ts): the adapter's writes of one answer (a code exchange's
+ * consume and two tokens, a resume's four rows) are then sent as one statement just before
+ * the answer leaves, or earlier when the request reads what it wrote.
  */
 export class RequestMemo {
-  readonly #als = new AsyncLocalStorage<Map<string, unknown>>();
+  readonly #als = new AsyncLocalStorage<RequestState>();
 
   run<T>(fn: () => T): T {
-    return this.#als.run(new Map(), fn);
+    return this.#als.run({ reads: new Map(), writes: undefined }, fn);
   }
 
   /** `{value}` when this request read `key` (value null: read and absent), else undefined. */
   get(key: string): { readonly value: unknown } | undefined {
-    const map = this.#als.getStore();
+    const map = this.#als.getStore()?.reads;
     if (map === undefined || !map.has(key)) return undefined;
     const value = map.get(key);
     // Callers may change what they get (oidc-provider's models do): hand out copies.
@@ -25,15 +48,59 @@ export class RequestMemo {
   }
 
   set(key: string, value: unknown): void {
-    this.#als.getStore()?.set(key, value === undefined ? null : structuredClone(value));
+    this.#als.getStore()?.reads.set(key, value === undefined ? null : structuredClone(value));
   }
 
   delete(key: string): void {
-    this.#als.getStore()?.delete(key);
+    this.#als.getStore()?.reads.delete(key);
   }
 
+  /** Forgets every read (pending writes stay). */
   clear(): void {
-    this.#als.getStore()?.clear();
+    this.#als.getStore()?.reads.clear();
+  }
+
+  /**
+   * From now on this request's deferrable writes are held back until `takeWrites`. False
+   * outside `run` (nothing is held back there).
+   */
+  deferWrites(): boolean {
+    const state = this.#als.getStore();
+    if (state === undefined) return false;
+    state.writes ??= [];
+    return true;
+  }
+
+  /** Holds `w` back when this request defers its writes (true); false: send it now. */
+  defer(w: PendingWrite): boolean {
+    const writes = this.#als.getStore()?.writes;
+    if (writes === undefined) return false;
+    writes.push(w);
+    return true;
+  }
+
+  /** Whether a write is held back (of row `key`, when given). */
+  pending(key?: string): boolean {
+    const writes = this.#als.getStore()?.writes;
+    if (writes === undefined || writes.length === 0) return false;
+    return key === undefined || writes.some((w) => w.key === key);
+  }
+
+  /** The writes held back, in order; the request keeps deferring (or not) as before. */
+  takeWrites(): PendingWrite[] {
+    const state = this.#als.getStore();
+    if (state?.writes === undefined) return [];
+    const taken = state.writes;
+    state.writes = [];
+    return taken;
+  }
+
+  /** Stops holding writes back; returns what was still pending. */
+  endDeferral(): PendingWrite[] {
+    const taken = this.takeWrites();
+    const state = this.#als.getStore();
+    if (state !== undefined) state.writes = undefined;
+    return taken;
   }
 }
 
