@@ -98,7 +98,11 @@ describe.each<Backend>(['postgres', 'pglite'])(
       expect(again.status, again.text.slice(0, 300)).toBe(303);
       const code = new URL(again.location!).searchParams.get('code');
       expect(code).toEqual(expect.any(String));
-      const tok = await codeGrant(c, { code: code!, verifier }, { ...KUBECTL, redirectUri: LOOPBACK });
+      const tok = await codeGrant(
+        c,
+        { code: code!, verifier },
+        { ...KUBECTL, redirectUri: LOOPBACK },
+      );
       expect(tok.status, tok.text).toBe(200);
     });
 

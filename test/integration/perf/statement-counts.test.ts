@@ -79,6 +79,8 @@ describe('SQL statements per operation (PostgreSQL)', () => {
     expect(list.length, show(list)).toBe(2);
     expect(list[0], show(list)).toMatch(/^SELECT/);
     // The consume and the two new tokens: one statement, all stored or none.
-    expect(list[1], show(list)).toMatch(/^WITH w0 AS \(UPDATE oidc_payload .* w1 AS \(INSERT .* INSERT INTO oidc_payload/);
+    expect(list[1], show(list)).toMatch(
+      /^WITH w0 AS \(UPDATE oidc_payload .* w1 AS \(INSERT .* INSERT INTO oidc_payload/,
+    );
   });
 });
