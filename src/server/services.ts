@@ -134,6 +134,7 @@ export async function buildServices(
     count: (factor, outcome) => {
       metrics.mfa(factor, outcome);
     },
+    memo,
   });
   return {
     audit,

@@ -55,6 +55,13 @@ export class RequestMemo {
     this.#als.getStore()?.reads.delete(key);
   }
 
+  /** Like `get`, and forgets `key`: an answer good for the one read that follows a write. */
+  take(key: string): { readonly value: unknown } | undefined {
+    const known = this.get(key);
+    this.delete(key);
+    return known;
+  }
+
   /** Forgets every read (pending writes stay). */
   clear(): void {
     this.#als.getStore()?.reads.clear();
@@ -107,4 +114,6 @@ export class RequestMemo {
 export const memoKeys = {
   payload: (model: string, storedId: string) => `payload\u0000${model}\u0000${storedId}`,
   identity: (sub: string) => `identity\u0000${sub}`,
+  /** The login's identity write found no confirmed second factor of the person (taken once). */
+  noFactors: (sub: string, connectorId: string) => `nofactors\u0000${sub}\u0000${connectorId}`,
 } as const;

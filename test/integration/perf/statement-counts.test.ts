@@ -12,7 +12,7 @@ import { KUBECTL_CLIENT, startTestSigil, type TestSigil } from '../../support/si
 // Round trips per operation, counted on real PostgreSQL through a counting Db (a count, not a
 // time). Issue 18's targets: at most 4 statements per refresh (7 before, 4 with the read-ahead,
 // 2 with oidc-provider's writes of a request sent as one statement) and 12 per login flow (22
-// before; 18 with MFA and sessions merged; 12 now: GET /auth 1, login page 1, login form 5,
+// before; 18 with MFA and sessions merged; 11 now: GET /auth 1, login page 1, login form 4,
 // resume 2, code exchange 3; bench/README.md lists them). Exact counts, so a change shows.
 const USER = { username: 'sql-count', password: 'sql-count-pw' };
 
@@ -44,19 +44,21 @@ describe('SQL statements per operation (PostgreSQL)', () => {
   const show = (list: string[]) =>
     list.map((x, i) => `${String(i + 1)}. ${x.slice(0, 140)}`).join('\n');
 
-  it('a login flow (authorize, login form, code exchange) takes 12 statements', async () => {
+  it('a login flow (authorize, login form, code exchange) takes 11 statements', async () => {
     // A first login warms what is done once per process (shared secrets, the client's grant).
     await kubeloginTokens(s.client(), USER);
     counter.reset();
     const tokens = await kubeloginTokens(s.client(), USER);
     expect(tokens.id_token).toEqual(expect.any(String));
     const list = counter.statements();
-    expect(list.length, show(list)).toBe(12);
+    expect(list.length, show(list)).toBe(11);
     // Read once per request: no identity read of its own, the throttle row not deleted
     // when there was none, the audit rows written later in a batch.
     expect(list.filter((x) => x.startsWith('SELECT sub, connector_id'))).toEqual([]);
     expect(list.filter((x) => x.startsWith('DELETE FROM login_throttle'))).toEqual([]);
     expect(list.filter((x) => x.includes('audit_events'))).toEqual([]);
+    // The login's identity write also tells that the person has no second factor.
+    expect(list.filter((x) => x.includes('FROM mfa_factors WHERE sub'))).toEqual([]);
     // The identity is read along with the interaction at the resume (MFA policy included).
     expect(list.filter((x) => x.includes('FROM identities t WHERE'))).toEqual([]);
     // oidc-provider's writes of one answer go as one statement: the resume's interaction
