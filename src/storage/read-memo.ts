@@ -16,6 +16,8 @@ interface RequestState {
   readonly reads: Map<string, unknown>;
   /** Set while the request's writes are held back (deferWrites); undefined: writes go at once. */
   writes: PendingWrite[] | undefined;
+  /** What must happen only once the held-back writes are stored (holdUntilStored). */
+  after: (() => void)[];
 }
 
 /**
@@ -35,7 +37,7 @@ export class RequestMemo {
   readonly #als = new AsyncLocalStorage<RequestState>();
 
   run<T>(fn: () => T): T {
-    return this.#als.run({ reads: new Map(), writes: undefined }, fn);
+    return this.#als.run({ reads: new Map(), writes: undefined, after: [] }, fn);
   }
 
   /** `{value}` when this request read `key` (value null: read and absent), else undefined. */
@@ -100,6 +102,26 @@ export class RequestMemo {
     const taken = state.writes;
     state.writes = [];
     return taken;
+  }
+
+  /**
+   * Runs `fn` only after this request's held-back writes are stored (the caller takes it with
+   * `takeHeld` then): true while the request defers its writes, else false (run it now).
+   */
+  holdUntilStored(fn: () => void): boolean {
+    const state = this.#als.getStore();
+    if (state?.writes === undefined) return false;
+    state.after.push(fn);
+    return true;
+  }
+
+  /** What was held until the writes are stored, in order; the request holds nothing after. */
+  takeHeld(): (() => void)[] {
+    const state = this.#als.getStore();
+    if (state === undefined) return [];
+    const held = state.after;
+    state.after = [];
+    return held;
   }
 
   /** Stops holding writes back; returns what was still pending. */

@@ -63,6 +63,12 @@ describe.each<Backend>(['postgres', 'pglite'])(
       await s.close();
     });
 
+    /** The audit events logged so far (the log line is written at once, the row later). */
+    const audited = (event: string) =>
+      s.logs
+        .map((l) => l['audit'] as { event?: string; reason?: string } | undefined)
+        .filter((a) => a?.event === event);
+
     /** GET /auth and the login form, up to the redirect to the resume (/auth/:uid). */
     async function loginUpToResume(c: ReturnType<TestSigil['client']>) {
       const { verifier, challenge } = pkce();
@@ -113,9 +119,12 @@ describe.each<Backend>(['postgres', 'pglite'])(
       const code = new URL(redirect.location!).searchParams.get('code')!;
       const o = { ...KUBECTL, redirectUri: LOOPBACK };
       writes.failNext();
+      const issued = audited('token.issued').length;
       const failed = await codeGrant(c, { code, verifier }, o);
       expect(failed.status, failed.text).toBe(503);
       expect(failed.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      // No tokens were stored, so none is audited as issued.
+      expect(audited('token.issued')).toHaveLength(issued);
       // The consume was not stored either: the code still works, and only once.
       const ok = await codeGrant(c, { code, verifier }, o);
       expect(ok.status, ok.text).toBe(200);
@@ -129,11 +138,19 @@ describe.each<Backend>(['postgres', 'pglite'])(
       const c = s.client();
       const t = withRefreshToken(await kubeloginTokens(c, ALICE));
       writes.failNext();
+      const refreshed = audited('token.refreshed').length;
+      const denied = audited('token.refresh_denied').length;
       const failed = await refreshGrant(c, t.refresh_token);
       expect(failed.status, failed.text).toBe(503);
       expect(failed.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      // Audited as a failed refresh, as when a write fails inside the provider.
+      expect(audited('token.refreshed')).toHaveLength(refreshed);
+      expect(audited('token.refresh_denied').slice(denied)).toEqual([
+        expect.objectContaining({ reason: 'temporarily_unavailable' }),
+      ]);
       const ok = await refreshGrant(c, t.refresh_token);
       expect(ok.status, ok.text).toBe(200);
+      expect(audited('token.refreshed')).toHaveLength(refreshed + 1);
       const next = ok.json<Tokens>().refresh_token;
       expect(next).toEqual(expect.any(String));
       expect(next).not.toBe(t.refresh_token);
