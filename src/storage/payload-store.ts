@@ -24,6 +24,10 @@ import { sendWrites } from './write-behind.js';
  *   query with AppError STORAGE_INVALID_INPUT (oidc/ answers `invalid_request`, a 400).
  * - An unreachable database is AppError DB_UNAVAILABLE (oidc/ answers
  *   `temporarily_unavailable`, a 503).
+ * - Within a request that defers its writes (read-memo.ts; oidc-provider's requests,
+ *   oidc/write-behind.ts), `upsert`, `consume` and `destroy` are held back and sent together
+ *   as one statement before the answer; every read, `revokeByGrantId`, and a second write of
+ *   a row already held back send them first.
  */
 export const HASHED_MODELS: ReadonlySet<string> = new Set([
   'AccessToken',
@@ -255,7 +259,10 @@ export class PayloadStore {
     await this.#run(op, sql, params);
   }
 
-  /** Sends the writes this request holds back (of every model), as one statement. */
+  /**
+   * Sends the writes this request holds back (of every model), as one statement; what waited
+   * for them (RequestMemo.holdUntilStored) then runs, or is dropped when they failed.
+   */
   async #sendPending(): Promise<void> {
     const memo = this.#opts.memo;
     if (memo?.pending() !== true) return;
@@ -263,10 +270,12 @@ export class PayloadStore {
     try {
       await sendWrites(this.#db, writes);
     } catch (err) {
+      memo.takeHeld();
       if (isAppError(err, 'STORAGE_INVALID_INPUT')) throw invalidInput();
       this.#opts.onError?.(err, { model: this.#model, op: 'write' });
       throw err;
     }
+    for (const fn of memo.takeHeld()) fn();
   }
 
   /** A row written elsewhere (the Dex import's claim): this request reads it again. */

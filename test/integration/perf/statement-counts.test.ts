@@ -43,6 +43,18 @@ describe('SQL statements per operation (PostgreSQL)', () => {
 
   const show = (list: string[]) =>
     list.map((x, i) => `${String(i + 1)}. ${x.slice(0, 140)}`).join('\n');
+  // Periodic batches that may fall into any window on a slow machine: the audit rows (one
+  // INSERT per second for everything recorded in it) and the sessions' coalesced last use.
+  const periodic = (x: string) =>
+    x.startsWith('INSERT INTO audit_events') || x.startsWith('UPDATE login_sessions s');
+  /** The request's own statements; the periodic ones must be batches, never a row inline. */
+  const own = (list: string[]) => {
+    const batches = list.filter(periodic);
+    expect(
+      batches.filter((x) => x.includes('audit_events') && !x.includes('jsonb_to_recordset')),
+    ).toEqual([]);
+    return list.filter((x) => !periodic(x));
+  };
 
   it('a login flow (authorize, login form, code exchange) takes 11 statements', async () => {
     // A first login warms what is done once per process (shared secrets, the client's grant).
@@ -50,13 +62,12 @@ describe('SQL statements per operation (PostgreSQL)', () => {
     counter.reset();
     const tokens = await kubeloginTokens(s.client(), USER);
     expect(tokens.id_token).toEqual(expect.any(String));
-    const list = counter.statements();
+    const list = own(counter.statements());
     expect(list.length, show(list)).toBe(11);
     // Read once per request: no identity read of its own, the throttle row not deleted
     // when there was none, the audit rows written later in a batch.
     expect(list.filter((x) => x.startsWith('SELECT sub, connector_id'))).toEqual([]);
     expect(list.filter((x) => x.startsWith('DELETE FROM login_throttle'))).toEqual([]);
-    expect(list.filter((x) => x.includes('audit_events'))).toEqual([]);
     // The login's identity write also tells that the person has no second factor.
     expect(list.filter((x) => x.includes('FROM mfa_factors WHERE sub'))).toEqual([]);
     // The identity is read along with the interaction at the resume (MFA policy included).
@@ -77,7 +88,7 @@ describe('SQL statements per operation (PostgreSQL)', () => {
       expect(r.status, r.text).toBe(200);
       t = r.json<Tokens>();
     }
-    const list = counter.statements();
+    const list = own(counter.statements());
     expect(list.length, show(list)).toBe(2);
     expect(list[0], show(list)).toMatch(/^SELECT/);
     // The consume and the two new tokens: one statement, all stored or none.
