@@ -462,7 +462,11 @@ function heapLines(r: Results): string[] {
   const f = (h: HeapProbe | undefined) =>
     h === undefined
       ? 'n/a'
-      : `RSS ${String(h.rssMb)} MB, V8 heap ${String(h.heapUsedMb)} of ${String(h.heapTotalMb)} MB, external ${String(h.externalMb)} MB`;
+      : `RSS ${String(h.rssMb)} MB, V8 heap ${String(h.heapUsedMb)} of ${String(h.heapTotalMb)} MB` +
+        (h.newSpaceMb === undefined
+          ? ''
+          : ` (new space ${String(h.newSpaceMb)}, old space ${String(h.oldSpaceMb ?? 0)})`) +
+        `, external ${String(h.externalMb)} MB`;
   return [
     `sigil memory (its /metrics): idle ${f(r.memory.idleHeap)}; after the load runs ${f(r.memory.afterLoadHeap)}`,
     ...Object.entries(r.memory.afterPhase ?? {}).map(

@@ -150,6 +150,9 @@ export interface HeapProbe {
   heapUsedMb: number;
   heapTotalMb: number;
   externalMb: number;
+  /** V8's young generation (semi-spaces) and old space as committed (total), MB. */
+  newSpaceMb?: number;
+  oldSpaceMb?: number;
 }
 
 /** sigil's own view of its memory, from its Prometheus /metrics (process metrics). */
@@ -166,6 +169,8 @@ export async function heapProbe(url: string, ca: string): Promise<HeapProbe | un
     heapUsedMb: metric('nodejs_heap_size_used_bytes'),
     heapTotalMb: metric('nodejs_heap_size_total_bytes'),
     externalMb: metric('nodejs_external_memory_bytes'),
+    newSpaceMb: metric('nodejs_heap_space_size_total_bytes\\{space="new"\\}'),
+    oldSpaceMb: metric('nodejs_heap_space_size_total_bytes\\{space="old"\\}'),
   };
 }
 

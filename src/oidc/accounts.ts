@@ -196,7 +196,7 @@ export class AccountService {
   ): Promise<{ readonly granted: string; readonly refused: readonly string[] }> {
     const asked = scope.split(' ').filter((s) => s !== '');
     if (!asked.includes(ADMIN_SCOPE)) return { granted: asked.join(' '), refused: [] };
-    const stored = await storedIdentity(this.#deps.db, sub);
+    const stored = await storedIdentity(this.#deps.db, sub, this.#deps.memo);
     if (stored !== undefined && this.isAdmin(stored.identity.groups))
       return { granted: asked.join(' '), refused: [] };
     return { granted: asked.filter((s) => s !== ADMIN_SCOPE).join(' '), refused: [ADMIN_SCOPE] };
@@ -385,7 +385,8 @@ export class AccountService {
   ): Promise<boolean> {
     const mfa = this.#deps.mfa;
     if (mfa === undefined) return false;
-    const stored = await storedIdentity(this.#deps.db, sub);
+    // The request's memo: the resume's interaction read brought the identity along.
+    const stored = await storedIdentity(this.#deps.db, sub, this.#deps.memo);
     return mfa.required({ ...req, groups: stored?.identity.groups ?? [] });
   }
 

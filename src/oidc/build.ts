@@ -7,6 +7,7 @@ import { enforceDevicePolling } from './device.js';
 import { registerPasswordGrant, type PasswordCheck } from './password-grant.js';
 import { createProvider, type Provider } from './provider.js';
 import { recordSessions, type SessionRecorder } from './sessions.js';
+import { sendWritesBeforeAnswer, type WriteBehindDeps } from './write-behind.js';
 
 export interface BuildProviderDeps extends ProviderDeps {
   log: Logger;
@@ -17,6 +18,11 @@ export interface BuildProviderDeps extends ProviderDeps {
   authenticate?: PasswordCheck;
   /** Where logins and refreshes are reported as sessions (none: sessions are not recorded). */
   sessions?: { recorder: SessionRecorder; sessionId: (grantId: string) => string };
+  /**
+   * The database and request memo the adapter writes through: the provider's writes of one
+   * request then go as one statement before its answer (write-behind.ts). None: each at once.
+   */
+  writeBehind?: Pick<WriteBehindDeps, 'db' | 'memo'>;
 }
 
 /**
@@ -69,5 +75,8 @@ export function buildProvider(deps: BuildProviderDeps): Provider {
     new deps.adapter('DevicePoll'),
     Math.round(config.expiry.deviceRequests / 1000),
   );
+  // The innermost of sigil's middleware: everything above sees the writes stored.
+  if (deps.writeBehind !== undefined)
+    sendWritesBeforeAnswer(provider, { ...deps.writeBehind, pages: deps.pages, log: deps.log });
   return provider;
 }

@@ -62,6 +62,11 @@ const MACHINE_ROUTES: ReadonlySet<string> = new Set([
   'pushed_authorization_request',
 ]);
 
+/** Whether `route` is one only programs call: errors there are JSON, never a page. */
+export function isMachineRoute(route: string | undefined): boolean {
+  return route !== undefined && MACHINE_ROUTES.has(route);
+}
+
 /** Seconds, as oidc-provider's TTLs are given, of a duration in ms. */
 const sec = (ms: number): number => Math.round(ms / 1000);
 

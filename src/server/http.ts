@@ -250,6 +250,7 @@ function providerFactory(
       log,
       authenticate: grantAuthenticator(s.login),
       sessions: { recorder: s.sessions, sessionId: s.sessionId },
+      writeBehind: { db, memo: s.memo },
     });
     instrumentProvider(p, s.metrics, s.scopes);
     auditProviderEvents(p, s.audit, {

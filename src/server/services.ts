@@ -143,6 +143,7 @@ export async function buildServices(
     count: (factor, outcome) => {
       metrics.mfa(factor, outcome);
     },
+    memo,
   });
   return {
     elevations: elevationService(config, db, log, { audit, revocations }),

@@ -77,7 +77,11 @@ export function identityFromRow(row: Row, prefix = ''): StoredIdentity | undefin
   };
 }
 
-/** Saves what a connector returned (a login, or a refresh that found a change): confirmed now. */
+/**
+ * Saves what a connector returned (a login, or a refresh that found a change): confirmed now.
+ * The same statement tells whether the person has a confirmed second factor: when not, the
+ * request's memo says so once (memoKeys.noFactors), for the login's next step (MfaService).
+ */
 export async function saveIdentity(
   db: Queryable,
   connectorId: string,
@@ -86,14 +90,16 @@ export async function saveIdentity(
 ): Promise<void> {
   const { connectorData, ...claims } = identity;
   memo?.delete(memoKeys.identity(identity.userId));
-  const { rows } = await db.query<{ connector_id: string }>(
+  const { rows } = await db.query<{ connector_id: string; no_factors: boolean }>(
     `INSERT INTO identities (sub, connector_id, username, claims, connector_data, updated_at, checked_at)
      VALUES ($1, $2, $3, $4, $5, now(), now())
      ON CONFLICT (sub) DO UPDATE SET username = EXCLUDED.username, claims = EXCLUDED.claims,
        connector_data = EXCLUDED.connector_data, updated_at = now(), checked_at = now(),
        refused_at = NULL, refused_reason = NULL
        WHERE identities.connector_id = EXCLUDED.connector_id
-     RETURNING connector_id`,
+     RETURNING connector_id, NOT EXISTS (
+       SELECT 1 FROM mfa_factors f WHERE f.sub = identities.sub
+          AND f.connector_id = identities.connector_id AND f.confirmed_at IS NOT NULL) AS no_factors`,
     [
       identity.subject ?? identity.userId,
       connectorId,
@@ -108,6 +114,8 @@ export async function saveIdentity(
       `connector ${connectorId} returned a user id that another connector already owns`,
     );
   }
+  if (rows[0]?.no_factors === true)
+    memo?.set(memoKeys.noFactors(identity.subject ?? identity.userId, connectorId), true);
 }
 
 /** The connector confirmed the person and nothing changed: only the time of the check. */

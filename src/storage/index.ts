@@ -76,4 +76,5 @@ export {
   type DexRefreshRow,
   type ClaimedDexToken,
 } from './dex.js';
-export { RequestMemo } from './read-memo.js';
+export { RequestMemo, memoKeys, type PendingWrite } from './read-memo.js';
+export { sendWrites } from './write-behind.js';

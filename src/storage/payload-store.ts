@@ -4,6 +4,7 @@ import type { Db, SqlValue } from './db.js';
 import { isUnstorableText } from './db-errors.js';
 import { identityColumns, identityFromRow } from './identities.js';
 import { memoKeys, type RequestMemo } from './read-memo.js';
+import { sendWrites } from './write-behind.js';
 
 /**
  * The `oidc_payload` table, where oidc-provider's models live (oidc/adapter.ts wraps this
@@ -23,6 +24,10 @@ import { memoKeys, type RequestMemo } from './read-memo.js';
  *   query with AppError STORAGE_INVALID_INPUT (oidc/ answers `invalid_request`, a 400).
  * - An unreachable database is AppError DB_UNAVAILABLE (oidc/ answers
  *   `temporarily_unavailable`, a 503).
+ * - Within a request that defers its writes (read-memo.ts; oidc-provider's requests,
+ *   oidc/write-behind.ts), `upsert`, `consume` and `destroy` are held back and sent together
+ *   as one statement before the answer; every read, `revokeByGrantId`, and a second write of
+ *   a row already held back send them first.
  */
 export const HASHED_MODELS: ReadonlySet<string> = new Set([
   'AccessToken',
@@ -143,11 +148,11 @@ export class PayloadStore {
     if (this.#hashed && !KEEP_JTI.has(this.#model)) delete stored['jti'];
     const grantId =
       GRANTABLE.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null;
-    this.#forget(id);
     const consumed: unknown = payload.consumed;
     const isConsumed = consumed !== undefined && consumed !== null && consumed !== false;
-    await this.#run(
+    await this.#write(
       'upsert',
+      id,
       `INSERT INTO oidc_payload (kind, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
        VALUES ($1, $2, $3::jsonb, $4, $5, $6,
                now() + $7::double precision * interval '1 second',
@@ -177,6 +182,9 @@ export class PayloadStore {
     const memo = this.#opts.memo;
     const known = memo?.get(memoKeys.payload(this.#model, key));
     if (known !== undefined) return this.#withJti(known.value as StoredPayload | null, id);
+    // What this request wrote and holds back is read as stored (a read-ahead joins other
+    // rows too): every pending write goes first.
+    await this.#sendPending();
     const found = await this.#findOne('find', 'id = $2', key, id);
     memo?.set(memoKeys.payload(this.#model, key), found ?? null);
     return found;
@@ -190,19 +198,21 @@ export class PayloadStore {
 
   async findByUid(uid: string): Promise<StoredPayload | undefined> {
     checkText(uid);
+    await this.#sendPending();
     return this.#findOne('findByUid', 'uid = $2', uid, undefined);
   }
 
   async findByUserCode(userCode: string): Promise<StoredPayload | undefined> {
     checkText(userCode);
+    await this.#sendPending();
     return this.#findOne('findByUserCode', 'user_code = $2', userCode, undefined);
   }
 
   async consume(id: string): Promise<void> {
     checkText(id);
-    this.#forget(id);
-    await this.#run(
+    await this.#write(
       'consume',
+      id,
       `UPDATE oidc_payload
           SET consumed_at = COALESCE(consumed_at, now()),
               payload = payload || jsonb_build_object('consumed', floor(extract(epoch FROM COALESCE(consumed_at, now())))::bigint)
@@ -213,8 +223,7 @@ export class PayloadStore {
 
   async destroy(id: string): Promise<void> {
     checkText(id);
-    this.#forget(id);
-    await this.#run('destroy', 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [
+    await this.#write('destroy', id, 'DELETE FROM oidc_payload WHERE kind = $1 AND id = $2', [
       this.#model,
       this.#key(id),
     ]);
@@ -223,11 +232,50 @@ export class PayloadStore {
   async revokeByGrantId(grantId: string): Promise<void> {
     checkText(grantId);
     this.#opts.memo?.clear();
+    // The grant's rows held back go first, so that this deletes them too.
+    await this.#sendPending();
     await this.#run('revokeByGrantId', 'DELETE FROM oidc_payload WHERE grant_id = $1', [grantId]);
   }
 
   #key(id: string): string {
     return this.#hashed ? hashId(id) : id;
+  }
+
+  #pendingKey(storedId: string): string {
+    return memoKeys.payload(this.#model, storedId);
+  }
+
+  /**
+   * A write of the row `id`: held back when the request defers its writes (read-memo.ts;
+   * oidc-provider's requests, sent just before the answer), else sent now. A second write of a
+   * row already held back sends what is pending first: one statement never changes a row twice.
+   */
+  async #write(op: string, id: string, sql: string, params: readonly SqlValue[]): Promise<void> {
+    this.#forget(id);
+    const memo = this.#opts.memo;
+    const key = this.#pendingKey(this.#key(id));
+    if (memo?.pending(key) === true) await this.#sendPending();
+    if (memo?.defer({ key, sql, params }) === true) return;
+    await this.#run(op, sql, params);
+  }
+
+  /**
+   * Sends the writes this request holds back (of every model), as one statement; what waited
+   * for them (RequestMemo.holdUntilStored) then runs, or is dropped when they failed.
+   */
+  async #sendPending(): Promise<void> {
+    const memo = this.#opts.memo;
+    if (memo?.pending() !== true) return;
+    const writes = memo.takeWrites();
+    try {
+      await sendWrites(this.#db, writes);
+    } catch (err) {
+      memo.takeHeld();
+      if (isAppError(err, 'STORAGE_INVALID_INPUT')) throw invalidInput();
+      this.#opts.onError?.(err, { model: this.#model, op: 'write' });
+      throw err;
+    }
+    for (const fn of memo.takeHeld()) fn();
   }
 
   /** A row written elsewhere (the Dex import's claim): this request reads it again. */

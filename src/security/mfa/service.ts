@@ -15,6 +15,7 @@ import {
   findFactor,
   findWebauthnFactor,
   listFactors,
+  memoKeys,
   replaceRecoveryCodes,
   saveChallenge,
   takeChallenge,
@@ -25,6 +26,7 @@ import {
   type Db,
   type MfaFactor,
   type MfaPerson,
+  type RequestMemo,
 } from '../../storage/index.js';
 import type { Audit } from '../audit.js';
 import type { LoginThrottle, ThrottleKey } from '../throttle.js';
@@ -79,6 +81,8 @@ export interface MfaServiceDeps {
   /** Counts outcomes (sigil_mfa_total). */
   readonly count?: (factor: MfaFactorLabel, outcome: MfaOutcome) => void;
   readonly now?: () => number;
+  /** The request's memo: a login's identity write may already have found no factor. */
+  readonly memo?: RequestMemo;
 }
 
 const newId = (): string => randomBytes(12).toString('base64url');
@@ -99,8 +103,13 @@ export class MfaService {
     return this.#d.rp;
   }
 
-  /** The person's confirmed factors (what counts). */
+  /**
+   * The person's confirmed factors (what counts). Right after a login saved the identity,
+   * once, without a statement when that write found none (storage's saveIdentity).
+   */
   factors(who: MfaPerson): Promise<MfaFactor[]> {
+    if (this.#d.memo?.take(memoKeys.noFactors(who.sub, who.connectorId))?.value === true)
+      return Promise.resolve([]);
     return listFactors(this.#d.db, who);
   }
 
