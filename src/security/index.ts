@@ -64,3 +64,14 @@ export {
   type Revocations,
   type RevocationsDeps,
 } from './revocation/index.js';
+export type {
+  Elevation,
+  ElevationActor,
+  ElevationFilter,
+  ElevationPerson,
+  ElevationRefusal,
+  ElevationRequest,
+  ElevationRole,
+  ElevationState,
+  Elevations,
+} from './elevation/types.js';

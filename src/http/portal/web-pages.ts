@@ -13,6 +13,7 @@ import { resolveIssuerCa } from '../../kube/index.js';
 import type { SessionService } from '../../security/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
+import { accessRoutes, type AccessDeps } from './access.js';
 import { devicesRoutes } from './devices.js';
 import { homeRoutes, type HomeDeps } from './home.js';
 import { securityRoutes, type SecurityDeps } from './security.js';
@@ -35,6 +36,8 @@ export interface WebPagesDeps {
   readonly sessions?: SessionService;
   /** /home/security: the person's second factors. */
   readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
+  /** /home/access: just-in-time elevation (issue 16); without it the page is not served. */
+  readonly access?: Pick<AccessDeps, 'elevations' | 'mfa' | 'personOf' | 'csrfSecret'>;
 }
 
 export interface WebPages {
@@ -87,6 +90,7 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     },
     copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
     ...(deps.tokenClaims === undefined ? {} : { tokenClaims: deps.tokenClaims }),
+    ...(deps.access === undefined ? {} : { accessLink: accessLink(deps.access) }),
   });
   const sessions = deps.sessions;
   if (sessions !== undefined) {
@@ -111,8 +115,30 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     });
     routes.use(security.routes());
   }
+  if (deps.access !== undefined) {
+    const access = accessRoutes({
+      ...deps.access,
+      views: deps.views,
+      login,
+      maxBodyBytes: config.web.maxRequestBytes,
+      idTokenTtlSec: Math.round(config.expiry.idTokens / 1000),
+    });
+    routes.use(access.routes());
+  }
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },
     routes: routes.routes(),
+  };
+}
+
+/** /home links to /home/access when the person may ask for a role or decide requests. */
+function accessLink(
+  access: NonNullable<WebPagesDeps['access']>,
+): (sub: string) => Promise<boolean> {
+  return async (sub) => {
+    const p = await access.personOf(sub);
+    if (p === undefined) return false;
+    const who = { sub, username: p.username, groups: p.groups };
+    return access.elevations.rolesFor(who).length > 0 || access.elevations.seesAll(who);
   };
 }
