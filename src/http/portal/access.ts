@@ -4,6 +4,7 @@ import Router, { type RouterMiddleware } from '@koa/router';
 import { isAppError } from '../../errors.js';
 import {
   normaliseTotpCode,
+  type Audit,
   type Elevation,
   type ElevationPerson,
   type Elevations,
@@ -31,6 +32,8 @@ export interface AccessDeps {
   /** The person as sigil last saw them (identities table): connector, username, groups. */
   readonly personOf: (sub: string) => Promise<StoredPerson | undefined>;
   readonly csrfSecret: string;
+  /** Records the refusals this page makes itself (a form without its CSRF token). */
+  readonly audit: Audit;
   readonly maxBodyBytes: number;
   /** Lifetime of id_tokens, seconds: a cached token is replaced by then anyway. */
   readonly idTokenTtlSec: number;
@@ -108,11 +111,28 @@ async function person(deps: AccessDeps, ctx: Ctx): Promise<Person | undefined> {
   };
 }
 
-/** The CSRF token of the form matches the person's; else a 403 page, nothing done. */
-function verified(ctx: Ctx, deps: AccessDeps, p: Person): boolean {
+/**
+ * The CSRF token of the form matches the person's; else a 403 page, nothing done, and the
+ * refusal audited like the service's own (`elevation.refused`, reason `csrf`).
+ */
+async function verified(ctx: Ctx, deps: AccessDeps, p: Person): Promise<boolean> {
   const given = Buffer.from(field(ctx.request.body, 'csrf'));
   const want = Buffer.from(p.csrf);
   if (given.length === want.length && timingSafeEqual(given, want)) return true;
+  await deps.audit.record({
+    event: 'elevation.refused',
+    outcome: 'failure',
+    reason: 'csrf',
+    sub: p.elevation.sub,
+    username: p.elevation.username,
+    clientId: deps.login.clientId,
+    ip: ctx.ip,
+    details: {
+      reason: 'csrf',
+      action: field(ctx.request.body, 'action').slice(0, 32),
+      actor: { kind: 'person', id: p.elevation.sub },
+    },
+  });
   renderErrorPage(
     ctx,
     deps.views,
@@ -274,7 +294,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
 function postAccess(deps: AccessDeps): Handler {
   return async (ctx) => {
     const p = await person(deps, ctx);
-    if (p === undefined || !verified(ctx, deps, p)) return;
+    if (p === undefined || !(await verified(ctx, deps, p))) return;
     const action = ACTIONS[field(ctx.request.body, 'action')];
     if (action === undefined) {
       await render(deps, ctx, p, { status: 400, error: 'Unknown action.' });

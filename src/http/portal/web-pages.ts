@@ -37,7 +37,7 @@ export interface WebPagesDeps {
   /** /home/security: the person's second factors. */
   readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
   /** /home/access: just-in-time elevation (issue 16); without it the page is not served. */
-  readonly access?: Pick<AccessDeps, 'elevations' | 'mfa' | 'personOf' | 'csrfSecret'>;
+  readonly access?: Pick<AccessDeps, 'elevations' | 'mfa' | 'personOf' | 'csrfSecret' | 'audit'>;
 }
 
 export interface WebPages {
