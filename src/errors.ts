@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     400,
     '`sigil import dex` refused a Dex database (unknown schema version, a half-written database, a row it cannot read): nothing was imported.',
   ),
+  ELEVATION_REFUSED: entry(
+    403,
+    'An elevation request, approval, denial or ending was refused (not eligible, a bad duration or reason, an own request, already decided, expired, no fresh second factor); its `reason` says which. Nothing was granted.',
+  ),
   DEX_SOURCE_UNAVAILABLE: entry(503, 'The Dex database to import from cannot be opened.'),
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -10,6 +10,8 @@ export {
   type ClusterConfig,
   type KeysConfig,
   type MfaConfig,
+  type ElevationConfig,
+  type ElevationRoleConfig,
 } from './schema.js';
 export {
   loadConfig,

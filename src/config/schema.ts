@@ -9,6 +9,8 @@ import {
   clusterSchema,
   connector,
   duplicates,
+  elevation,
+  elevationIssues,
   expiry,
   frontend,
   keys,
@@ -85,6 +87,10 @@ const sections = z
     sessions: sessions.prefault({}).meta({
       description:
         'Sessions: every login, listed on /home/devices, by `sigil sessions` and the API.',
+    }),
+    elevation: elevation.prefault({}).meta({
+      description:
+        'Just-in-time elevation: roles (a group in the id_token) people may ask for, for a bounded time, with a reason and an approver (docs/elevation.md).',
     }),
     dev: z.boolean().default(false).meta({
       description:
@@ -218,6 +224,7 @@ export const configSchema = sections.superRefine((c, ctx) => {
     ...passwordConnectorIssues(c),
     ...adminIssues(c),
     ...mfaIssues(c),
+    ...elevationIssues(c),
   ];
   for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
 });
@@ -239,3 +246,4 @@ export type LdapConnectorConfig = ConnectorConfig['config'];
 export type { ClusterConfig } from './schema/index.js';
 export type KeysConfig = Config['keys'];
 export type { MfaConfig } from './schema/index.js';
+export type { ElevationConfig, ElevationRoleConfig } from './schema/index.js';

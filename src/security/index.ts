@@ -64,14 +64,4 @@ export {
   type Revocations,
   type RevocationsDeps,
 } from './revocation/index.js';
-export type {
-  Elevation,
-  ElevationActor,
-  ElevationFilter,
-  ElevationPerson,
-  ElevationRefusal,
-  ElevationRequest,
-  ElevationRole,
-  ElevationState,
-  Elevations,
-} from './elevation/types.js';
+export * from './elevation/index.js';

@@ -80,7 +80,7 @@ export async function buildHttp(
       const of = typeof sub === 'string' ? await s.accounts.claimsFor(sub) : undefined;
       return of ?? (() => ({ ok: true, claims }));
     },
-    security: await securityDeps(db, s),
+    ...(await portalDeps(db, s)),
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,
@@ -162,6 +162,36 @@ async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDe
     mfa: s.mfa,
     connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
     csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
+  };
+}
+
+/** The signed-in pages' services: /home/security's factors, /home/access's elevations. */
+async function portalDeps(
+  db: Db,
+  s: Services,
+): Promise<Pick<WebPagesDeps, 'security' | 'elevations' | 'access'>> {
+  return {
+    security: await securityDeps(db, s),
+    elevations: s.elevations,
+    access: await accessDeps(db, s),
+  };
+}
+
+/** What /home/access needs besides the elevations: the person's groups, its CSRF key, the audit. */
+async function accessDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDeps['access']>> {
+  return {
+    personOf: async (sub) => {
+      const found = await findIdentity(db, sub);
+      if (found === undefined) return undefined;
+      const groups = found.identity['groups'];
+      return {
+        connectorId: found.connectorId,
+        username: found.identity.username,
+        groups: Array.isArray(groups) ? groups.filter((g) => typeof g === 'string') : [],
+      };
+    },
+    csrfSecret: await sharedSecret(db, 'home-access-csrf-key-1'),
+    audit: s.audit,
   };
 }
 

@@ -37,9 +37,13 @@ import {
   revocationPolicy,
   throttleSettings,
   createMfaPolicy,
+  createElevations,
+  resolveRoles,
+  REVOCATION_CLOCK_SKEW_MS,
   MfaService,
   relyingPartyOf,
   type Audit,
+  type Elevations,
   type Revocations,
   type GuardedAuthenticate,
   type MfaPolicy,
@@ -76,6 +80,8 @@ export interface Services {
   readonly memo: RequestMemo;
   /** Sessions: recorded at login, listed, ended through one function. */
   readonly sessions: SessionService;
+  /** Just-in-time elevation (issue 16): requests, approvals, grants. */
+  readonly elevations: Elevations;
 }
 
 /** Phase 2: audit, signing keys, metrics, connectors (closed before the database), accounts, login. */
@@ -136,6 +142,7 @@ export async function buildServices(
     },
   });
   return {
+    elevations: elevationService(config, db, log, { audit, revocations }),
     audit,
     keys,
     keyPolicy,
@@ -154,6 +161,26 @@ export async function buildServices(
     memo,
     sessions,
   };
+}
+
+/** Just-in-time elevation: the config's roles, its deny entries through the revocations. */
+export function elevationService(
+  config: Config,
+  db: Db,
+  log: Logger,
+  s: { audit: Audit; revocations: Revocations },
+): Elevations {
+  return createElevations({
+    db,
+    roles: resolveRoles(config.elevation, config.clusters),
+    pendingTimeoutMs: config.elevation.pendingTimeout,
+    freshFactorMs: config.elevation.freshFactor,
+    adminGroups: config.admin.groups,
+    audit: s.audit,
+    deny: s.revocations,
+    clockSkewMs: REVOCATION_CLOCK_SKEW_MS,
+    log,
+  });
 }
 
 /** The audit trail (closed after the listeners and before the database) and the signing keys. */

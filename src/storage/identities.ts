@@ -1,5 +1,10 @@
 import { AppError } from '../errors.js';
 import type { Queryable } from './db.js';
+import {
+  activeElevationsColumn,
+  activeElevationsFrom,
+  type ActiveElevation,
+} from './logins/elevations.js';
 import { memoKeys, type RequestMemo } from './read-memo.js';
 
 /**
@@ -29,6 +34,8 @@ export interface StoredIdentity {
   readonly checkedAt: Date;
   /** The directory refused the person at a refresh, and nothing has confirmed them since. */
   readonly refused?: { readonly at: Date; readonly reason: string };
+  /** The person's active elevation grants (issue 16), read in the same statement. */
+  readonly elevations: readonly ActiveElevation[];
 }
 
 /** The columns a StoredIdentity is read from, for a table aliased `t` (joins use the prefix). */
@@ -36,6 +43,7 @@ export function identityColumns(t: string, prefix = ''): string {
   return ['sub', 'connector_id', 'claims', 'connector_data', 'updated_at', 'checked_at']
     .concat(['refused_at', 'refused_reason'])
     .map((c) => `${t}.${c} AS ${prefix}${c}`)
+    .concat(`${activeElevationsColumn(t)} AS ${prefix}elevations`)
     .join(', ');
 }
 
@@ -57,6 +65,7 @@ export function identityFromRow(row: Row, prefix = ''): StoredIdentity | undefin
     identity: { ...claims, ...(data === null ? {} : { connectorData: data }) },
     updatedAt,
     checkedAt: checked === null ? updatedAt : new Date(checked),
+    elevations: activeElevationsFrom(col('elevations')),
     ...(refusedAt === null
       ? {}
       : {

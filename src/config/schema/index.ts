@@ -40,3 +40,9 @@ export {
 } from './storage.js';
 export { logger, telemetry, LOG_LEVELS, type LogLevel } from './telemetry.js';
 export { web } from './web.js';
+export {
+  elevation,
+  elevationIssues,
+  type ElevationConfig,
+  type ElevationRoleConfig,
+} from './elevation.js';

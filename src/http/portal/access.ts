@@ -3,6 +3,8 @@ import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterMiddleware } from '@koa/router';
 import { isAppError } from '../../errors.js';
 import {
+  isElevationRefused,
+  MAX_REASON_LENGTH,
   normaliseTotpCode,
   type Audit,
   type Elevation,
@@ -72,9 +74,8 @@ export interface PageState {
   readonly form?: RequestForm;
 }
 
-/** Longest text field the page accepts before the service sees it (reason and comment). */
-export const REASON_MAX = 500;
-const COMMENT_MAX = 500;
+/** Longest comment the form offers (the service checks it, like the reason). */
+const COMMENT_MAX = MAX_REASON_LENGTH;
 
 const field = (body: unknown, name: string): string => {
   if (body === null || typeof body !== 'object') return '';
@@ -191,7 +192,7 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
     error: s.error,
     field: s.field,
     form: s.form ?? { role: roles[0]?.name ?? '', duration: '', reason: '' },
-    reasonMax: REASON_MAX,
+    reasonMax: MAX_REASON_LENGTH,
     commentMax: COMMENT_MAX,
     now: shown(now),
   });
@@ -214,13 +215,6 @@ const FIELD_OF: Readonly<Record<string, FieldName>> = {
   bad_reason: 'reason',
   mfa_required: 'code',
 };
-
-/** The reason code of an elevation refusal (ELEVATION_REFUSED), if the error has one. */
-function refusalReason(err: unknown): string | undefined {
-  if (err === null || typeof err !== 'object') return undefined;
-  const r = (err as { reason?: unknown }).reason;
-  return typeof r === 'string' ? r : undefined;
-}
 
 /** POST action=request: files it; a self-approved role with a code checks the code first. */
 async function requestAction(deps: AccessDeps, ctx: Ctx, p: Person): Promise<string | PageState> {
@@ -248,7 +242,11 @@ async function requestAction(deps: AccessDeps, ctx: Ctx, p: Person): Promise<str
     const e = await deps.elevations.request({ ...p.elevation, factorAt }, form);
     return e.state === 'active' ? 'granted' : 'requested';
   } catch (err) {
-    return { ...refused(err), field: FIELD_OF[refusalReason(err) ?? ''], form };
+    return {
+      ...refused(err),
+      field: isElevationRefused(err) ? FIELD_OF[err.reason] : undefined,
+      form,
+    };
   }
 }
 

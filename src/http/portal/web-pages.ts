@@ -10,7 +10,7 @@ import {
   type StaticClientConfig,
 } from '../../config/index.js';
 import { resolveIssuerCa } from '../../kube/index.js';
-import type { SessionService } from '../../security/index.js';
+import type { Elevations, SessionService } from '../../security/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
 import { accessRoutes, type AccessDeps } from './access.js';
@@ -36,8 +36,13 @@ export interface WebPagesDeps {
   readonly sessions?: SessionService;
   /** /home/security: the person's second factors. */
   readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
-  /** /home/access: just-in-time elevation (issue 16); without it the page is not served. */
-  readonly access?: Pick<AccessDeps, 'elevations' | 'mfa' | 'personOf' | 'csrfSecret' | 'audit'>;
+  /** /home/access: just-in-time elevation (issue 16; the page is E2's, the service E1's). */
+  readonly elevations?: Elevations;
+  /**
+   * What /home/access needs besides `elevations` and `security.mfa`: the person's groups as
+   * sigil last saw them, the page's CSRF key and the audit trail. Served when all three are.
+   */
+  readonly access?: Pick<AccessDeps, 'personOf' | 'csrfSecret' | 'audit'>;
 }
 
 export interface WebPages {
@@ -66,6 +71,7 @@ export function webClient(config: Config, secret: string): StaticClientConfig {
 export function createWebPages(deps: WebPagesDeps): WebPages {
   const { config } = deps;
   const client = webClient(config, deps.clientSecret);
+  const access = accessParts(deps);
   const login = new SelfLogin({
     issuer: config.issuer,
     clientId: client.id,
@@ -90,7 +96,7 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     },
     copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
     ...(deps.tokenClaims === undefined ? {} : { tokenClaims: deps.tokenClaims }),
-    ...(deps.access === undefined ? {} : { accessLink: accessLink(deps.access) }),
+    ...(access === undefined ? {} : { accessLink: accessLink(access) }),
   });
   const sessions = deps.sessions;
   if (sessions !== undefined) {
@@ -115,15 +121,15 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     });
     routes.use(security.routes());
   }
-  if (deps.access !== undefined) {
-    const access = accessRoutes({
-      ...deps.access,
+  if (access !== undefined) {
+    const page = accessRoutes({
+      ...access,
       views: deps.views,
       login,
       maxBodyBytes: config.web.maxRequestBytes,
       idTokenTtlSec: Math.round(config.expiry.idTokens / 1000),
     });
-    routes.use(access.routes());
+    routes.use(page.routes());
   }
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },
@@ -131,10 +137,17 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
   };
 }
 
+type AccessParts = Pick<AccessDeps, 'elevations' | 'mfa' | 'personOf' | 'csrfSecret' | 'audit'>;
+
+/** The parts of /home/access, when the server gave them all (elevations, MFA, access). */
+function accessParts(deps: WebPagesDeps): AccessParts | undefined {
+  if (deps.elevations === undefined || deps.security === undefined || deps.access === undefined)
+    return undefined;
+  return { ...deps.access, elevations: deps.elevations, mfa: deps.security.mfa };
+}
+
 /** /home links to /home/access when the person may ask for a role or decide requests. */
-function accessLink(
-  access: NonNullable<WebPagesDeps['access']>,
-): (sub: string) => Promise<boolean> {
+function accessLink(access: AccessParts): (sub: string) => Promise<boolean> {
   return async (sub) => {
     const p = await access.personOf(sub);
     if (p === undefined) return false;

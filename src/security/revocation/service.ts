@@ -41,6 +41,18 @@ export interface Revocations {
     cause: RevocationCause,
     notBefore?: Date,
   ): Promise<number>;
+  /**
+   * Tokens of these logins issued before `before` are refused, until `keepUntil` (when every
+   * such token has expired): an elevation grant ended early. Later tokens of the same logins
+   * (the next refresh) are not.
+   */
+  revokeSessionsBefore(
+    q: Queryable,
+    sessions: readonly { readonly sid: string; readonly sub?: string | undefined }[],
+    before: Date,
+    keepUntil: Date,
+    cause: RevocationCause,
+  ): Promise<number>;
   /** Live entries, for the clusters' configurations. */
   live(q: Queryable): Promise<StoredRevocation[]>;
 }
@@ -87,6 +99,20 @@ export function createRevocations(deps: RevocationsDeps): Revocations {
         reason: cause.reason,
         actor: cause.actor,
         keepUntil: keepUntil(deps.policy, at),
+      }));
+      const subs = new Set(sessions.map((s) => s.sub));
+      return record(q, entries, cause, subs.size === 1 ? [...subs][0] : undefined);
+    },
+    async revokeSessionsBefore(q, sessions, before, until, cause) {
+      if (sessions.length === 0) return 0;
+      const entries = sessions.map((s): NewRevocation => ({
+        kind: 'session',
+        sid: s.sid,
+        sub: s.sub,
+        notBefore: before,
+        reason: cause.reason,
+        actor: cause.actor,
+        keepUntil: until,
       }));
       const subs = new Set(sessions.map((s) => s.sub));
       return record(q, entries, cause, subs.size === 1 ? [...subs][0] : undefined);

@@ -51,3 +51,21 @@ export {
   type SubjectRevocation,
   type WindowRevocation,
 } from './revocations.js';
+export {
+  insertElevation,
+  findElevation,
+  decideElevation,
+  endElevation,
+  listElevations,
+  pendingElevations,
+  expireElevations,
+  addElevationSid,
+  activeElevationsColumn,
+  activeElevationsFrom,
+  type ActiveElevation,
+  type ElevationDecision,
+  type NewElevation,
+  type StoredElevation,
+  type StoredElevationFilter,
+  type StoredElevationState,
+} from './elevations.js';

@@ -25,11 +25,16 @@ interface EntryBase {
   readonly keepUntil: Date;
 }
 
-/** A login (`sid` claim) whose tokens are refused. `sub` names its owner when known. */
+/**
+ * A login (`sid` claim) whose tokens are refused. `sub` names its owner when known. With
+ * `notBefore`, only its tokens issued (`iat`) before then are refused: an elevation grant
+ * ended early (issue 16) stops the elevated tokens, and the login's next refresh works.
+ */
 export interface SessionRevocation extends EntryBase {
   readonly kind: 'session';
   readonly sid: string;
   readonly sub?: string | undefined;
+  readonly notBefore?: Date | undefined;
 }
 
 /** A person whose tokens issued (`iat`) before `notBefore` are refused. */
@@ -88,7 +93,13 @@ function toEntry(r: Row): StoredRevocation {
   };
   switch (r.kind) {
     case 'session':
-      return { ...base, kind: 'session', sid: r.sid ?? '', sub: r.sub ?? undefined };
+      return {
+        ...base,
+        kind: 'session',
+        sid: r.sid ?? '',
+        sub: r.sub ?? undefined,
+        ...(r.not_before === null ? {} : { notBefore: date(r.not_before) }),
+      };
     case 'subject':
       return { ...base, kind: 'subject', sub: r.sub ?? '', notBefore: date(r.not_before ?? 0) };
     case 'window':
@@ -118,7 +129,10 @@ function checkEntry(e: NewRevocation): void {
       );
   if (e.kind === 'window' && !(e.iatFrom.getTime() < e.iatUntil.getTime()))
     throw new AppError('STORAGE_INVALID_INPUT', 'a revocation window must end after it starts');
-  const times = [e.keepUntil, ...(e.kind === 'subject' ? [e.notBefore] : [])];
+  const times = [
+    e.keepUntil,
+    ...(e.kind === 'window' || e.notBefore === undefined ? [] : [e.notBefore]),
+  ];
   if (e.kind === 'window') times.push(e.iatFrom, e.iatUntil);
   if (times.some((t) => Number.isNaN(t.getTime())))
     throw new AppError('STORAGE_INVALID_INPUT', 'a revocation time is not a valid date');
@@ -146,7 +160,7 @@ export async function recordRevocations(
       col((e) => e.kind),
       col((e) => (e.kind === 'session' ? e.sid : undefined)),
       col((e) => (e.kind === 'window' ? undefined : e.sub)),
-      col((e) => (e.kind === 'subject' ? e.notBefore : undefined)),
+      col((e) => (e.kind === 'window' ? undefined : e.notBefore)),
       col((e) => (e.kind === 'window' ? e.iatFrom : undefined)),
       col((e) => (e.kind === 'window' ? e.iatUntil : undefined)),
       col((e) => (e.kind === 'window' ? e.kid : undefined)),
