@@ -222,7 +222,8 @@ export async function listElevations(
   f: StoredElevationFilter,
   now: Date,
 ): Promise<StoredElevation[]> {
-  const params: SqlValue[] = [now];
+  // `now` is a parameter only where a state filter reads it (an unused $1 has no type).
+  const params: SqlValue[] = [];
   const where: string[] = [];
   const add = (sql: (n: string) => string, v: SqlValue) => {
     params.push(v);
@@ -230,7 +231,11 @@ export async function listElevations(
   };
   if (f.sub !== undefined) add((n) => `sub = ${n}`, f.sub);
   if (f.username !== undefined) add((n) => `lower(username) = lower(${n})`, f.username);
-  if (f.states !== undefined) add((n) => `(${stateSql('$1')}) = ANY(${n}::text[])`, [...f.states]);
+  if (f.states !== undefined) {
+    params.push(now);
+    const at = `$${params.length}`;
+    add((n) => `(${stateSql(at)}) = ANY(${n}::text[])`, [...f.states]);
+  }
   if (f.after !== undefined)
     add(
       (n) => `(requested_at, id) < (SELECT requested_at, id FROM login_elevations WHERE id = ${n})`,
