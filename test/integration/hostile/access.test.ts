@@ -17,7 +17,8 @@ import { enc, expectClientError, form, hostileSigil, INJECTIONS, XSS } from './s
 const PEOPLE = {
   rita: { id: 'a1000000-0000-4000-8000-000000000001', groups: ['ac-devs'] },
   abe: { id: 'a1000000-0000-4000-8000-000000000002', groups: ['ac-devs', 'ac-approvers'] },
-  bo: { id: 'a1000000-0000-4000-8000-000000000003', groups: ['ac-others'] },
+  bo: { id: 'a1000000-0000-4000-8000-000000000003', groups: ['ac-dbas'] },
+  cy: { id: 'a1000000-0000-4000-8000-000000000004', groups: ['ac-others'] },
 } as const;
 type Name = keyof typeof PEOPLE;
 
@@ -40,6 +41,14 @@ const ELEVATION = {
       group: 'ac-cluster-admins',
       eligible: ['ac-devs'],
       maxDuration: '1h',
+      approval: { approvers: ['ac-approvers'] },
+      requireMFA: false,
+    },
+    {
+      name: 'db-admin',
+      group: 'ac-db-admins',
+      eligible: ['ac-dbas'],
+      maxDuration: '2h',
       approval: { approvers: ['ac-approvers'] },
       requireMFA: false,
     },
@@ -154,13 +163,37 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     expect(await idsOf('rita', 'pending')).toEqual([]);
   });
 
-  it('someone who is not eligible cannot ask, whatever they post', async () => {
+  it('someone not eligible for a role cannot ask for it, whatever they post', async () => {
     const r = await ask('bo');
     expectClientError(r, 'bystander');
     expect(r.status).toBe(403);
     expect(message(r)).not.toBe('');
+    expect(r.text).toMatch(/id="role"[^>]*aria-invalid="true"/);
     expect(await idsOf('bo', 'pending')).toEqual([]);
-    expect((await refusals()).at(-1)).toMatch(/not_eligible|unknown_role/);
+    expect((await refusals()).at(-1)).toBe('not_eligible');
+    // Rita's 2h is within db-admin's maximum, but db-admin is not hers to ask for.
+    const other = await ask('rita', { role: 'db-admin', duration: '2h' });
+    expect(other.status).toBe(403);
+    expect(await idsOf('rita', 'pending')).toEqual([]);
+  });
+
+  it('someone with nothing to ask for or decide gets no link, no form, and no way in', async () => {
+    const cy = await browser('cy');
+    const home = await cy.get('/home');
+    expect(home.text).not.toContain('/home/access');
+    expect((await (await browser('rita')).get('/home')).text).toContain('/home/access');
+    const page = await cy.get('/home/access');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('There is nothing you can ask for');
+    expect(page.text).not.toContain('<form');
+    const r = await cy.post('/home/access', {
+      action: 'request',
+      role: 'admin',
+      duration: '5m',
+      reason: 'x',
+    });
+    expect(r.status).toBe(403);
+    expect(await idsOf('cy', 'pending')).toEqual([]);
   });
 
   it('forged and injected ids are a readable not-found, never a 500 and never reflected raw', async () => {
@@ -185,6 +218,7 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     expect(filed.location).toMatch(/\/home\/access\?done=requested$/);
     const [id] = await idsOf('rita', 'pending');
     expect(id).toMatch(/^el_[A-Za-z0-9_-]{22}$/);
+    const before = await refusals();
 
     const byBystander = await post('bo', { action: 'approve', id: id! });
     expectClientError(byBystander, 'bystander approves');
@@ -204,7 +238,12 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     expect(selfApproved.status).toBe(403);
     expect(message(selfApproved)).not.toBe('');
     expect(await activeCount()).toBe(0);
-    expect(await refusals()).toEqual(expect.arrayContaining(['not_approver', 'own_request']));
+    // Each refusal is audited: three by people who may not touch the request (not visible to
+    // them, or not theirs to decide), and the approver's own request.
+    const after = (await refusals()).slice(before.length);
+    expect(after).toHaveLength(4);
+    expect(after).toContain('own_request');
+    for (const r of after) expect(['not_found', 'not_approver', 'own_request']).toContain(r);
   });
 
   it('approving twice: the second is a readable conflict; the one grant is the approved one', async () => {
