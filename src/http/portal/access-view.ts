@@ -1,4 +1,9 @@
-import type { Elevation, ElevationRole, ElevationState } from '../../security/index.js';
+import type {
+  Elevation,
+  ElevationActor,
+  ElevationRole,
+  ElevationState,
+} from '../../security/index.js';
 
 /**
  * What views/access.eta shows of elevations and roles: plain strings and flags, formatted
@@ -83,7 +88,7 @@ export interface ElevationView {
 export function elevationView(
   e: Elevation,
   now: Date,
-  names: (actorId: string) => string,
+  names: (actor: ElevationActor) => string,
 ): ElevationView {
   const overdue =
     (e.state === 'pending' && e.pendingUntil <= now) ||
@@ -103,8 +108,8 @@ export function elevationView(
     starts: e.startsAt === undefined ? undefined : shown(e.startsAt),
     ends: e.endsAt === undefined ? undefined : shown(e.endsAt),
     ended: e.endedAt === undefined ? undefined : shown(e.endedAt),
-    decidedBy: e.decidedBy === undefined ? undefined : names(e.decidedBy.id),
-    endedBy: e.endedBy === undefined ? undefined : names(e.endedBy.id),
+    decidedBy: e.decidedBy === undefined ? undefined : names(e.decidedBy),
+    endedBy: e.endedBy === undefined ? undefined : names(e.endedBy),
     comment: e.comment,
     endable: state === 'active' || state === 'pending',
   };

@@ -8,6 +8,7 @@ import {
   normaliseTotpCode,
   type Audit,
   type Elevation,
+  type ElevationActor,
   type ElevationPerson,
   type Elevations,
   type MfaAttempt,
@@ -145,10 +146,31 @@ async function verified(ctx: Ctx, deps: AccessDeps, p: Person): Promise<boolean>
   return false;
 }
 
-/** Everyone's name the page may show for an actor id: "you", a requester's username, or the id. */
-function namer(me: ElevationPerson, lists: readonly Elevation[]): (id: string) => string {
-  const known = new Map(lists.map((e) => [e.sub, e.username] as const));
-  return (id) => (id === me.sub ? 'you' : (known.get(id) ?? id));
+/**
+ * The name the page shows for who decided or ended a request: "you", a person's username
+ * (the identities table), or what kind of actor it was.
+ */
+async function namer(
+  deps: AccessDeps,
+  me: ElevationPerson,
+  lists: readonly Elevation[],
+): Promise<(a: ElevationActor) => string> {
+  const known = new Map<string, string>([[me.sub, 'you']]);
+  for (const e of lists) if (!known.has(e.sub)) known.set(e.sub, e.username);
+  const ids = new Set(
+    lists
+      .flatMap((e) => [e.decidedBy, e.endedBy])
+      .filter((a) => a?.kind === 'person' && !known.has(a.id))
+      .map((a) => a?.id ?? ''),
+  );
+  for (const id of [...ids].slice(0, 50))
+    known.set(id, (await deps.personOf(id))?.username ?? 'someone');
+  return (a) => {
+    if (a.kind === 'person') return known.get(a.id) ?? 'someone';
+    return a.kind === 'system'
+      ? 'sigil (time up)'
+      : `an ${a.kind === 'operator' ? 'operator' : 'administrator'}`;
+  };
 }
 
 const NOTICES: Readonly<Record<string, string>> = {
@@ -169,7 +191,7 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
     deps.elevations.list({ sub: me.sub, limit: 50 }),
     decides ? deps.elevations.pendingFor(me) : Promise.resolve([]),
   ]);
-  const names = namer(me, [...mine, ...waiting]);
+  const names = await namer(deps, me, [...mine, ...waiting]);
   const requests = mine.map((e) => elevationView(e, now, names));
   const codeRoles = roles.filter((r) => r.needsCode).map((r) => r.name);
   const hasFactor = codeRoles.length > 0 && (await deps.mfa.factors(p.mfa)).length > 0;
