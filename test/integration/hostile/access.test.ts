@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queryAuditEvents } from '../../../src/storage/index.js';
-import { Client, hiddenInput, type Res } from '../../support/http-client.js';
+import type { Client } from '../../support/http-client.js';
+import { hiddenInput, type Res } from '../../support/http-client.js';
 import { signInHome } from '../../support/sessions.js';
 import { aliceEntry, ALICE, flushAllAudit } from '../../support/sigil.js';
 import { enc, expectClientError, form, hostileSigil, INJECTIONS, XSS } from './support.js';
@@ -107,7 +108,7 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
   async function refusals(): Promise<string[]> {
     await flushAllAudit();
     const rows = await queryAuditEvents(s.server.db, { event: 'elevation.refused', limit: 500 });
-    return rows.map((r) => String(r.reason ?? (r.details as Record<string, unknown>)['reason']));
+    return rows.map((r) => String(r.reason ?? r.details['reason']));
   }
 
   it('a post without the CSRF token, with another person’s, or without a session files nothing', async () => {
