@@ -26,6 +26,8 @@ const COMMANDS: CliHandlers = {
   importDex: async (o) => (await import('./import.js')).importDex(o),
   sessionsList: async (o) => (await import('./sessions.js')).sessionsList(o),
   sessionsRevoke: async (id, o) => (await import('./sessions.js')).sessionsRevoke(id, o),
+  elevationsList: async (o) => (await import('./elevations.js')).elevationsList(o),
+  elevationsEnd: async (id, o) => (await import('./elevations.js')).elevationsEnd(id, o),
 };
 
 /**

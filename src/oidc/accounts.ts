@@ -16,6 +16,7 @@ import {
   ACR_MFA,
   type AccessPolicy,
   type Audit,
+  type ElevatedTokens,
   type MfaPolicy,
   type Revocations,
 } from '../security/index.js';
@@ -24,6 +25,7 @@ import {
   markIdentityChecked,
   markIdentityRefused,
   saveIdentity,
+  type ActiveElevation,
   type Queryable,
   type RequestMemo,
 } from '../storage/index.js';
@@ -66,6 +68,15 @@ export interface AccountServiceDeps {
   onDegraded?: (connectorId: string) => void;
   /** The time (tests); default the system clock. */
   now?: () => Date;
+  /** Just-in-time elevation: the active grants' groups in id_tokens (issue 16). */
+  elevation?: ElevatedTokens;
+}
+
+/** What an id_token of this request carries beyond the directory: elevated groups. */
+interface Elevated {
+  readonly groups: readonly string[];
+  /** Called with each id_token's jti before it is issued (audit, the login's sid noted). */
+  readonly issued: (jti: string) => Promise<void>;
 }
 
 /** What a person who needs a second factor is told on a grant that cannot ask for one. */
@@ -117,8 +128,14 @@ function toAccount(
   access?: AccessPolicy,
   clientId?: string,
   sid?: string,
+  elevated?: Elevated,
 ): Account {
-  const claims = clientClaims(sub, identity, access, clientId);
+  // Elevated groups go through the client's groups claim rules like directory groups.
+  const groups =
+    elevated === undefined
+      ? identity.groups
+      : [...new Set([...identity.groups, ...elevated.groups])];
+  const claims = clientClaims(sub, { ...identity, groups }, access, clientId);
   return {
     accountId: sub,
     // Not a claim: read by the audit trail (src/oidc/audit-events.ts) to name the user.
@@ -126,10 +143,12 @@ function toAccount(
     // Every id_token gets its own `jti` (mapped under the openid scope), so an entry in the
     // Kubernetes audit log can be traced back to the sigil event that issued the token, and
     // the login's session id `sid` (the same for every refresh of the family).
-    claims: (use) =>
-      use === 'id_token'
-        ? { ...claims, jti: randomUUID(), ...(sid === undefined ? {} : { sid }) }
-        : claims,
+    claims: async (use) => {
+      if (use !== 'id_token') return claims;
+      const jti = randomUUID();
+      await elevated?.issued(jti);
+      return { ...claims, jti, ...(sid === undefined ? {} : { sid }) };
+    },
   };
 }
 
@@ -153,6 +172,8 @@ export class AccountService {
   readonly #deps: AccountServiceDeps;
   readonly #byId: ReadonlyMap<string, PasswordConnector>;
   readonly #adminGroup: GroupMatcher;
+  /** Per request (never shared): the end of the grants its id_token carries. */
+  readonly #caps = new WeakMap<object, Date>();
 
   constructor(deps: AccountServiceDeps) {
     this.#deps = deps;
@@ -239,7 +260,9 @@ export class AccountService {
         await this.#enforce(ctx, sub, stored.identity, false);
         if (token !== undefined) await this.enforceMfa(ctx, sub, stored.identity, loginOf(token));
       }
-      return toAccount(sub, stored.identity, this.#deps.access, clientId, sid);
+      const acr = token === undefined ? undefined : loginOf(token).acr;
+      const elevated = this.#elevated(ctx, stored, acr, sid);
+      return toAccount(sub, stored.identity, this.#deps.access, clientId, sid, elevated);
     }
 
     const connector = this.#byId.get(stored.connectorId);
@@ -291,7 +314,47 @@ export class AccountService {
     await this.#confirmed(stored, connector, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
     await this.enforceMfa(ctx, sub, result.identity, { acr: token.acr, scope: token.scope });
-    return toAccount(sub, result.identity, this.#deps.access, clientId, sid);
+    const elevated = this.#elevated(ctx, stored, token.acr, sid);
+    return toAccount(sub, result.identity, this.#deps.access, clientId, sid, elevated);
+  }
+
+  /**
+   * The active grants an id_token of this request carries (they came with the identity read:
+   * no statement of their own), and the cap of its exp at the earliest grant's end.
+   */
+  #elevated(
+    ctx: KoaContextWithOIDC,
+    stored: Stored,
+    acr: string | undefined,
+    sid: string | undefined,
+  ): Elevated | undefined {
+    const tokens = this.#deps.elevation;
+    if (tokens === undefined || stored.elevations.length === 0) return undefined;
+    const clientId = ctx.oidc.client?.clientId;
+    const grants = tokens.applicable(stored.elevations, clientId, acr);
+    if (grants.length === 0) return undefined;
+    this.#caps.set(ctx, new Date(Math.min(...grants.map((g) => g.endsAt.getTime()))));
+    return {
+      groups: grants.map((g) => g.group),
+      issued: (jti) =>
+        tokens.issued({
+          grants,
+          jti,
+          sid,
+          clientId,
+          sub: stored.sub,
+          username: stored.identity.username,
+          ip: ctx.ip,
+        }),
+    };
+  }
+
+  /**
+   * When the id_token of this request must expire at the latest: the end of the earliest
+   * elevation grant it carries (ttl.IdToken reads it); undefined when it carries none.
+   */
+  idTokenEnd(ctx: object): Date | undefined {
+    return this.#caps.get(ctx);
   }
 
   /** The session id of the grant this request works on (none outside the token endpoint). */
@@ -526,6 +589,7 @@ async function storedIdentity(
       readonly sub: string;
       readonly connectorId: string;
       readonly identity: Identity;
+      readonly elevations: readonly ActiveElevation[];
     })
   | undefined
 > {
@@ -538,5 +602,6 @@ async function storedIdentity(
         identity: stored.identity as unknown as Identity,
         checkedAt: stored.checkedAt,
         refused: stored.refused,
+        elevations: stored.elevations,
       };
 }

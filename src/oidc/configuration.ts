@@ -135,7 +135,7 @@ export function buildConfiguration(deps: ProviderDeps): {
         policyOf(ctx.oidc.client?.clientId)?.refreshTokens === true
       ),
     rotateRefreshToken,
-    ttl: ttls(config, policyOf),
+    ttl: ttls(config, policyOf, (ctx) => deps.accounts.idTokenEnd(ctx)),
     loadExistingGrant: existingGrant(policyOf, deps.accounts),
     renderError: renderError(pages),
     extraParams: {
@@ -169,8 +169,12 @@ const rotateRefreshToken: NonNullable<Configuration['rotateRefreshToken']> = (ct
   return token.ttlPercentagePassed() >= 70;
 };
 
-/** Lifetimes, in seconds: the config's, and per client its idTokenTTL. */
-function ttls(config: Config, policyOf: PolicyOf): NonNullable<Configuration['ttl']> {
+/** Lifetimes, in seconds: the config's, per client its idTokenTTL, capped by elevation grants. */
+function ttls(
+  config: Config,
+  policyOf: PolicyOf,
+  idTokenEnd: (ctx: object) => Date | undefined,
+): NonNullable<Configuration['ttl']> {
   const refresh = config.expiry.refreshTokens;
   const idTokenTtl = sec(config.expiry.idTokens);
   return {
@@ -178,7 +182,13 @@ function ttls(config: Config, policyOf: PolicyOf): NonNullable<Configuration['tt
     // admin.clients' tokens for the admin API live as long as a person's access token.
     ClientCredentials: idTokenTtl,
     AuthorizationCode: 60,
-    IdToken: (ctx) => policyOf(ctx.oidc.client?.clientId)?.idTokenTtlSec ?? idTokenTtl,
+    // An id_token carrying an elevated group expires when the grant ends, at the latest.
+    IdToken: (ctx) => {
+      const ttl = policyOf(ctx.oidc.client?.clientId)?.idTokenTtlSec ?? idTokenTtl;
+      const end = idTokenEnd(ctx);
+      if (end === undefined) return ttl;
+      return Math.max(1, Math.min(ttl, Math.floor((end.getTime() - Date.now()) / 1000)));
+    },
     Interaction: sec(config.expiry.authRequests),
     Session: sec(config.expiry.sessions),
     DeviceCode: sec(config.expiry.deviceRequests),

@@ -73,7 +73,7 @@ export async function buildHttp(
     provider: () => provider,
     clientSecret: await sharedSecret(db, 'sigil-web-client-secret'),
     cookieSecret: await sharedSecret(db, 'sigil-web-cookie-key-1'),
-    sessions: s.sessions,
+    ...portalServices(s),
     // who-am-I shows what the cluster's own login client gets, not sigil-web's claims.
     tokenClaims: async (claims) => {
       const sub = claims['sub'];
@@ -156,6 +156,11 @@ async function mfaTickets(db: Db): Promise<ReturnType<typeof createMfaTickets>> 
   return createMfaTickets(await sharedSecret(db, 'mfa-ticket-key-1'));
 }
 
+/** The services the /home pages use directly: sessions (/home/devices), elevations (/home/access). */
+function portalServices(s: Services): Pick<WebPagesDeps, 'sessions' | 'elevations'> {
+  return { sessions: s.sessions, elevations: s.elevations };
+}
+
 /** What /home/security needs: the second factors, the owner of a `sub`, its CSRF key. */
 async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDeps['security']>> {
   return {
@@ -165,16 +170,9 @@ async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDe
   };
 }
 
-/** The signed-in pages' services: /home/security's factors, /home/access's elevations. */
-async function portalDeps(
-  db: Db,
-  s: Services,
-): Promise<Pick<WebPagesDeps, 'security' | 'elevations' | 'access'>> {
-  return {
-    security: await securityDeps(db, s),
-    elevations: s.elevations,
-    access: await accessDeps(db, s),
-  };
+/** What the /home pages read through sigil's storage: /home/security's, /home/access's. */
+async function portalDeps(db: Db, s: Services): Promise<Pick<WebPagesDeps, 'security' | 'access'>> {
+  return { security: await securityDeps(db, s), access: await accessDeps(db, s) };
 }
 
 /** What /home/access needs besides the elevations: the person's groups, its CSRF key, the audit. */
@@ -231,6 +229,7 @@ function apiFor(
     audit: s.audit,
     maxBodyBytes: config.web.maxRequestBytes,
     sessions: s.sessions,
+    elevations: s.elevations,
     keys: { policy: s.keyPolicy, sealer: s.sealer, onEvent: s.onKeyEvent },
     clusterSecret: (name) => config.clusters.find((c) => c.name === name)?.syncSecret,
     clusters: clusterApiDeps(config, db, s),

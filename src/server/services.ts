@@ -38,12 +38,14 @@ import {
   throttleSettings,
   createMfaPolicy,
   createElevations,
+  createElevatedTokens,
   resolveRoles,
   REVOCATION_CLOCK_SKEW_MS,
   MfaService,
   relyingPartyOf,
   type Audit,
   type Elevations,
+  type ElevatedTokens,
   type Revocations,
   type GuardedAuthenticate,
   type MfaPolicy,
@@ -121,6 +123,7 @@ export async function buildServices(
     revocations,
     adminGroups: config.admin.groups,
     mfa: mfaPolicy,
+    elevation: elevatedTokens(config, db, audit),
     onDegraded: (id) => {
       metrics.refreshDegraded(id);
     },
@@ -161,6 +164,12 @@ export async function buildServices(
     memo,
     sessions,
   };
+}
+
+/** The token path of elevation: which grants an id_token carries (accounts.ts). */
+function elevatedTokens(config: Config, db: Db, audit: Audit): ElevatedTokens {
+  const roles = resolveRoles(config.elevation, config.clusters);
+  return createElevatedTokens({ db, roles, clusters: config.clusters, audit });
 }
 
 /** Just-in-time elevation: the config's roles, its deny entries through the revocations. */

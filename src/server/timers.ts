@@ -9,6 +9,8 @@ import type { Services } from './services.js';
 
 const GC_INTERVAL_MS = 5 * 60_000;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
+/** Overdue elevation requests and grants are marked expired (and audited) this often. */
+const ELEVATION_SWEEP_MS = 30_000;
 
 /**
  * Phase 5: the key watcher (rotation, and a new provider when the key set changes), the
@@ -41,6 +43,7 @@ export function startTimers(
   }, config.sessions.lastUseFlushInterval);
   closers.add(() => lastUse.stop());
   closers.add(startRevocationPruning(db, log));
+  closers.add(startElevationSweep(s, log));
   const { throttle } = config;
   closers.add(
     startRetentionTimer(
@@ -74,5 +77,22 @@ function startRevocationPruning(db: Db, log: Logger): () => Promise<void> {
       log.error({ err }, 'pruning deny entries failed');
     }
   }, GC_INTERVAL_MS);
+  return () => job.stop();
+}
+
+/**
+ * Pending requests nobody decided and grants that reached their end become `expired`, audited
+ * once (the UPDATE that changes a row is one replica's). Tokens never wait for it: the token
+ * path and every read treat an overdue row as over already.
+ */
+function startElevationSweep(s: Services, log: Logger): () => Promise<void> {
+  const job = startPeriodic(async () => {
+    try {
+      const n = await s.elevations.sweep();
+      if (n > 0) log.info({ expired: n }, 'elevation requests and grants expired');
+    } catch (err) {
+      log.error({ err }, 'sweeping elevations failed');
+    }
+  }, ELEVATION_SWEEP_MS);
   return () => job.stop();
 }

@@ -127,6 +127,49 @@ describe('buildDenyRules', () => {
     expect(rules.evaluate(noSid).allowed).toBe(true);
   });
 
+  it("refuses a login's tokens issued before an ended elevation, not its later ones (issue 16)", () => {
+    const earlier = (sid: string, notBefore: Date): DenyEntryInput => ({
+      kind: 'session',
+      sid,
+      sub: 'alice',
+      notBefore,
+      createdAt: notBefore,
+      keepUntil: LATER,
+    });
+    const deny = buildDenyRules(
+      [
+        earlier('AAAAAAAAAAAAAAAAAAAAAA', at(-60)),
+        earlier('AAAAAAAAAAAAAAAAAAAAAA', at(0)),
+        earlier("x' || true || '", at(0)),
+        // A login refused as a whole stays refused as a whole.
+        earlier('CCCCCCCCCCCCCCCCCCCCCC', at(0)),
+        session('CCCCCCCCCCCCCCCCCCCCCC', 'alice'),
+      ],
+      NOW,
+    );
+    expect(deny).toMatchObject({ entries: 5, sessions: 3 });
+    const rules = compileClaimRules(deny.rules);
+    const t = sec(NOW);
+    const sid = 'AAAAAAAAAAAAAAAAAAAAAA';
+    // The latest end wins: a token from between the two ends is refused too.
+    expect(rules.evaluate(token('alice', t - 30, sid))).toEqual({
+      allowed: false,
+      refusedBy: DENY_MESSAGES.earlier,
+    });
+    expect(rules.evaluate(token('alice', t - 1, sid)).allowed).toBe(false);
+    // The next refresh of the same login is not refused; other logins are not either.
+    expect(rules.evaluate(token('alice', t, sid)).allowed).toBe(true);
+    expect(rules.evaluate(token('alice', t - 30, 'BBBBBBBBBBBBBBBBBBBBBB')).allowed).toBe(true);
+    expect(rules.evaluate(token('alice', t - 30, "x' || true || '")).allowed).toBe(false);
+    expect(rules.evaluate(token('alice', t + 5, 'CCCCCCCCCCCCCCCCCCCCCC'))).toEqual({
+      allowed: false,
+      refusedBy: DENY_MESSAGES.session,
+    });
+    const noSid: Record<string, unknown> = { ...token('alice', t - 30) };
+    delete noSid['sid'];
+    expect(rules.evaluate(noSid).allowed).toBe(true);
+  });
+
   it('rounds a revocation inside a second up: a token of that same second is refused', () => {
     const deny = buildDenyRules([subject('bob', new Date(NOW.getTime() + 400))], NOW);
     const rules = compileClaimRules(deny.rules);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandResult, Done } from '../result.js';
 import { addAuditCommand, type AuditCliHandlers } from './audit.js';
+import { addElevationsCommands, type ElevationsCliHandlers } from './elevations.js';
 import { addImportCommands, type ImportCliHandlers } from './import.js';
 import { addKeysCommands, type KeysCliHandlers } from './keys.js';
 import { addKubeCommands, type KubeCliHandlers } from './kube.js';
@@ -22,7 +23,8 @@ export interface CliHandlers
     KeysCliHandlers,
     MfaCliHandlers,
     ImportCliHandlers,
-    SessionsCliHandlers {
+    SessionsCliHandlers,
+    ElevationsCliHandlers {
   serve(opts: { config?: string | undefined }): Promise<CommandResult>;
   migrate(opts: { config?: string | undefined }): Promise<CommandResult>;
   configCheck(file: string, opts?: { fromDex?: boolean }): Promise<CommandResult>;
@@ -100,6 +102,7 @@ export function buildProgram(
   addMfaCommands(program, h, configOption, done);
   addImportCommands(program, h, configOption, done);
   addSessionsCommands(program, h, configOption, done);
+  addElevationsCommands(program, h, configOption, done);
 
   program
     .command('version')
@@ -113,6 +116,7 @@ export { CommanderError };
 export type { AuditCliOptions } from './audit.js';
 export type { ImportDexOptions } from './import.js';
 export type { SessionsListOptions, SessionsRevokeOptions } from './sessions.js';
+export type { ElevationsEndOptions, ElevationsListOptions } from './elevations.js';
 export type { KeysCommand } from './keys.js';
 export type { MfaCliOptions } from './mfa.js';
 export {

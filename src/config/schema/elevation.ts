@@ -69,7 +69,7 @@ export const elevation = z
     ),
     freshFactor: duration(
       '5m',
-      'How recent the second factor of a self approval must be (a code typed on the page, or the auth_time of an access token from an MFA login).',
+      'How recent the second factor of a self approval must be: a code typed on /home/access, or for the API the start of the login (with a second factor) that the access token comes from.',
     ),
   })
   .strict();

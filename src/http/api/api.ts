@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi/index.js';
 import { problemBoundary, Problem } from './problem.js';
 import { auditRoutes } from './audit.js';
 import { clusterRoutes } from './clusters.js';
+import { elevationRoutes } from './elevations.js';
 import { keyRoutes } from './keys.js';
 import { sessionRoutes } from './sessions.js';
 import { userRoutes } from './users.js';
@@ -38,6 +39,7 @@ const RESOURCES: readonly ApiResource[] = [
   keyRoutes,
   auditRoutes,
   clusterRoutes,
+  elevationRoutes,
 ];
 
 /** JSON bodies only, within the body limit; unknown fields are refused by each call's schema. */

@@ -22,6 +22,8 @@ export type Principal =
       readonly groups: readonly string[];
       readonly clientId: string;
       readonly scopes: ReadonlySet<string>;
+      /** The grant (login) the access token belongs to. */
+      readonly grantId?: string | undefined;
     }
   | { readonly kind: 'client'; readonly clientId: string; readonly scopes: ReadonlySet<string> }
   | { readonly kind: 'cluster'; readonly name: string };
@@ -96,6 +98,7 @@ async function personOrClient(deps: AuthDeps, token: string): Promise<Principal 
       groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
       clientId: at.clientId,
       scopes: at.scopes,
+      grantId: at.grantId,
     };
   }
   const cc = await provider.ClientCredentials.find(token);

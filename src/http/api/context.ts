@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
 import type { KeyEventListener, KeyPolicy, KeySealer } from '../../keys/index.js';
-import type { Audit, SessionService } from '../../security/index.js';
+import type { Audit, Elevations, SessionService } from '../../security/index.js';
 import type { Db } from '../../storage/index.js';
 import type { ApiState, AuthDeps } from './auth.js';
 import type { ClusterApiDeps } from './cluster-deps.js';
@@ -20,6 +20,8 @@ export interface ApiDeps extends AuthDeps {
     readonly sealer: KeySealer;
     readonly onEvent: KeyEventListener;
   };
+  /** Just-in-time elevation (issue 16); none: the /elevations routes are absent. */
+  readonly elevations?: Elevations;
   /** GET /clusters/{name}/authentication-config (issue 15); none: the route is absent. */
   readonly clusters?: ClusterApiDeps;
 }

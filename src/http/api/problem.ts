@@ -14,6 +14,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: 'Not allowed' },
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'The resource is not in a state that allows this' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be JSON' },
   unavailable: { status: 503, title: 'A service sigil depends on is unavailable' },
@@ -29,6 +30,8 @@ export interface ProblemDocument {
   readonly title: string;
   readonly status: number;
   readonly detail?: string;
+  /** Extension member: the machine-readable reason of a refusal (elevations: `not_eligible`, …). */
+  readonly reason?: string;
 }
 
 /** A refusal the API answers with a problem document (thrown by handlers and guards). */
@@ -43,19 +46,29 @@ export class Problem extends Error {
   }
 }
 
-export function problemDocument(slug: ProblemSlug, detail?: string): ProblemDocument {
+export function problemDocument(
+  slug: ProblemSlug,
+  detail?: string,
+  reason?: string,
+): ProblemDocument {
   const { status, title } = PROBLEMS[slug];
   return {
     type: `${PROBLEM_TYPE_PREFIX}${slug}`,
     title,
     status,
     ...(detail === undefined ? {} : { detail }),
+    ...(reason === undefined ? {} : { reason }),
   };
 }
 
 /** Writes a problem document as the answer. */
-export function sendProblem(ctx: Context, slug: ProblemSlug, detail?: string): void {
-  const doc = problemDocument(slug, detail);
+export function sendProblem(
+  ctx: Context,
+  slug: ProblemSlug,
+  detail?: string,
+  reason?: string,
+): void {
+  const doc = problemDocument(slug, detail, reason);
   ctx.status = doc.status;
   ctx.type = 'application/problem+json';
   ctx.body = doc;
@@ -76,11 +89,19 @@ export function zodDetail(err: ZodError): string {
 }
 
 /** Which problem an error thrown below the API becomes. */
-function problemOf(err: unknown): { slug: ProblemSlug; detail?: string } {
+function problemOf(err: unknown): { slug: ProblemSlug; detail?: string; reason?: string } {
   if (err instanceof Problem)
     return err.detail === undefined ? { slug: err.slug } : { slug: err.slug, detail: err.detail };
   if (err instanceof ZodError) return { slug: 'bad-request', detail: zodDetail(err) };
   if (isAppError(err, 'DB_UNAVAILABLE')) return { slug: 'unavailable' };
+  if (isAppError(err, 'ELEVATION_REFUSED')) {
+    const reason = (err as { reason?: unknown }).reason;
+    return {
+      slug: STATUS_SLUGS.get(err.status) ?? 'bad-request',
+      detail: err.message,
+      ...(typeof reason === 'string' ? { reason } : {}),
+    };
+  }
   const e = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
   const status = typeof e?.status === 'number' ? e.status : 500;
   if (status >= 400 && status < 500) {
@@ -106,7 +127,7 @@ export function problemBoundary(): Middleware<SigilState> {
       const p = problemOf(err);
       const status = PROBLEMS[p.slug].status;
       if (status >= 500) ctx.state.log.error({ err }, 'api request failed');
-      sendProblem(ctx, p.slug, p.detail);
+      sendProblem(ctx, p.slug, p.detail, p.reason);
     }
   };
 }

@@ -7,6 +7,8 @@ import { EXPRESSION_BUDGET, MAX_RULES_PER_KIND } from './limits.js';
  * refuses the token when a rule is false:
  *
  *   sessions  !has(claims.sid) || !(claims.sid in ['…', …])
+ *   earlier   !has(claims.sid) || !((claims.sid == '…' && claims.iat < N) || …)
+ *             (a login's tokens issued before N: an elevation grant ended early, issue 16)
  *   subjects  !((claims.sub == '…' && claims.iat < N) || …)
  *   windows   !((claims.iat >= A && claims.iat < B) || …)
  *   cut-off   claims.iat >= T          (only when the entries do not fit, see below)
@@ -23,7 +25,7 @@ export interface DenyEntryInput {
   readonly kind: 'session' | 'subject' | 'window';
   readonly sid?: string | undefined;
   readonly sub?: string | undefined;
-  /** subject: tokens issued before are refused. */
+  /** subject: tokens issued before are refused; session: only its tokens issued before are. */
   readonly notBefore?: Date | undefined;
   readonly iatFrom?: Date | undefined;
   readonly iatUntil?: Date | undefined;
@@ -44,6 +46,7 @@ export const DENY_MESSAGES = {
   session: `${DENY_RULE_MARK}: this login (session) was ended`,
   subject: `${DENY_RULE_MARK}: this person's tokens issued before their revocation are refused`,
   window: `${DENY_RULE_MARK}: this token was signed by a revoked signing key`,
+  earlier: `${DENY_RULE_MARK}: this login's tokens issued before an elevation it carried ended are refused`,
   cutoff: `${DENY_RULE_MARK}: too many revocations to list, tokens issued before the cut-off are refused`,
 } as const;
 
@@ -73,7 +76,7 @@ interface Term {
 function sessionTerms(entries: readonly DenyEntryInput[]): Term[] {
   const bySid = new Map<string, DenyEntryInput>();
   for (const e of entries)
-    if (e.kind === 'session' && e.sid !== undefined) {
+    if (e.kind === 'session' && e.sid !== undefined && e.notBefore === undefined) {
       const prev = bySid.get(e.sid);
       if (prev === undefined || prev.createdAt < e.createdAt) bySid.set(e.sid, e);
     }
@@ -95,6 +98,41 @@ function subjectTerms(entries: readonly DenyEntryInput[]): Term[] {
   return [...bySub.entries()]
     .sort((a, b) => b[1].getTime() - a[1].getTime())
     .map(([sub, notBefore]) => subjectTerm(sub, notBefore));
+}
+
+/** Session entries with notBefore whose login is not refused as a whole: the latest per sid. */
+function earlierTerms(entries: readonly DenyEntryInput[]): Term[] {
+  const whole = new Set(
+    entries.filter((e) => e.kind === 'session' && e.notBefore === undefined).map((e) => e.sid),
+  );
+  const bySid = new Map<string, DenyEntryInput & { notBefore: Date }>();
+  for (const e of entries)
+    if (e.kind === 'session' && e.sid !== undefined && e.notBefore !== undefined) {
+      if (whole.has(e.sid)) continue;
+      const prev = bySid.get(e.sid);
+      if (prev === undefined || prev.notBefore < e.notBefore)
+        bySid.set(e.sid, { ...e, notBefore: e.notBefore });
+    }
+  return [...bySid.values()]
+    .sort((a, b) => b.notBefore.getTime() - a.notBefore.getTime())
+    .map((e) => {
+      const literal = celString(e.sid ?? '');
+      const text = `(claims.sid == ${literal} && claims.iat < ${seconds(e.notBefore, Math.ceil)})`;
+      return { text, cost: 6 + Math.ceil(literal.length / 10), cover: e.notBefore, sub: e.sub };
+    });
+}
+
+function earlierRules(terms: readonly Term[]): Built {
+  const head = '!has(claims.sid) || !(';
+  const [groups, overflow] = pack(terms, head.length + 1, 4);
+  return {
+    rules: groups.map((g) => ({
+      expression: `${head}${g.map((t) => t.text).join(' || ')})`,
+      message: DENY_MESSAGES.earlier,
+    })),
+    overflow,
+    maxCost: Math.max(0, ...groups.map((g) => 4 + g.reduce((n, t) => n + t.cost, 0))),
+  };
 }
 
 function subjectTerm(sub: string, notBefore: Date): Term {
@@ -167,9 +205,10 @@ function disjunctionRules(terms: readonly Term[], message: string): Built {
 export function buildDenyRules(entries: readonly DenyEntryInput[], now: Date): DenyRules {
   const live = entries.filter((e) => e.keepUntil.getTime() > now.getTime());
   const sessions = sessionRules(sessionTerms(live));
+  const earlier = earlierRules(earlierTerms(live));
   // Sessions that did not fit: their owner's tokens issued before the revocation, instead.
   const spilled = live.concat(
-    sessions.overflow.flatMap((t) =>
+    [...sessions.overflow, ...earlier.overflow].flatMap((t) =>
       t.sub === undefined
         ? []
         : [{ kind: 'subject', sub: t.sub, notBefore: t.cover, createdAt: t.cover, keepUntil: now }],
@@ -179,7 +218,7 @@ export function buildDenyRules(entries: readonly DenyEntryInput[], now: Date): D
   const subjects = disjunctionRules(subjectList, DENY_MESSAGES.subject);
   const windows = disjunctionRules(windowTerms(live), DENY_MESSAGES.window);
   const uncovered = [
-    ...sessions.overflow.filter((t) => t.sub === undefined),
+    ...[...sessions.overflow, ...earlier.overflow].filter((t) => t.sub === undefined),
     ...subjects.overflow,
     ...windows.overflow,
   ];
@@ -187,7 +226,7 @@ export function buildDenyRules(entries: readonly DenyEntryInput[], now: Date): D
     uncovered.length === 0
       ? undefined
       : new Date(Math.max(...uncovered.map((t) => t.cover.getTime())));
-  const rules = [...sessions.rules, ...subjects.rules, ...windows.rules];
+  const rules = [...sessions.rules, ...earlier.rules, ...subjects.rules, ...windows.rules];
   if (cutoff !== undefined)
     rules.push({
       expression: `claims.iat >= ${seconds(cutoff, Math.ceil)}`,
@@ -196,11 +235,11 @@ export function buildDenyRules(entries: readonly DenyEntryInput[], now: Date): D
   return {
     rules,
     entries: live.length,
-    sessions: sessionTerms(live).length,
+    sessions: sessionTerms(live).length + earlierTerms(live).length,
     subjects: subjectTerms(live).length,
     windows: windowTerms(live).length,
     ...(cutoff === undefined ? {} : { cutoff }),
     // The budget in code points keeps every rule at a few percent of the cost limit.
-    maxCost: Math.max(sessions.maxCost, subjects.maxCost, windows.maxCost, 2),
+    maxCost: Math.max(sessions.maxCost, earlier.maxCost, subjects.maxCost, windows.maxCost, 2),
   };
 }

@@ -19,3 +19,9 @@ export {
   MAX_REASON_LENGTH,
   type ResolvedRole,
 } from './roles.js';
+export {
+  createElevatedTokens,
+  type ElevatedTokens,
+  type ElevatedTokensDeps,
+  type IssuedElevatedToken,
+} from './tokens.js';

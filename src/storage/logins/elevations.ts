@@ -222,7 +222,6 @@ export async function listElevations(
   f: StoredElevationFilter,
   now: Date,
 ): Promise<StoredElevation[]> {
-  // `now` is a parameter only where a state filter reads it (an unused $1 has no type).
   const params: SqlValue[] = [];
   const where: string[] = [];
   const add = (sql: (n: string) => string, v: SqlValue) => {
@@ -233,7 +232,7 @@ export async function listElevations(
   if (f.username !== undefined) add((n) => `lower(username) = lower(${n})`, f.username);
   if (f.states !== undefined) {
     params.push(now);
-    const at = `$${params.length}`;
+    const at = `$${String(params.length)}::timestamptz`;
     add((n) => `(${stateSql(at)}) = ANY(${n}::text[])`, [...f.states]);
   }
   if (f.after !== undefined)
@@ -343,4 +342,17 @@ export function activeElevationsFrom(value: unknown): ActiveElevation[] {
     endsAt: new Date(v['endsAt'] as string),
     sids: Array.isArray(v['sids']) ? (v['sids'] as string[]) : [],
   }));
+}
+
+/**
+ * When the login of `grantId` passed a second factor (the login's start, amr `mfa`), if it
+ * did and is not ended: the factor time of an API caller's access token.
+ */
+export async function mfaLoginTime(q: Queryable, grantId: string): Promise<Date | undefined> {
+  const { rows } = await q.query<{ created_at: Date | string }>(
+    `SELECT created_at FROM login_sessions
+      WHERE grant_id = $1 AND ended_at IS NULL AND amr @> '["mfa"]'::jsonb`,
+    [grantId],
+  );
+  return rows[0] === undefined ? undefined : new Date(rows[0].created_at);
 }

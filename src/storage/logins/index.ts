@@ -60,6 +60,7 @@ export {
   pendingElevations,
   expireElevations,
   addElevationSid,
+  mfaLoginTime,
   activeElevationsColumn,
   activeElevationsFrom,
   type ActiveElevation,

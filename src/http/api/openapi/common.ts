@@ -47,6 +47,11 @@ export const problemSchema: OpenApiObject = {
     title: { type: 'string' },
     status: { type: 'integer', minimum: 400, maximum: 599 },
     detail: { type: 'string' },
+    reason: {
+      type: 'string',
+      description:
+        'Why a request was refused, machine-readable (elevations: `not_eligible`, `bad_duration`, `own_request`, …; docs/elevation.md).',
+    },
   },
   additionalProperties: false,
 };

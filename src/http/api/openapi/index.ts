@@ -1,6 +1,7 @@
 import { problemResponses, problemSchema, type OpenApiObject, type OpenApiPart } from './common.js';
 import { auditApi } from './audit.js';
 import { clustersApi } from './clusters.js';
+import { elevationsApi } from './elevations.js';
 import { keysApi } from './keys.js';
 import { sessionsApi } from './sessions.js';
 import { usersApi } from './users.js';
@@ -24,6 +25,7 @@ export const API_PARTS: readonly OpenApiPart[] = [
   keysApi,
   auditApi,
   clustersApi,
+  elevationsApi,
   whoamiApi,
 ];
 
@@ -45,7 +47,7 @@ export function openApiDocument(server: string, parts = API_PARTS): OpenApiObjec
       title: 'sigil admin API',
       version: '1',
       description:
-        'Sessions, people, signing keys and the audit trail of one sigil. Authenticate with a bearer access token that this sigil issued: admin calls need the `sigil:admin` scope, granted only to people in `admin.groups` or, through the client credentials grant, to `admin.clients`. Errors are RFC 9457 problem documents.',
+        'Sessions, people, signing keys, elevation requests and the audit trail of one sigil. Authenticate with a bearer access token that this sigil issued: admin calls need the `sigil:admin` scope, granted only to people in `admin.groups` or, through the client credentials grant, to `admin.clients`. Errors are RFC 9457 problem documents.',
     },
     servers: [{ url: server }],
     tags: parts.map((p) => p.tag),

@@ -1,0 +1,95 @@
+import type { ClusterConfig } from '../../config/index.js';
+import { ACR_MFA } from '../../config/index.js';
+import { addElevationSid, type ActiveElevation, type Queryable } from '../../storage/index.js';
+import type { Audit } from '../audit.js';
+import type { ResolvedRole } from './roles.js';
+
+/**
+ * The token path of elevation (oidc/accounts.ts): which of a person's active grants an
+ * id_token carries, and what issuing one records. The grants come with the identity read
+ * (storage/identities.ts), so a refresh costs no statement for them; only the first elevated
+ * token of a login writes (its sid joins the grants' sids, for the deny entries of an early end).
+ */
+export interface ElevatedTokens {
+  /**
+   * The grants among `active` an id_token for `clientId` carries: the grant's clusters name
+   * the client (clientID or loginClientID; none named: every client), its role is still
+   * configured, and when the role requires MFA the login passed a second factor (`acr`).
+   */
+  applicable(
+    active: readonly ActiveElevation[],
+    clientId: string | undefined,
+    acr: string | undefined,
+  ): ActiveElevation[];
+  /** An id_token carrying these grants was issued: audit `elevation.token` (its jti), note the sid. */
+  issued(t: IssuedElevatedToken): Promise<void>;
+}
+
+export interface IssuedElevatedToken {
+  readonly grants: readonly ActiveElevation[];
+  readonly jti: string;
+  readonly sid: string | undefined;
+  readonly clientId: string | undefined;
+  readonly sub: string;
+  readonly username: string;
+  readonly ip?: string | undefined;
+}
+
+export interface ElevatedTokensDeps {
+  readonly db: Queryable;
+  readonly roles: readonly ResolvedRole[];
+  readonly clusters: readonly ClusterConfig[];
+  readonly audit?: Audit;
+}
+
+export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
+  const clientsOf = new Map(
+    deps.clusters.map((c) => [
+      c.name,
+      [c.clientID, ...(c.loginClientID === undefined ? [] : [c.loginClientID])],
+    ]),
+  );
+  const roles = new Map(deps.roles.map((r) => [r.name, r]));
+  const forClient = (g: ActiveElevation, clientId: string | undefined): boolean =>
+    g.clusters.length === 0 ||
+    (clientId !== undefined && g.clusters.some((c) => clientsOf.get(c)?.includes(clientId)));
+  return {
+    applicable(active, clientId, acr) {
+      if (active.length === 0) return [];
+      const now = Date.now();
+      return active.filter((g) => {
+        const role = roles.get(g.role);
+        return (
+          role !== undefined &&
+          g.endsAt.getTime() > now &&
+          forClient(g, clientId) &&
+          (!role.requireMFA || acr === ACR_MFA)
+        );
+      });
+    },
+    async issued(t) {
+      const sid = t.sid;
+      const fresh =
+        sid === undefined ? [] : t.grants.filter((g) => !g.sids.includes(sid)).map((g) => g.id);
+      // Before the token leaves: an early end must be able to refuse it. A failure fails the
+      // token request: never an elevated token an early end could not stop.
+      if (sid !== undefined && fresh.length > 0) await addElevationSid(deps.db, fresh, sid);
+      await deps.audit?.record({
+        event: 'elevation.token',
+        outcome: 'success',
+        sub: t.sub,
+        username: t.username,
+        clientId: t.clientId,
+        ip: t.ip,
+        details: {
+          jti: t.jti,
+          sid: t.sid,
+          elevations: t.grants.map((g) => g.id),
+          roles: t.grants.map((g) => g.role),
+          groups: t.grants.map((g) => g.group),
+          endsAt: new Date(Math.min(...t.grants.map((g) => g.endsAt.getTime()))).toISOString(),
+        },
+      });
+    },
+  };
+}
