@@ -173,14 +173,18 @@ async function namer(
   };
 }
 
-const NOTICES: Readonly<Record<string, string>> = {
-  requested: 'Your request is filed. It waits for an approver; this page shows when it is decided.',
-  granted: 'Access granted. See below how to use it now.',
-  approved: 'Approved. The requester has the role now.',
-  denied: 'Denied. The requester sees your comment.',
-  ended: 'Ended. Tokens with the role stop working.',
-  withdrawn: 'Your request is withdrawn.',
-};
+/** What a `?done=` after a successful post says (a Map: no inherited keys like `constructor`). */
+const NOTICES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    requested:
+      'Your request is filed. It waits for an approver; this page shows when it is decided.',
+    granted: 'Access granted. See below how to use it now.',
+    approved: 'Approved. The requester has the role now.',
+    denied: 'Denied. The requester sees your comment.',
+    ended: 'Ended. Tokens issued from now on no longer carry the role.',
+    withdrawn: 'Your request is withdrawn.',
+  }),
+);
 
 async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}): Promise<void> {
   const me = p.elevation;
@@ -195,7 +199,8 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
   const requests = mine.map((e) => elevationView(e, now, names));
   const codeRoles = roles.filter((r) => r.needsCode).map((r) => r.name);
   const hasFactor = codeRoles.length > 0 && (await deps.mfa.factors(p.mfa)).length > 0;
-  const notice = NOTICES[typeof ctx.query['done'] === 'string' ? ctx.query['done'] : ''];
+  const done = ctx.query['done'];
+  const notice = typeof done === 'string' ? NOTICES.get(done) : undefined;
   ctx.set('Cache-Control', 'no-store');
   ctx.status = s.status ?? 200;
   ctx.type = 'html';
@@ -304,18 +309,19 @@ function decisionAction(which: Decision) {
 
 type Action = (deps: AccessDeps, ctx: Ctx, p: Person) => Promise<string | PageState>;
 
-const ACTIONS: Readonly<Record<string, Action>> = {
-  request: requestAction,
-  approve: decisionAction('approve'),
-  deny: decisionAction('deny'),
-  end: decisionAction('end'),
-};
+/** The form's `action` values (a Map: `__proto__` or `constructor` are not actions). */
+const ACTIONS: ReadonlyMap<string, Action> = new Map([
+  ['request', requestAction],
+  ['approve', decisionAction('approve')],
+  ['deny', decisionAction('deny')],
+  ['end', decisionAction('end')],
+]);
 
 function postAccess(deps: AccessDeps): Handler {
   return async (ctx) => {
     const p = await person(deps, ctx);
     if (p === undefined || !(await verified(ctx, deps, p))) return;
-    const action = ACTIONS[field(ctx.request.body, 'action')];
+    const action = ACTIONS.get(field(ctx.request.body, 'action'));
     if (action === undefined) {
       await render(deps, ctx, p, { status: 400, error: 'Unknown action.' });
       return;

@@ -1,6 +1,8 @@
+import { decodeJwt } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { kubeloginTokens } from '../../support/oidc-flow.js';
 import {
   browserSuite,
   horizontalOverflow,
@@ -65,6 +67,15 @@ describe('/home/access: ask for a role, approve it, use it, end it', { timeout: 
   /** Rita's recovery codes, once she has an authenticator app (the self-approval test). */
   const recovery: string[] = [];
 
+  /** The groups of the id_token kubectl would get for Rita if it signed her in now. */
+  async function ritasGroups(): Promise<unknown> {
+    const t = await kubeloginTokens(suite.s.client(), {
+      username: 'acb-rita',
+      password: 'acb-rita-pw',
+    });
+    return decodeJwt(t.id_token)['groups'];
+  }
+
   const status = (page: Page) => page.getByRole('status').first().innerText();
   const alert = (page: Page) => page.getByRole('alert').innerText();
 
@@ -123,6 +134,7 @@ describe('/home/access: ask for a role, approve it, use it, end it', { timeout: 
 
   it('the requester asks, the approver approves, the requester sees how to use it and ends it early', async () => {
     await withPage(async (page) => {
+      expect(await ritasGroups()).toEqual(['acb-devs']);
       await ask(page);
       await approve();
       await page.goto(`${suite.s.issuer}/home/access`);
@@ -133,8 +145,11 @@ describe('/home/access: ask for a role, approve it, use it, end it', { timeout: 
       expect(await page.locator('#use-now + ul').innerText()).toContain('acb-cluster-admins');
       expect(await page.getByText('kubectl oidc-login clean', { exact: true }).count()).toBe(1);
       await record(page, 'access-active');
+      // What the note promises: the next token kubectl gets carries the group.
+      expect(await ritasGroups()).toContain('acb-cluster-admins');
       await page.getByRole('button', { name: /^End now/ }).click();
       await expect.poll(() => status(page)).toContain('Ended');
+      expect(await ritasGroups()).not.toContain('acb-cluster-admins');
       expect(await mine.innerText()).toContain('Ended');
       expect(await mine.innerText()).toMatch(/Ended[\s\S]*by you/);
       expect(await page.getByRole('heading', { name: 'Use your access now' }).count()).toBe(0);

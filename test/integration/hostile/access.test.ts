@@ -208,9 +208,16 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
         expect(r.text).not.toContain(XSS);
       }
     }
-    const unknown = await post('rita', { action: 'promote' });
-    expect(unknown.status).toBe(400);
-    expect(message(unknown)).toBe('Unknown action.');
+    for (const action of ['promote', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const unknown = await post('rita', { action });
+      expect(unknown.status, action).toBe(400);
+      expect(message(unknown)).toBe('Unknown action.');
+    }
+    for (const done of ['constructor', '__proto__', 'toString', XSS]) {
+      const page = await (await browser('rita')).get(`/home/access?done=${enc(done)}`);
+      expect(page.status).toBe(200);
+      expect(page.text).not.toContain('role="status"');
+    }
   });
 
   it('nobody but an approver decides, a person cannot end another’s request, approvers cannot approve their own', async () => {
