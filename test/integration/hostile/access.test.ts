@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { queryAuditEvents } from '../../../src/storage/index.js';
 import type { Client } from '../../support/http-client.js';
 import { hiddenInput, type Res } from '../../support/http-client.js';
+import { pollUntil } from '../../support/poll.js';
 import { signInHome } from '../../support/sessions.js';
 import { aliceEntry, ALICE, flushAllAudit } from '../../support/sigil.js';
 import { enc, expectClientError, form, hostileSigil, INJECTIONS, XSS } from './support.js';
@@ -281,5 +282,59 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     expectClientError(again, 'end twice');
     expect(again.status).toBe(409);
     expect(await activeCount()).toBe(0);
+  });
+});
+
+describe('/home/access: a request nobody decided in time', { timeout: 60_000 }, () => {
+  const s = hostileSigil('pglite', {
+    staticPasswords: STATIC,
+    elevation: { ...ELEVATION, pendingTimeout: '1s' },
+  });
+
+  it('cannot be approved after its deadline: a readable conflict, audited, no grant', async () => {
+    const rita = s.client();
+    await signInHome(rita, { username: 'rita', password: ALICE.password });
+    const abe = s.client();
+    await signInHome(abe, { username: 'abe', password: ALICE.password });
+    const page = await rita.get('/home/access');
+    const filed = await rita.post('/home/access', {
+      csrf: hiddenInput(page.text, 'csrf'),
+      action: 'request',
+      role: 'admin',
+      duration: '5m',
+      reason: 'INC-3: slow approvers',
+    });
+    expect(filed.status).toBe(303);
+    const { rows } = await s.server.db.query<{ id: string }>(
+      'SELECT id FROM login_elevations WHERE sub = $1',
+      [PEOPLE.rita.id],
+    );
+    const id = rows[0]?.id ?? '';
+    const csrf = hiddenInput((await abe.get('/home/access')).text, 'csrf');
+    await pollUntil(
+      async () =>
+        (
+          await s.server.db.query<{ over: boolean }>(
+            'SELECT pending_until < now() AS over FROM login_elevations WHERE id = $1',
+            [id],
+          )
+        ).rows[0]?.over,
+      (over) => over === true,
+      { what: 'the request passes its deadline' },
+    );
+    const late = await abe.post('/home/access', { csrf, action: 'approve', id });
+    expectClientError(late, 'approve after the deadline');
+    expect(late.status).toBe(409);
+    expect(message(late)).not.toBe('');
+    const mine = await rita.get('/home/access');
+    expect(mine.text).toContain('admin · Expired');
+    expect(mine.text).not.toContain('>Withdraw<');
+    const active = await s.server.db.query("SELECT 1 FROM login_elevations WHERE state = 'active'");
+    expect(active.rows).toEqual([]);
+    await flushAllAudit();
+    const refused = await queryAuditEvents(s.server.db, { event: 'elevation.refused', limit: 10 });
+    expect(refused.map((r) => r.reason ?? r.details['reason'])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/request_expired|not_pending/)]),
+    );
   });
 });
