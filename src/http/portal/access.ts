@@ -30,6 +30,8 @@ export interface AccessDeps {
   readonly views: Views;
   readonly login: SelfLogin;
   readonly elevations: Elevations;
+  /** The configured roles' names (elevation.roles): whose requests a person may decide. */
+  readonly roleNames: readonly string[];
   /** Checks the code of a self-approval (the same service /home/security uses). */
   readonly mfa: MfaService;
   /** The person as sigil last saw them (identities table): connector, username, groups. */
@@ -190,7 +192,7 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
   const me = p.elevation;
   const now = nowOf(deps);
   const roles = deps.elevations.rolesFor(me).map(roleView);
-  const decides = deps.elevations.seesAll(me);
+  const decides = decidesAny(deps, me);
   const [mine, waiting] = await Promise.all([
     deps.elevations.list({ sub: me.sub, limit: 50 }),
     decides ? deps.elevations.pendingFor(me) : Promise.resolve([]),
@@ -223,6 +225,14 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
     commentMax: COMMENT_MAX,
     now: shown(now),
   });
+}
+
+/** Whether `me` approves requests for some role (the page then lists what waits for them). */
+export function decidesAny(
+  deps: Pick<AccessDeps, 'elevations' | 'roleNames'>,
+  me: ElevationPerson,
+): boolean {
+  return deps.roleNames.some((r) => deps.elevations.mayApprove(me, r));
 }
 
 /** A fresh second factor from the form: a TOTP code, else a recovery code. */

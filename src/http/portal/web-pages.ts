@@ -13,7 +13,7 @@ import { resolveIssuerCa } from '../../kube/index.js';
 import type { Elevations, SessionService } from '../../security/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
-import { accessRoutes, type AccessDeps } from './access.js';
+import { accessRoutes, decidesAny, type AccessDeps } from './access.js';
 import { devicesRoutes } from './devices.js';
 import { homeRoutes, type HomeDeps } from './home.js';
 import { securityRoutes, type SecurityDeps } from './security.js';
@@ -137,21 +137,32 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
   };
 }
 
-type AccessParts = Pick<AccessDeps, 'elevations' | 'mfa' | 'personOf' | 'csrfSecret' | 'audit'>;
+type AccessParts = Pick<
+  AccessDeps,
+  'elevations' | 'roleNames' | 'mfa' | 'personOf' | 'csrfSecret' | 'audit'
+>;
 
 /** The parts of /home/access, when the server gave them all (elevations, MFA, access). */
 function accessParts(deps: WebPagesDeps): AccessParts | undefined {
   if (deps.elevations === undefined || deps.security === undefined || deps.access === undefined)
     return undefined;
-  return { ...deps.access, elevations: deps.elevations, mfa: deps.security.mfa };
+  return {
+    ...deps.access,
+    elevations: deps.elevations,
+    roleNames: deps.config.elevation.roles.map((r) => r.name),
+    mfa: deps.security.mfa,
+  };
 }
 
-/** /home links to /home/access when the person may ask for a role or decide requests. */
+/**
+ * /home links to /home/access when the person may ask for a role or decide requests (not
+ * merely because they are an admin: with no roles configured the feature is off).
+ */
 function accessLink(access: AccessParts): (sub: string) => Promise<boolean> {
   return async (sub) => {
     const p = await access.personOf(sub);
     if (p === undefined) return false;
     const who = { sub, username: p.username, groups: p.groups };
-    return access.elevations.rolesFor(who).length > 0 || access.elevations.seesAll(who);
+    return access.elevations.rolesFor(who).length > 0 || decidesAny(access, who);
   };
 }
