@@ -75,6 +75,8 @@ export interface PageState {
   /** The request form field the error is about. */
   readonly field?: FieldName | undefined;
   readonly form?: RequestForm;
+  /** A decision's comment was refused: the request whose comment field the error is about. */
+  readonly commentFor?: string;
 }
 
 /** Longest comment the form offers (the service checks it, like the reason). */
@@ -220,6 +222,7 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
     notice: s.error === undefined ? notice : undefined,
     error: s.error,
     field: s.field,
+    commentFor: s.commentFor,
     form: s.form ?? { role: roles[0]?.name ?? '', duration: '', reason: '' },
     reasonMax: MAX_REASON_LENGTH,
     commentMax: COMMENT_MAX,
@@ -312,7 +315,8 @@ function decisionAction(which: Decision) {
       const e = await deps.elevations[which](id, p.elevation, note);
       return DONE[which](e);
     } catch (err) {
-      return refused(err);
+      const about = isElevationRefused(err) && err.reason === 'bad_reason';
+      return { ...refused(err), ...(about ? { commentFor: id } : {}) };
     }
   };
 }

@@ -239,6 +239,13 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     expect([403, 404]).toContain(endByOther.status);
     expect(await idsOf('rita', 'pending')).toEqual([id]);
 
+    // A 10 kB comment: refused, tied to that request's comment field, still pending.
+    const long = await post('abe', { action: 'approve', id: id!, comment: 'c'.repeat(10 * 1024) });
+    expectClientError(long, 'long comment');
+    expect(long.status).toBe(400);
+    expect(long.text).toMatch(new RegExp(`id="comment-${id!}"[^>]*aria-invalid="true"`));
+    expect(await idsOf('rita', 'pending')).toEqual([id]);
+
     const own = await ask('abe', { reason: 'my own' });
     expect(own.status).toBe(303);
     const [abes] = await idsOf('abe', 'pending');
@@ -248,11 +255,12 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     expect(message(selfApproved)).not.toBe('');
     expect(await activeCount()).toBe(0);
     // Each refusal is audited: three by people who may not touch the request (not visible to
-    // them, or not theirs to decide), and the approver's own request.
+    // them, or not theirs to decide), the long comment, and the approver's own request.
     const after = (await refusals()).slice(before.length);
-    expect(after).toHaveLength(4);
+    expect(after).toHaveLength(5);
     expect(after).toContain('own_request');
-    for (const r of after) expect(['not_found', 'not_approver', 'own_request']).toContain(r);
+    for (const r of after)
+      expect(['not_found', 'not_approver', 'own_request', 'bad_reason']).toContain(r);
   });
 
   it('approving twice: the second is a readable conflict; the one grant is the approved one', async () => {
