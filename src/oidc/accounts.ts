@@ -261,6 +261,7 @@ export class AccountService {
         if (token !== undefined) await this.enforceMfa(ctx, sub, stored.identity, loginOf(token));
       }
       const acr = token === undefined ? undefined : loginOf(token).acr;
+      await this.#settle(stored, onToken);
       const elevated = this.#elevated(ctx, stored, acr, sid);
       return toAccount(sub, stored.identity, this.#deps.access, clientId, sid, elevated);
     }
@@ -314,6 +315,7 @@ export class AccountService {
     await this.#confirmed(stored, connector, result.identity);
     await this.#enforce(ctx, sub, result.identity, true);
     await this.enforceMfa(ctx, sub, result.identity, { acr: token.acr, scope: token.scope });
+    await this.#settle(stored, true);
     const elevated = this.#elevated(ctx, stored, token.acr, sid);
     return toAccount(sub, result.identity, this.#deps.access, clientId, sid, elevated);
   }
@@ -347,6 +349,12 @@ export class AccountService {
           ip: ctx.ip,
         }),
     };
+  }
+
+  /** A grant of this person ended early this very second: wait for the next (at most 1 s). */
+  async #settle(stored: Stored, onToken: boolean): Promise<void> {
+    const ms = onToken ? (this.#deps.elevation?.settleMs(stored.elevations) ?? 0) : 0;
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /**

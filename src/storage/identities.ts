@@ -4,7 +4,7 @@ import {
   activeElevationsColumn,
   activeElevationsFrom,
   type ActiveElevation,
-} from './logins/elevations.js';
+} from './logins/index.js';
 import { memoKeys, type RequestMemo } from './read-memo.js';
 
 /**

@@ -23,6 +23,12 @@ export interface ElevatedTokens {
   ): ActiveElevation[];
   /** An id_token carrying these grants was issued: audit `elevation.token` (its jti), note the sid. */
   issued(t: IssuedElevatedToken): Promise<void>;
+  /**
+   * How long a token request must wait so that its id_token's `iat` (whole seconds) is not
+   * before the second a grant was ended early in: the deny entries refuse that login's tokens
+   * issued before the end, rounded up to the second (kube/revocation). 0 almost always.
+   */
+  settleMs(grants: readonly ActiveElevation[]): number;
 }
 
 export interface IssuedElevatedToken {
@@ -60,12 +66,21 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
       return active.filter((g) => {
         const role = roles.get(g.role);
         return (
+          g.state === 'active' &&
           role !== undefined &&
           g.endsAt.getTime() > now &&
           forClient(g, clientId) &&
           (!role.requireMFA || acr === ACR_MFA)
         );
       });
+    },
+    settleMs(grants) {
+      const now = Date.now();
+      let wait = 0;
+      for (const g of grants)
+        if (g.state === 'ended' && g.endedAt !== undefined)
+          wait = Math.max(wait, Math.ceil(g.endedAt.getTime() / 1000) * 1000 - now);
+      return Math.min(wait, 1000);
     },
     async issued(t) {
       const sid = t.sid;

@@ -310,25 +310,35 @@ export async function addElevationSid(
   return rowCount;
 }
 
-/** An active grant as the identities read brings it (findIdentity, the token path). */
+/**
+ * A grant as the identities read brings it (findIdentity, the token path): the active ones,
+ * and those ended early in the last few seconds (`state: 'ended'`), so that the token path can
+ * hold a refresh of the same second back until the deny entries' second has passed.
+ */
 export interface ActiveElevation {
   readonly id: string;
+  readonly state: 'active' | 'ended';
   readonly role: string;
   readonly group: string;
   readonly clusters: readonly string[];
   readonly endsAt: Date;
+  readonly endedAt?: Date | undefined;
   readonly sids: readonly string[];
 }
 
 /**
- * SQL of a column holding `sub`'s active grants as a JSON array (null when none), for the
- * identities row aliased `t`: the token path gets them with the identity, in the same statement.
+ * SQL of a column holding `sub`'s grants (ActiveElevation) as a JSON array (null when none),
+ * for the identities row aliased `t`: the token path gets them with the identity, in the same
+ * statement.
  */
 export function activeElevationsColumn(t: string): string {
-  return `(SELECT json_agg(json_build_object('id', e.id, 'role', e.role, 'group', e.group_name,
-             'clusters', e.clusters, 'endsAt', e.ends_at, 'sids', e.sids) ORDER BY e.ends_at)
+  return `(SELECT json_agg(json_build_object('id', e.id, 'state', e.state, 'role', e.role,
+             'group', e.group_name, 'clusters', e.clusters, 'endsAt', e.ends_at,
+             'endedAt', e.ended_at, 'sids', e.sids) ORDER BY e.ends_at)
              FROM login_elevations e
-            WHERE e.sub = ${t}.sub AND e.state = 'active' AND e.ends_at > now())`;
+            WHERE e.sub = ${t}.sub
+              AND ((e.state = 'active' AND e.ends_at > now())
+                OR (e.state = 'ended' AND e.ended_at > now() - interval '5 seconds')))`;
 }
 
 /** The grants of an activeElevationsColumn value. */
@@ -336,10 +346,12 @@ export function activeElevationsFrom(value: unknown): ActiveElevation[] {
   if (!Array.isArray(value)) return [];
   return value.map((v: Record<string, unknown>) => ({
     id: String(v['id']),
+    state: v['state'] === 'active' ? 'active' : 'ended',
     role: String(v['role']),
     group: String(v['group']),
     clusters: Array.isArray(v['clusters']) ? (v['clusters'] as string[]) : [],
     endsAt: new Date(v['endsAt'] as string),
+    endedAt: typeof v['endedAt'] === 'string' ? new Date(v['endedAt']) : undefined,
     sids: Array.isArray(v['sids']) ? (v['sids'] as string[]) : [],
   }));
 }

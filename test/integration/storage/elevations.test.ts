@@ -233,7 +233,10 @@ describe.each(STORAGE_BACKENDS)('elevations on %s', (_name, open) => {
     const ended = await svc.end(r.id, alice, 'done');
     expect(ended.state).toBe('ended');
     expect(await refusal(svc.end(r.id, alice))).toBe('not_active');
-    expect((await findIdentity(h.db, 'u-alice'))?.elevations).toEqual([]);
+    // Just ended: read along (so a refresh of this second waits), no longer active.
+    const after = (await findIdentity(h.db, 'u-alice'))?.elevations ?? [];
+    expect(after.map((e) => [e.id, e.state])).toEqual([[r.id, 'ended']]);
+    expect(after[0]?.endedAt?.getTime()).toBe(clock.getTime());
     const live = await listLiveRevocations(h.db, clock);
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ kind: 'session', sid: 'sid-1', sub: 'u-alice' });
