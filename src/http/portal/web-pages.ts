@@ -127,7 +127,11 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
       views: deps.views,
       login,
       maxBodyBytes: config.web.maxRequestBytes,
-      idTokenTtlSec: Math.round(config.expiry.idTokens / 1000),
+      // The longest any client's id_tokens live: the page's "or wait" promise holds for all.
+      idTokenTtlSec: Math.round(
+        Math.max(config.expiry.idTokens, ...config.staticClients.map((c) => c.idTokenTTL ?? 0)) /
+          1000,
+      ),
     });
     routes.use(page.routes());
   }
