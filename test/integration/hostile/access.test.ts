@@ -1,11 +1,25 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAuditEvents } from '../../../src/storage/index.js';
 import type { Client } from '../../support/http-client.js';
 import { hiddenInput, type Res } from '../../support/http-client.js';
 import { pollUntil } from '../../support/poll.js';
 import { signInHome } from '../../support/sessions.js';
-import { aliceEntry, ALICE, flushAllAudit } from '../../support/sigil.js';
-import { enc, expectClientError, form, hostileSigil, INJECTIONS, XSS } from './support.js';
+import {
+  aliceEntry,
+  ALICE,
+  flushAllAudit,
+  startTestSigil,
+  type TestSigil,
+} from '../../support/sigil.js';
+import {
+  enc,
+  expectClientError,
+  form,
+  hostileSigil,
+  INJECTIONS,
+  serverErrors,
+  XSS,
+} from './support.js';
 
 /**
  * /home/access under hostile form posts (issue 16, "Bad input"): a post without the CSRF
@@ -344,5 +358,40 @@ describe('/home/access: a request nobody decided in time', { timeout: 60_000 }, 
     expect(refused.map((r) => r.reason ?? r.details['reason'])).toEqual(
       expect.arrayContaining([expect.stringMatching(/request_expired|not_pending/)]),
     );
+  });
+});
+
+describe('/home/access under an issuer with a path (https://host/dex)', { timeout: 60_000 }, () => {
+  let s: TestSigil | undefined;
+  beforeAll(async () => {
+    s = await startTestSigil(
+      'pglite',
+      { staticPasswords: STATIC, elevation: ELEVATION },
+      { issuerPath: '/dex' },
+    );
+  });
+  afterAll(async () => {
+    if (s === undefined) return;
+    expect(serverErrors(s)).toEqual([]);
+    await s.close();
+  });
+
+  it('links, posts and redirects under the path', async () => {
+    const rita = s!.client();
+    const home = await signInHome(rita, { username: 'rita', password: ALICE.password });
+    expect(home.text).toContain('href="/dex/home/access"');
+    const page = await rita.get('/dex/home/access');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('action="/dex/home/access"');
+    const filed = await rita.post('/dex/home/access', {
+      csrf: hiddenInput(page.text, 'csrf'),
+      action: 'request',
+      role: 'admin',
+      duration: '5m',
+      reason: 'INC-5',
+    });
+    expect(filed.status).toBe(303);
+    expect(filed.location).toBe('/dex/home/access?done=requested');
+    expect((await rita.get(filed.location!)).text).toContain('Your request is filed');
   });
 });
