@@ -228,6 +228,15 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
       expect(unknown.status, action).toBe(400);
       expect(message(unknown)).toBe('Unknown action.');
     }
+    // The same names on /home/security, the page whose form style this one follows.
+    const security = await (await browser('rita')).get('/home/security');
+    for (const action of ['__proto__', 'constructor', 'toString']) {
+      const r = await (
+        await browser('rita')
+      ).post('/home/security', { csrf: hiddenInput(security.text, 'csrf'), action });
+      expectClientError(r, `/home/security ${action}`);
+      expect(r.status, action).toBe(400);
+    }
     for (const done of ['constructor', '__proto__', 'toString', XSS]) {
       const page = await (await browser('rita')).get(`/home/access?done=${enc(done)}`);
       expect(page.status).toBe(200);
