@@ -65,6 +65,8 @@ export interface ElevationView {
   readonly username: string;
   readonly role: string;
   readonly group: string;
+  /** The clusters whose tokens carry the group (empty: every client's). */
+  readonly clusters: readonly string[];
   readonly reason: string;
   readonly duration: string;
   readonly state: ElevationState;
@@ -99,6 +101,7 @@ export function elevationView(
     username: e.username,
     role: e.role,
     group: e.group,
+    clusters: e.clusters,
     reason: e.reason,
     duration: goDuration(e.durationSec),
     state,

@@ -15,7 +15,7 @@ import {
   type MfaService,
 } from '../../security/index.js';
 import { paths, renderErrorPage, type SigilState, type Views } from '../shared/index.js';
-import { elevationView, roleView, shown } from './access-view.js';
+import { elevationView, roleView } from './access-view.js';
 import type { SelfLogin } from './self-login.js';
 
 /**
@@ -184,7 +184,7 @@ const NOTICES: ReadonlyMap<string, string> = new Map(
       'Your request is filed. It waits for an approver; this page shows when it is decided.',
     granted: 'Access granted. See below how to use it now.',
     approved: 'Approved. The requester has the role now.',
-    denied: 'Denied. The requester sees your comment.',
+    denied: 'Denied. The requester sees it on their page.',
     ended: 'Ended. Tokens issued from now on no longer carry the role.',
     withdrawn: 'Your request is withdrawn.',
   }),
@@ -193,7 +193,8 @@ const NOTICES: ReadonlyMap<string, string> = new Map(
 async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}): Promise<void> {
   const me = p.elevation;
   const now = nowOf(deps);
-  const roles = deps.elevations.rolesFor(me).map(roleView);
+  const eligible = deps.elevations.rolesFor(me);
+  const roles = eligible.map(roleView);
   const decides = decidesAny(deps, me);
   const [mine, waiting] = await Promise.all([
     deps.elevations.list({ sub: me.sub, limit: 50 }),
@@ -202,6 +203,8 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
   const names = await namer(deps, me, [...mine, ...waiting]);
   const requests = mine.map((e) => elevationView(e, now, names));
   const codeRoles = roles.filter((r) => r.needsCode).map((r) => r.name);
+  // Roles whose group only tokens of a sign-in with a second factor carry (requireMFA).
+  const mfaRoles = new Set(eligible.filter((r) => r.requireMFA).map((r) => r.name));
   const hasFactor = codeRoles.length > 0 && (await deps.mfa.factors(p.mfa)).length > 0;
   const done = ctx.query['done'];
   const notice = typeof done === 'string' ? NOTICES.get(done) : undefined;
@@ -216,7 +219,9 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
     hasFactor,
     decides,
     requests,
-    active: requests.filter((r) => r.state === 'active'),
+    active: requests
+      .filter((r) => r.state === 'active')
+      .map((r) => ({ ...r, mfaLogin: mfaRoles.has(r.role) })),
     waiting: waiting.map((e) => elevationView(e, now, names)),
     idTokenTtl: Math.max(1, Math.round(deps.idTokenTtlSec / 60)),
     notice: s.error === undefined ? notice : undefined,
@@ -226,7 +231,6 @@ async function render(deps: AccessDeps, ctx: Ctx, p: Person, s: PageState = {}):
     form: s.form ?? { role: roles[0]?.name ?? '', duration: '', reason: '' },
     reasonMax: MAX_REASON_LENGTH,
     commentMax: COMMENT_MAX,
-    now: shown(now),
   });
 }
 

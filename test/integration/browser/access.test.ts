@@ -142,7 +142,9 @@ describe('/home/access: ask for a role, approve it, use it, end it', { timeout: 
       expect(await mine.innerText()).toContain('Active');
       expect(await mine.innerText()).toContain('acb-abe: “Go ahead, keep it short.”');
       await page.getByRole('heading', { name: 'Use your access now' }).waitFor();
-      expect(await page.locator('#use-now + ul').innerText()).toContain('acb-cluster-admins');
+      const note = await page.locator('#use-now + ul').innerText();
+      expect(note).toContain('acb-cluster-admins');
+      expect(note).not.toContain('second factor');
       expect(await page.getByText('kubectl oidc-login clean', { exact: true }).count()).toBe(1);
       await record(page, 'access-active');
       // What the note promises: the next token kubectl gets carries the group.
@@ -199,7 +201,10 @@ describe('/home/access: ask for a role, approve it, use it, end it', { timeout: 
       const mine = page.getByRole('list', { name: 'Your requests' });
       expect(await mine.innerText()).toMatch(/break-glass · Active/);
       await page.getByRole('heading', { name: 'Use your access now' }).waitFor();
-      expect(await page.locator('#use-now + ul').innerText()).toContain('acb-breakglass');
+      const note = await page.locator('#use-now + ul').innerText();
+      expect(note).toContain('acb-breakglass');
+      // break-glass requires MFA: only tokens of a sign-in with the second factor carry it.
+      expect(note).toContain('when you signed in with your second factor');
     });
   });
 
