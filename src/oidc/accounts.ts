@@ -262,7 +262,7 @@ export class AccountService {
       }
       const acr = token === undefined ? undefined : loginOf(token).acr;
       await this.#settle(stored, onToken);
-      const elevated = this.#elevated(ctx, stored, acr, sid);
+      const elevated = this.#elevated(ctx, stored, stored.identity, acr, sid);
       return toAccount(sub, stored.identity, this.#deps.access, clientId, sid, elevated);
     }
 
@@ -316,7 +316,7 @@ export class AccountService {
     await this.#enforce(ctx, sub, result.identity, true);
     await this.enforceMfa(ctx, sub, result.identity, { acr: token.acr, scope: token.scope });
     await this.#settle(stored, true);
-    const elevated = this.#elevated(ctx, stored, token.acr, sid);
+    const elevated = this.#elevated(ctx, stored, result.identity, token.acr, sid);
     return toAccount(sub, result.identity, this.#deps.access, clientId, sid, elevated);
   }
 
@@ -327,13 +327,14 @@ export class AccountService {
   #elevated(
     ctx: KoaContextWithOIDC,
     stored: Stored,
+    identity: Identity,
     acr: string | undefined,
     sid: string | undefined,
   ): Elevated | undefined {
     const tokens = this.#deps.elevation;
     if (tokens === undefined || stored.elevations.length === 0) return undefined;
     const clientId = ctx.oidc.client?.clientId;
-    const grants = tokens.applicable(stored.elevations, clientId, acr);
+    const grants = tokens.applicable(stored.elevations, clientId, acr, identity.groups);
     if (grants.length === 0) return undefined;
     this.#caps.set(ctx, new Date(Math.min(...grants.map((g) => g.endsAt.getTime()))));
     return {

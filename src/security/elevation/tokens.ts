@@ -2,7 +2,15 @@ import type { ClusterConfig } from '../../config/index.js';
 import { ACR_MFA } from '../../config/index.js';
 import { addElevationSid, type ActiveElevation, type Queryable } from '../../storage/index.js';
 import type { Audit } from '../audit.js';
-import type { ResolvedRole } from './roles.js';
+import { inAny, type ResolvedRole } from './roles.js';
+
+/**
+ * The deny entries of an early end cover tokens issued up to this long after it: a token
+ * request that read the grant as active just before the end committed signs within it (the
+ * read-to-sign time of one request is milliseconds), so its token is refused too. A request
+ * that reads the grant as ended waits until after it (settleMs).
+ */
+export const END_MARGIN_MS = 1000;
 
 /**
  * The token path of elevation (oidc/accounts.ts): which of a person's active grants an
@@ -14,19 +22,22 @@ export interface ElevatedTokens {
   /**
    * The grants among `active` an id_token for `clientId` carries: the grant's clusters name
    * the client (clientID or loginClientID; none named: every client), its role is still
-   * configured, and when the role requires MFA the login passed a second factor (`acr`).
+   * configured, the person is still in one of its eligible groups (`groups`: the directory's
+   * answer of this login or refresh), and when the role requires MFA the login passed a second
+   * factor (`acr`).
    */
   applicable(
     active: readonly ActiveElevation[],
     clientId: string | undefined,
     acr: string | undefined,
+    groups: readonly string[],
   ): ActiveElevation[];
   /** An id_token carrying these grants was issued: audit `elevation.token` (its jti), note the sid. */
   issued(t: IssuedElevatedToken): Promise<void>;
   /**
-   * How long a token request must wait so that its id_token's `iat` (whole seconds) is not
-   * before the second a grant was ended early in: the deny entries refuse that login's tokens
-   * issued before the end, rounded up to the second (kube/revocation). 0 almost always.
+   * How long a token request must wait so that its id_token's `iat` (whole seconds) is past
+   * what the deny entries of an early end refuse: that login's tokens issued before the end +
+   * END_MARGIN_MS, rounded up to the second (kube/revocation). 0 almost always; at most 2 s.
    */
   settleMs(grants: readonly ActiveElevation[]): number;
 }
@@ -60,7 +71,7 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
     g.clusters.length === 0 ||
     (clientId !== undefined && g.clusters.some((c) => clientsOf.get(c)?.includes(clientId)));
   return {
-    applicable(active, clientId, acr) {
+    applicable(active, clientId, acr, groups) {
       if (active.length === 0) return [];
       const now = Date.now();
       return active.filter((g) => {
@@ -68,6 +79,7 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
         return (
           g.state === 'active' &&
           role !== undefined &&
+          inAny(groups, role.eligible) &&
           g.endsAt.getTime() > now &&
           forClient(g, clientId) &&
           (!role.requireMFA || acr === ACR_MFA)
@@ -79,8 +91,11 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
       let wait = 0;
       for (const g of grants)
         if (g.state === 'ended' && g.endedAt !== undefined)
-          wait = Math.max(wait, Math.ceil(g.endedAt.getTime() / 1000) * 1000 - now);
-      return Math.min(wait, 1000);
+          wait = Math.max(
+            wait,
+            Math.ceil((g.endedAt.getTime() + END_MARGIN_MS) / 1000) * 1000 - now,
+          );
+      return Math.min(wait, END_MARGIN_MS + 1000);
     },
     async issued(t) {
       const sid = t.sid;
