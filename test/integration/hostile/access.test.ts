@@ -17,6 +17,7 @@ import {
   form,
   hostileSigil,
   INJECTIONS,
+  LONG,
   serverErrors,
   XSS,
 } from './support.js';
@@ -176,6 +177,13 @@ describe('/home/access: hostile form posts', { timeout: 120_000 }, () => {
     // The form comes back as it was sent (within what the field holds), so it can be fixed.
     if (field !== 'reason') expect(r.text).toContain('INC-1');
     expect((await refusals()).length).toBe(before + 1);
+    expect(await idsOf('rita', 'pending')).toEqual([]);
+  });
+
+  it('a body over the size limit is refused before anyone reads it, never a 500', async () => {
+    const r = await ask('rita', { reason: LONG.repeat(20) });
+    expectClientError(r, '2 MB body');
+    expect(r.status).toBe(413);
     expect(await idsOf('rita', 'pending')).toEqual([]);
   });
 
