@@ -127,14 +127,13 @@ async function verified(ctx: Ctx, deps: AccessDeps, p: Person): Promise<boolean>
   if (given.length === want.length && timingSafeEqual(given, want)) return true;
   await deps.audit.record({
     event: 'elevation.refused',
-    outcome: 'failure',
+    outcome: 'denied',
     reason: 'csrf',
     sub: p.elevation.sub,
     username: p.elevation.username,
     clientId: deps.login.clientId,
     ip: ctx.ip,
     details: {
-      reason: 'csrf',
       action: field(ctx.request.body, 'action').slice(0, 32),
       actor: { kind: 'person', id: p.elevation.sub },
     },
