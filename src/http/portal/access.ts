@@ -259,7 +259,14 @@ const FIELD_OF: Readonly<Record<string, FieldName>> = {
   mfa_required: 'code',
 };
 
-/** POST action=request: files it; a self-approved role with a code checks the code first. */
+const CODE_REFUSED =
+  'That code was not accepted. Enter a current code from your authenticator app, or a recovery code.';
+
+/**
+ * POST action=request: files it. For a self-approved role that requires MFA, a code given
+ * with it is checked first and, when good, counts as a second factor proved now; a wrong
+ * code still goes to the service without one, so the refusal is audited there like any.
+ */
 async function requestAction(deps: AccessDeps, ctx: Ctx, p: Person): Promise<string | PageState> {
   const body = ctx.request.body;
   const form = {
@@ -268,28 +275,18 @@ async function requestAction(deps: AccessDeps, ctx: Ctx, p: Person): Promise<str
     reason: field(body, 'reason'),
   };
   const role = deps.elevations.rolesFor(p.elevation).find((r) => r.name === form.role);
-  let factorAt: Date | undefined;
-  if (role?.approval === 'self' && role.requireMFA) {
-    const code = field(body, 'code').trim();
-    if (code !== '' && !(await freshFactor(deps, p, code)))
-      return {
-        status: 400,
-        error:
-          'That code was not accepted. Enter a current code from your authenticator app, or a recovery code.',
-        field: 'code',
-        form,
-      };
-    if (code !== '') factorAt = nowOf(deps);
-  }
+  const code = role?.approval === 'self' && role.requireMFA ? field(body, 'code').trim() : '';
+  const good = code !== '' && (await freshFactor(deps, p, code));
   try {
+    const factorAt = good ? nowOf(deps) : undefined;
     const e = await deps.elevations.request({ ...p.elevation, factorAt }, form);
     return e.state === 'active' ? 'granted' : 'requested';
   } catch (err) {
-    return {
-      ...refused(err),
-      field: isElevationRefused(err) ? FIELD_OF[err.reason] : undefined,
-      form,
-    };
+    const reason = isElevationRefused(err) ? err.reason : undefined;
+    const page = { ...refused(err), field: reason && FIELD_OF[reason], form };
+    return code !== '' && !good && reason === 'mfa_required'
+      ? { ...page, error: CODE_REFUSED }
+      : page;
   }
 }
 

@@ -2,7 +2,9 @@ import { decodeJwt } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { queryAuditEvents } from '../../../src/storage/index.js';
 import { kubeloginTokens } from '../../support/oidc-flow.js';
+import { flushAllAudit } from '../../support/sigil.js';
 import {
   browserSuite,
   horizontalOverflow,
@@ -194,6 +196,14 @@ describe('/home/access: ask for a role, approve it, use it, end it', { timeout: 
       expect(await page.getByRole('list', { name: 'Your requests' }).innerText()).not.toContain(
         'break-glass',
       );
+
+      // Both refusals are in the audit trail, as the service records them.
+      await flushAllAudit();
+      const refused = await queryAuditEvents(suite.s.server.db, {
+        event: 'elevation.refused',
+        limit: 10,
+      });
+      expect(refused.map((r) => r.reason)).toEqual(['mfa_required', 'mfa_required']);
 
       await code.fill(appCode(secret, 1));
       await page.getByRole('button', { name: 'Request access' }).click();
