@@ -1,94 +1,29 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
-import Router, { type RouterMiddleware } from '@koa/router';
-import { isAppError } from '../../errors.js';
+import Router from '@koa/router';
 import {
-  isElevationRefused,
   MAX_REASON_LENGTH,
-  normaliseTotpCode,
-  type Audit,
   type Elevation,
   type ElevationActor,
   type ElevationPerson,
-  type Elevations,
-  type MfaAttempt,
-  type MfaService,
 } from '../../security/index.js';
-import { paths, renderErrorPage, type SigilState, type Views } from '../shared/index.js';
+import { paths, renderErrorPage, type SigilState } from '../shared/index.js';
+import { ACTIONS } from './access-actions.js';
+import {
+  field,
+  nowOf,
+  type AccessDeps,
+  type Ctx,
+  type Handler,
+  type PageState,
+  type Person,
+} from './access-types.js';
 import { elevationView, roleView } from './access-view.js';
-import type { SelfLogin } from './self-login.js';
 
-/**
- * /home/access: just-in-time elevation for the signed-in person (issue 16). They ask for a
- * role they are eligible for (duration, reason, and a fresh code when they approve it
- * themselves), see their requests and end or withdraw them; approvers decide what waits for
- * them. Every form carries a CSRF token bound to the person and their web session. The
- * service (security/elevation) decides and audits; a refusal comes back as a readable
- * message on this page with its status, never a grant and never a 500.
- */
-export interface AccessDeps {
-  readonly views: Views;
-  readonly login: SelfLogin;
-  readonly elevations: Elevations;
-  /** The configured roles' names (elevation.roles): whose requests a person may decide. */
-  readonly roleNames: readonly string[];
-  /** Checks the code of a self-approval (the same service /home/security uses). */
-  readonly mfa: MfaService;
-  /** The person as sigil last saw them (identities table): connector, username, groups. */
-  readonly personOf: (sub: string) => Promise<StoredPerson | undefined>;
-  readonly csrfSecret: string;
-  /** Records the refusals this page makes itself (a form without its CSRF token). */
-  readonly audit: Audit;
-  readonly maxBodyBytes: number;
-  /** Lifetime of id_tokens, seconds: a cached token is replaced by then anyway. */
-  readonly idTokenTtlSec: number;
-  readonly now?: () => Date;
-}
-
-export interface StoredPerson {
-  readonly connectorId: string;
-  readonly username: string;
-  readonly groups: readonly string[];
-}
-
-type Handler = RouterMiddleware<SigilState>;
-type Ctx = Parameters<Handler>[0];
-
-interface Person {
-  readonly elevation: ElevationPerson;
-  readonly mfa: MfaAttempt;
-  readonly csrf: string;
-}
-
-/** The request form's fields, as sent (shown again after a refusal). */
-interface RequestForm {
-  readonly role: string;
-  readonly duration: string;
-  readonly reason: string;
-}
-
-type FieldName = 'role' | 'duration' | 'reason' | 'code';
-
-export interface PageState {
-  readonly status?: number;
-  readonly error?: string;
-  /** The request form field the error is about. */
-  readonly field?: FieldName | undefined;
-  readonly form?: RequestForm;
-  /** A decision's comment was refused: the request whose comment field the error is about. */
-  readonly commentFor?: string;
-}
+export type { AccessDeps, StoredPerson } from './access-types.js';
 
 /** Longest comment the form offers (the service checks it, like the reason). */
 const COMMENT_MAX = MAX_REASON_LENGTH;
-
-const field = (body: unknown, name: string): string => {
-  if (body === null || typeof body !== 'object') return '';
-  const v = (body as Record<string, unknown>)[name];
-  return typeof v === 'string' ? v : '';
-};
-
-const nowOf = (deps: AccessDeps): Date => deps.now?.() ?? new Date();
 
 function csrfFor(secret: string, sub: string, exp: number): string {
   return createHmac('sha256', secret).update(`home-access:${sub}:${exp}`).digest('base64url');
@@ -241,96 +176,6 @@ export function decidesAny(
   return deps.roleNames.some((r) => deps.elevations.mayApprove(me, r));
 }
 
-/** A fresh second factor from the form: a TOTP code, else a recovery code. */
-async function freshFactor(deps: AccessDeps, p: Person, code: string): Promise<boolean> {
-  const r =
-    normaliseTotpCode(code) === undefined
-      ? await deps.mfa.verifyRecoveryCode(p.mfa, code)
-      : await deps.mfa.verifyTotp(p.mfa, code);
-  return r.ok;
-}
-
-/** Which request-form field a refusal is about (its message is tied to that field). */
-const FIELD_OF: Readonly<Record<string, FieldName>> = {
-  unknown_role: 'role',
-  not_eligible: 'role',
-  bad_duration: 'duration',
-  bad_reason: 'reason',
-  mfa_required: 'code',
-};
-
-const CODE_REFUSED =
-  'That code was not accepted. Enter a current code from your authenticator app, or a recovery code.';
-
-/**
- * POST action=request: files it. For a self-approved role that requires MFA, a code given
- * with it is checked first and, when good, counts as a second factor proved now; a wrong
- * code still goes to the service without one, so the refusal is audited there like any.
- */
-async function requestAction(deps: AccessDeps, ctx: Ctx, p: Person): Promise<string | PageState> {
-  const body = ctx.request.body;
-  const form = {
-    role: field(body, 'role'),
-    duration: field(body, 'duration').trim(),
-    reason: field(body, 'reason'),
-  };
-  const role = deps.elevations.rolesFor(p.elevation).find((r) => r.name === form.role);
-  const code = role?.approval === 'self' && role.requireMFA ? field(body, 'code').trim() : '';
-  const good = code !== '' && (await freshFactor(deps, p, code));
-  try {
-    const factorAt = good ? nowOf(deps) : undefined;
-    const e = await deps.elevations.request({ ...p.elevation, factorAt }, form);
-    return e.state === 'active' ? 'granted' : 'requested';
-  } catch (err) {
-    const reason = isElevationRefused(err) ? err.reason : undefined;
-    const page = { ...refused(err), field: reason && FIELD_OF[reason], form };
-    return code !== '' && !good && reason === 'mfa_required'
-      ? { ...page, error: CODE_REFUSED }
-      : page;
-  }
-}
-
-/** An exposed AppError (a refusal, or input storage cannot take) as page state; else rethrown. */
-function refused(err: unknown): PageState {
-  if (isAppError(err) && err.expose) return { status: err.status, error: err.message };
-  throw err;
-}
-
-type Decision = 'approve' | 'deny' | 'end';
-
-const DONE: Readonly<Record<Decision, (e: Elevation) => string>> = {
-  approve: () => 'approved',
-  deny: () => 'denied',
-  end: (e) => (e.state === 'ended' && e.startsAt === undefined ? 'withdrawn' : 'ended'),
-};
-
-/** POST action=approve|deny|end on one request (`id`), with an optional comment. */
-function decisionAction(which: Decision) {
-  return async (deps: AccessDeps, ctx: Ctx, p: Person): Promise<string | PageState> => {
-    const body = ctx.request.body;
-    const id = field(body, 'id');
-    const comment = field(body, 'comment').trim();
-    const note = comment === '' ? undefined : comment;
-    try {
-      const e = await deps.elevations[which](id, p.elevation, note);
-      return DONE[which](e);
-    } catch (err) {
-      const about = isElevationRefused(err) && err.reason === 'bad_reason';
-      return { ...refused(err), ...(about ? { commentFor: id } : {}) };
-    }
-  };
-}
-
-type Action = (deps: AccessDeps, ctx: Ctx, p: Person) => Promise<string | PageState>;
-
-/** The form's `action` values (a Map: `__proto__` or `constructor` are not actions). */
-const ACTIONS: ReadonlyMap<string, Action> = new Map([
-  ['request', requestAction],
-  ['approve', decisionAction('approve')],
-  ['deny', decisionAction('deny')],
-  ['end', decisionAction('end')],
-]);
-
 function postAccess(deps: AccessDeps): Handler {
   return async (ctx) => {
     const p = await person(deps, ctx);
@@ -351,6 +196,14 @@ function postAccess(deps: AccessDeps): Handler {
   };
 }
 
+/**
+ * /home/access: just-in-time elevation for the signed-in person (issue 16). They ask for a
+ * role they are eligible for (duration, reason, and a fresh code when they approve it
+ * themselves), see their requests and end or withdraw them; approvers decide what waits for
+ * them. Every form carries a CSRF token bound to the person and their web session. The
+ * service (security/elevation) decides and audits; a refusal comes back as a readable
+ * message on this page with its status, never a grant and never a 500.
+ */
 export function accessRoutes(deps: AccessDeps): Router<SigilState> {
   const router = new Router<SigilState>();
   const form: Handler = bodyParser({
