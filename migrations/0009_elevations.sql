@@ -32,7 +32,10 @@ CREATE TABLE login_elevations (
   sids          text[]      NOT NULL DEFAULT '{}',
   CHECK (state <> 'active' OR (starts_at IS NOT NULL AND ends_at IS NOT NULL))
 );
-CREATE INDEX login_elevations_active ON login_elevations (sub) WHERE state = 'active';
+-- The identities read of every login and refresh looks up a person's active (and just ended)
+-- grants by sub: an index on (sub, state), not only the active rows, so the just-ended ones are
+-- found by index too.
+CREATE INDEX login_elevations_sub ON login_elevations (sub, state);
 CREATE INDEX login_elevations_pending ON login_elevations (state, pending_until)
   WHERE state = 'pending';
 CREATE INDEX login_elevations_requested ON login_elevations (requested_at DESC, id);

@@ -80,7 +80,7 @@ export async function buildHttp(
       const of = typeof sub === 'string' ? await s.accounts.claimsFor(sub) : undefined;
       return of ?? (() => ({ ok: true, claims }));
     },
-    security: await securityDeps(db, s),
+    ...(await portalDeps(db, s)),
   });
   const providerFor = providerFactory(config, db, s, log, {
     configuration: web.providerConfig,
@@ -167,6 +167,29 @@ async function securityDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDe
     mfa: s.mfa,
     connectorOf: async (sub) => (await findIdentity(db, sub))?.connectorId,
     csrfSecret: await sharedSecret(db, 'home-security-csrf-key-1'),
+  };
+}
+
+/** What the /home pages read through sigil's storage: /home/security's, /home/access's. */
+async function portalDeps(db: Db, s: Services): Promise<Pick<WebPagesDeps, 'security' | 'access'>> {
+  return { security: await securityDeps(db, s), access: await accessDeps(db, s) };
+}
+
+/** What /home/access needs besides the elevations: the person's groups, its CSRF key, the audit. */
+async function accessDeps(db: Db, s: Services): Promise<NonNullable<WebPagesDeps['access']>> {
+  return {
+    personOf: async (sub) => {
+      const found = await findIdentity(db, sub);
+      if (found === undefined) return undefined;
+      const groups = found.identity['groups'];
+      return {
+        connectorId: found.connectorId,
+        username: found.identity.username,
+        groups: Array.isArray(groups) ? groups.filter((g) => typeof g === 'string') : [],
+      };
+    },
+    csrfSecret: await sharedSecret(db, 'home-access-csrf-key-1'),
+    audit: s.audit,
   };
 }
 

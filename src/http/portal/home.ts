@@ -33,6 +33,8 @@ export interface HomeDeps {
   readonly tokenClaims?: (
     claims: Readonly<Record<string, unknown>>,
   ) => Promise<(clientId: string) => TokenClaims>;
+  /** Whether the person (`sub`) may ask for a role or decide requests: /home links /home/access. */
+  readonly accessLink?: (sub: string) => Promise<boolean>;
 }
 
 export type TokenClaims =
@@ -112,15 +114,18 @@ function homePage(deps: HomeDeps): Handler {
     const whoOn = await whoOnClusters(deps, claims);
     const username =
       str(claims['preferred_username']) ?? str(claims['email']) ?? String(claims['sub']);
+    const sub = String(claims['sub']);
+    const access = deps.accessLink === undefined ? false : await deps.accessLink(sub);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.views.page('kubeconfig', 'Kubernetes access', {
       issuer: deps.issuer,
+      access,
       user: {
         name: str(claims['name']) ?? username,
         username,
         email: str(claims['email']),
-        sub: String(claims['sub']),
+        sub,
         groups: groupsOf(claims),
       },
       clusters: deps.clusters.map((c) => ({

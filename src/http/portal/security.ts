@@ -178,7 +178,9 @@ export function securityRoutes(deps: SecurityDeps): Router<SigilState> {
   router.post(paths.homeSecurity, form, async (ctx) => {
     const p = await person(deps, ctx);
     if (p === undefined || !verified(deps, ctx, p)) return;
-    const action = ACTIONS[field(ctx.request.body, 'action') ?? ''];
+    // Own keys only: `__proto__` or `constructor` are not actions (they were a 500).
+    const name = field(ctx.request.body, 'action') ?? '';
+    const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
     if (action === undefined) {
       await render(deps, ctx, p, { error: 'Unknown action.', status: 400 });
       return;

@@ -13,6 +13,7 @@ import { resolveIssuerCa } from '../../kube/index.js';
 import type { Elevations, SessionService } from '../../security/index.js';
 import type { Provider } from '../../oidc/index.js';
 import { paths, type SigilState, type Views } from '../shared/index.js';
+import { accessRoutes, decidesAny, type AccessDeps } from './access.js';
 import { devicesRoutes } from './devices.js';
 import { homeRoutes, type HomeDeps } from './home.js';
 import { securityRoutes, type SecurityDeps } from './security.js';
@@ -37,6 +38,11 @@ export interface WebPagesDeps {
   readonly security?: Pick<SecurityDeps, 'mfa' | 'connectorOf' | 'csrfSecret'>;
   /** /home/access: just-in-time elevation (issue 16; the page is E2's, the service E1's). */
   readonly elevations?: Elevations;
+  /**
+   * What /home/access needs besides `elevations` and `security.mfa`: the person's groups as
+   * sigil last saw them, the page's CSRF key and the audit trail. Served when all three are.
+   */
+  readonly access?: Pick<AccessDeps, 'personOf' | 'csrfSecret' | 'audit'>;
 }
 
 export interface WebPages {
@@ -65,6 +71,7 @@ export function webClient(config: Config, secret: string): StaticClientConfig {
 export function createWebPages(deps: WebPagesDeps): WebPages {
   const { config } = deps;
   const client = webClient(config, deps.clientSecret);
+  const access = accessParts(deps);
   const login = new SelfLogin({
     issuer: config.issuer,
     clientId: client.id,
@@ -89,6 +96,7 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     },
     copyScript: readFileSync(join(deps.viewsDir, 'assets', 'copy.js'), 'utf8'),
     ...(deps.tokenClaims === undefined ? {} : { tokenClaims: deps.tokenClaims }),
+    ...(access === undefined ? {} : { accessLink: accessLink(access) }),
   });
   const sessions = deps.sessions;
   if (sessions !== undefined) {
@@ -113,8 +121,52 @@ export function createWebPages(deps: WebPagesDeps): WebPages {
     });
     routes.use(security.routes());
   }
+  if (access !== undefined) {
+    const page = accessRoutes({
+      ...access,
+      views: deps.views,
+      login,
+      maxBodyBytes: config.web.maxRequestBytes,
+      // The longest any client's id_tokens live: the page's "or wait" promise holds for all.
+      idTokenTtlSec: Math.round(
+        Math.max(config.expiry.idTokens, ...config.staticClients.map((c) => c.idTokenTTL ?? 0)) /
+          1000,
+      ),
+    });
+    routes.use(page.routes());
+  }
   return {
     providerConfig: { ...config, staticClients: [...config.staticClients, client] },
     routes: routes.routes(),
+  };
+}
+
+type AccessParts = Pick<
+  AccessDeps,
+  'elevations' | 'roleNames' | 'mfa' | 'personOf' | 'csrfSecret' | 'audit'
+>;
+
+/** The parts of /home/access, when the server gave them all (elevations, MFA, access). */
+function accessParts(deps: WebPagesDeps): AccessParts | undefined {
+  if (deps.elevations === undefined || deps.security === undefined || deps.access === undefined)
+    return undefined;
+  return {
+    ...deps.access,
+    elevations: deps.elevations,
+    roleNames: deps.config.elevation.roles.map((r) => r.name),
+    mfa: deps.security.mfa,
+  };
+}
+
+/**
+ * /home links to /home/access when the person may ask for a role or decide requests (not
+ * merely because they are an admin: with no roles configured the feature is off).
+ */
+function accessLink(access: AccessParts): (sub: string) => Promise<boolean> {
+  return async (sub) => {
+    const p = await access.personOf(sub);
+    if (p === undefined) return false;
+    const who = { sub, username: p.username, groups: p.groups };
+    return access.elevations.rolesFor(who).length > 0 || decidesAny(access, who);
   };
 }

@@ -34,6 +34,8 @@ export const paths = {
   homeDevicesEnd: '/home/devices/end',
   /** The person's second factors (portal/security.ts). */
   homeSecurity: '/home/security',
+  /** Just-in-time elevation: ask for a role, see one's requests, decide others' (portal/access.ts). */
+  homeAccess: '/home/access',
   /** Where the portal's own sign-in (client `sigil-web`) comes back with its code. */
   callback: '/callback',
   /** Router pattern of a cluster's kubeconfig download; links use `kubeconfigPath`. */

@@ -34,6 +34,7 @@ export const TEMPLATES = [
   'devices',
   'devices-confirm',
   'security',
+  'access',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 

@@ -14,6 +14,7 @@ import {
 } from '../../storage/index.js';
 import type { Audit } from '../audit.js';
 import { ElevationRefused } from './refusal.js';
+import { END_MARGIN_MS } from './tokens.js';
 import {
   cleanReason,
   inAny,
@@ -359,7 +360,10 @@ class ElevationService implements Elevations {
     return toElevation(r.ended);
   }
 
-  /** An early end: the logins that carried the group lose their tokens issued before now. */
+  /**
+   * An early end: the logins that carried the group lose their tokens issued before now (and
+   * END_MARGIN_MS after: a refresh that read the grant just before the end).
+   */
   async #denyEarlier(e: StoredElevation, by: ElevationPerson, at: Date): Promise<void> {
     const deny = this.#deps.deny;
     if (deny === undefined || e.sids.length === 0) return;
@@ -368,7 +372,7 @@ class ElevationService implements Elevations {
       await deny.revokeSessionsBefore(
         this.#deps.db,
         e.sids.map((sid) => ({ sid, sub: e.sub })),
-        at,
+        new Date(at.getTime() + END_MARGIN_MS),
         new Date(endsAt.getTime() + (this.#deps.clockSkewMs ?? 0)),
         { reason: 'elevation_ended', actor: actorOf(by) },
       );

@@ -5,6 +5,14 @@ import type { Audit } from '../audit.js';
 import { inAny, type ResolvedRole } from './roles.js';
 
 /**
+ * The deny entries of an early end cover tokens issued up to this long after it: a token
+ * request that read the grant as active just before the end committed signs within it (the
+ * read-to-sign time of one request is milliseconds), so its token is refused too. A request
+ * that reads the grant as ended waits until after it (settleMs).
+ */
+export const END_MARGIN_MS = 1000;
+
+/**
  * The token path of elevation (oidc/accounts.ts): which of a person's active grants an
  * id_token carries, and what issuing one records. The grants come with the identity read
  * (storage/identities.ts), so a refresh costs no statement for them; only the first elevated
@@ -27,9 +35,9 @@ export interface ElevatedTokens {
   /** An id_token carrying these grants was issued: audit `elevation.token` (its jti), note the sid. */
   issued(t: IssuedElevatedToken): Promise<void>;
   /**
-   * How long a token request must wait so that its id_token's `iat` (whole seconds) is not
-   * before the second a grant was ended early in: the deny entries refuse that login's tokens
-   * issued before the end, rounded up to the second (kube/revocation). 0 almost always.
+   * How long a token request must wait so that its id_token's `iat` (whole seconds) is past
+   * what the deny entries of an early end refuse: that login's tokens issued before the end +
+   * END_MARGIN_MS, rounded up to the second (kube/revocation). 0 almost always; at most 2 s.
    */
   settleMs(grants: readonly ActiveElevation[]): number;
 }
@@ -83,8 +91,11 @@ export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
       let wait = 0;
       for (const g of grants)
         if (g.state === 'ended' && g.endedAt !== undefined)
-          wait = Math.max(wait, Math.ceil(g.endedAt.getTime() / 1000) * 1000 - now);
-      return Math.min(wait, 1000);
+          wait = Math.max(
+            wait,
+            Math.ceil((g.endedAt.getTime() + END_MARGIN_MS) / 1000) * 1000 - now,
+          );
+      return Math.min(wait, END_MARGIN_MS + 1000);
     },
     async issued(t) {
       const sid = t.sid;

@@ -145,6 +145,10 @@ describe('/api/v1/elevations', { timeout: 120_000 }, () => {
     expect(approved.json()).toMatchObject({ state: 'active', comment: 'go' });
     const ends = Date.parse(String(approved.json()['ends']));
 
+    // A new login carries it as well as the next refresh of an existing one.
+    const fresh = await kubeloginTokens(s.client(), BOB);
+    expect(groupsOf(fresh)).toContain(GROUP);
+    expect(decodeJwt(fresh.id_token)['exp']).toBeLessThanOrEqual(Math.floor(ends / 1000));
     const elevated = await refreshBob();
     const claims = decodeJwt(elevated.id_token);
     expect(claims['groups']).toContain(GROUP);
@@ -166,7 +170,10 @@ describe('/api/v1/elevations', { timeout: 120_000 }, () => {
     const { rows } = await s.server.db.query<{ sid: string; not_before: Date | null }>(
       "SELECT sid, not_before FROM login_revocations WHERE reason = 'elevation_ended'",
     );
-    expect(rows.map((r) => r.sid)).toEqual([claims['sid']]);
+    // Both logins that carried the group: the refreshed one and the new one.
+    expect(rows.map((r) => r.sid).sort()).toEqual(
+      [claims['sid'], decodeJwt(fresh.id_token)['sid']].sort(),
+    );
     expect(rows[0]?.not_before).not.toBeNull();
     await flushAllAudit();
     for (const event of ['requested', 'approved', 'activated', 'ended'])

@@ -104,6 +104,7 @@ describe('web hardening', () => {
     const home = await follow(h, await h.get('/home'));
     await follow(h, await submitLogin(h, home, ALICE));
     await h.get('/home/kubeconfig/prod');
+    await h.get('/home/access');
     await browser().get('/auth?client_id=nobody');
     await browser().get('/interaction/nope');
     await browser().get('/');
@@ -128,6 +129,7 @@ describe('web hardening', () => {
       '/device',
       '/home',
       '/home/kubeconfig/prod',
+      '/home/access',
       '/auth',
       '/',
     ])
