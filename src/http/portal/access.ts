@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import {
@@ -8,6 +7,7 @@ import {
   type ElevationPerson,
 } from '../../security/index.js';
 import { paths, renderErrorPage, type SigilState } from '../shared/index.js';
+import { formToken, formTokenMatches } from './form-token.js';
 import { ACTIONS } from './access-actions.js';
 import {
   field,
@@ -24,10 +24,6 @@ export type { AccessDeps, StoredPerson } from './access-types.js';
 
 /** Longest comment the form offers (the service checks it, like the reason). */
 const COMMENT_MAX = MAX_REASON_LENGTH;
-
-function csrfFor(secret: string, sub: string, exp: number): string {
-  return createHmac('sha256', secret).update(`home-access:${sub}:${exp}`).digest('base64url');
-}
 
 /** The signed-in person, or undefined after sending them to sign in. */
 async function person(deps: AccessDeps, ctx: Ctx): Promise<Person | undefined> {
@@ -48,7 +44,7 @@ async function person(deps: AccessDeps, ctx: Ctx): Promise<Person | undefined> {
       clientId: deps.login.clientId,
       channel: 'portal',
     },
-    csrf: csrfFor(deps.csrfSecret, sub, session.exp),
+    csrf: formToken(deps.csrfSecret, 'home-access', sub, session.exp),
   };
 }
 
@@ -57,9 +53,7 @@ async function person(deps: AccessDeps, ctx: Ctx): Promise<Person | undefined> {
  * refusal audited like the service's own (`elevation.refused`, reason `csrf`).
  */
 async function verified(ctx: Ctx, deps: AccessDeps, p: Person): Promise<boolean> {
-  const given = Buffer.from(field(ctx.request.body, 'csrf'));
-  const want = Buffer.from(p.csrf);
-  if (given.length === want.length && timingSafeEqual(given, want)) return true;
+  if (formTokenMatches(p.csrf, field(ctx.request.body, 'csrf'))) return true;
   await deps.audit.record({
     event: 'elevation.refused',
     outcome: 'denied',

@@ -1,10 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { RouterMiddleware } from '@koa/router';
 import { grantName, type SessionService } from '../../security/index.js';
 import type { LoginSession } from '../../storage/index.js';
 import { paths, renderErrorPage, type SigilState, type Views } from '../shared/index.js';
+import { formToken, formTokenMatches } from './form-token.js';
 import type { SelfLogin } from './self-login.js';
 
 export interface DevicesDeps {
@@ -40,16 +40,11 @@ async function who(
   return { sub, sid: typeof sid === 'string' ? sid : undefined };
 }
 
-function csrfToken(deps: DevicesDeps, sub: string): string {
-  return createHmac('sha256', deps.csrfKey).update(`devices:${sub}`).digest('base64url');
-}
+const csrfToken = (deps: DevicesDeps, sub: string): string =>
+  formToken(deps.csrfKey, 'devices', sub);
 
-function csrfValid(deps: DevicesDeps, sub: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const want = Buffer.from(csrfToken(deps, sub));
-  const got = Buffer.from(given);
-  return got.length === want.length && timingSafeEqual(got, want);
-}
+const csrfValid = (deps: DevicesDeps, sub: string, given: unknown): boolean =>
+  formTokenMatches(csrfToken(deps, sub), given);
 
 const when = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterMiddleware } from '@koa/router';
 import {
@@ -9,6 +8,7 @@ import {
 } from '../../security/index.js';
 import { MFA_FAILED, jsonBlock, qrDataUri } from '../interaction/index.js';
 import { paths, renderErrorPage, type SigilState, type Views } from '../shared/index.js';
+import { formToken, formTokenMatches } from './form-token.js';
 import type { SelfLogin } from './self-login.js';
 
 /**
@@ -48,10 +48,6 @@ const field = (body: unknown, name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-function csrfFor(secret: string, sub: string, exp: number): string {
-  return createHmac('sha256', secret).update(`home-security:${sub}:${exp}`).digest('base64url');
-}
-
 /** The signed-in person, or undefined after sending them to sign in. */
 async function person(deps: SecurityDeps, ctx: Ctx): Promise<Person | undefined> {
   const session = await deps.login.session(ctx);
@@ -69,7 +65,7 @@ async function person(deps: SecurityDeps, ctx: Ctx): Promise<Person | undefined>
     ip: ctx.ip,
     clientId: deps.login.clientId,
     channel: 'portal',
-    csrf: csrfFor(deps.csrfSecret, sub, session.exp),
+    csrf: formToken(deps.csrfSecret, 'home-security', sub, session.exp),
   };
 }
 
@@ -150,9 +146,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
 };
 
 function verified(deps: SecurityDeps, ctx: Ctx, p: Person): boolean {
-  const given = Buffer.from(field(ctx.request.body, 'csrf') ?? '');
-  const want = Buffer.from(p.csrf);
-  if (given.length === want.length && timingSafeEqual(given, want)) return true;
+  if (formTokenMatches(p.csrf, field(ctx.request.body, 'csrf'))) return true;
   renderErrorPage(
     ctx,
     deps.views,
