@@ -8,46 +8,20 @@
  * (http/api/elevations.ts), the CLI (`sigil elevations list`) and the token path
  * (oidc/accounts.ts adds the active grants' groups and caps the id_token's exp).
  */
-import type { RevocationActor } from '../../storage/index.js';
+import type {
+  RevocationActor,
+  StoredElevation,
+  StoredElevationState,
+} from '../../storage/index.js';
 
-/**
- * `pending`: asked, not decided; `active`: approved and not yet over; `denied`; `expired`: a
- * pending request nobody decided in time, or an active grant that reached its end; `ended`:
- * ended early by the requester, an approver or an admin. A row whose deadline has passed reads
- * as `expired` even before the sweeper has written it so.
- */
-export type ElevationState = 'pending' | 'active' | 'denied' | 'expired' | 'ended';
+/** The states of a request or grant (storage/logins/elevations.ts says what each means). */
+export type ElevationState = StoredElevationState;
 
 /** Who acted on a request: the same actor shape as the audit trail's `details.actor`. */
 export type ElevationActor = RevocationActor;
 
-export interface Elevation {
-  /** Opaque id: `el_` + 22 base64url characters (128 random bits). */
-  readonly id: string;
-  readonly sub: string;
-  readonly username: string;
-  readonly role: string;
-  /** The group the id_tokens carry while the grant is active (the role's `group`). */
-  readonly group: string;
-  /** The clusters (config names) whose tokens carry the group; empty: every client. */
-  readonly clusters: readonly string[];
-  readonly reason: string;
-  /** The duration asked for (and granted), seconds. */
-  readonly durationSec: number;
-  readonly state: ElevationState;
-  readonly requestedAt: Date;
-  /** A pending request expires here (elevation.pendingTimeout after it was made). */
-  readonly pendingUntil: Date;
-  readonly decidedAt: Date | undefined;
-  readonly decidedBy: ElevationActor | undefined;
-  /** The approver's comment (approve or deny). */
-  readonly comment: string | undefined;
-  /** Set when approved: the grant runs from startsAt to endsAt (startsAt + durationSec). */
-  readonly startsAt: Date | undefined;
-  readonly endsAt: Date | undefined;
-  readonly endedAt: Date | undefined;
-  readonly endedBy: ElevationActor | undefined;
-}
+/** A request or grant as callers see it: the stored row without the logins it reached. */
+export type Elevation = Omit<StoredElevation, 'sids'>;
 
 /** A role as one person may ask for it (the config's elevation.roles entry, resolved). */
 export interface ElevationRole {

@@ -7,23 +7,36 @@ import type { RevocationActor } from './revocations.js';
  * changed: of two replicas approving the same request, one gets the row and the other nothing.
  * The service (src/security/elevation/) turns "nothing" into the right refusal.
  */
+/**
+ * `pending`: asked, not decided; `active`: approved and not yet over; `denied`; `expired`: a
+ * pending request nobody decided in time, or an active grant that reached its end; `ended`:
+ * ended early by the requester, an approver or an admin. A row whose deadline has passed reads
+ * as `expired` even before the sweeper has written it so.
+ */
 export type StoredElevationState = 'pending' | 'active' | 'denied' | 'expired' | 'ended';
 
 export interface StoredElevation {
+  /** Opaque id: `el_` + 22 base64url characters (128 random bits). */
   readonly id: string;
   readonly sub: string;
   readonly username: string;
   readonly role: string;
+  /** The group the id_tokens carry while the grant is active (the role's `group`). */
   readonly group: string;
+  /** The clusters (config names) whose tokens carry the group; empty: every client. */
   readonly clusters: readonly string[];
   readonly reason: string;
+  /** The duration asked for (and granted), seconds. */
   readonly durationSec: number;
   readonly state: StoredElevationState;
   readonly requestedAt: Date;
+  /** A pending request expires here (elevation.pendingTimeout after it was made). */
   readonly pendingUntil: Date;
   readonly decidedAt: Date | undefined;
   readonly decidedBy: RevocationActor | undefined;
+  /** The approver's comment (approve or deny). */
   readonly comment: string | undefined;
+  /** Set when approved: the grant runs from startsAt to endsAt (startsAt + durationSec). */
   readonly startsAt: Date | undefined;
   readonly endsAt: Date | undefined;
   readonly endedAt: Date | undefined;
@@ -32,18 +45,20 @@ export interface StoredElevation {
   readonly sids: readonly string[];
 }
 
-export interface NewElevation {
-  readonly id: string;
-  readonly sub: string;
-  readonly username: string;
-  readonly role: string;
-  readonly group: string;
-  readonly clusters: readonly string[];
-  readonly reason: string;
-  readonly durationSec: number;
-  readonly requestedAt: Date;
-  readonly pendingUntil: Date;
-}
+/** A request as it is filed: the row's identifying fields, before any decision. */
+export type NewElevation = Pick<
+  StoredElevation,
+  | 'id'
+  | 'sub'
+  | 'username'
+  | 'role'
+  | 'group'
+  | 'clusters'
+  | 'reason'
+  | 'durationSec'
+  | 'requestedAt'
+  | 'pendingUntil'
+>;
 
 export interface StoredElevationFilter {
   readonly sub?: string | undefined;
