@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# A manual check of just-in-time elevation against a real kube-apiserver (not part of the test
+# A manual check of sigil against a real kube-apiserver (not part of the test
 # suite: no kube-apiserver can be installed by the suite). Give it the binaries:
 #
-#   KUBE_APISERVER=/path/to/kube-apiserver ETCD=/usr/bin/etcd bash scripts/verify-elevation-apiserver.sh
+#   KUBE_APISERVER=/path/to/kube-apiserver ETCD=/usr/bin/etcd bash scripts/verify-apiserver.sh
 #
 # It starts etcd, sigil (built dist/, PGlite, two static users) and kube-apiserver wired with the
 # flags `sigil kube apiserver-config` prints, binds the role's group with RBAC, and walks one
 # grant: before approval the person is forbidden, after approval and a refresh allowed, after
-# the grant ends (its id_token's exp) refused and the next refresh forbidden again; then it
-# prints `sigil audit`. Everything listens on 127.0.0.1 and is stopped at the end.
+# the grant ends (its id_token's exp) refused and the next refresh forbidden again. Then, wired
+# as for a `requireMFA` cluster, the API server refuses a password-only token by itself; last
+# it prints `sigil audit`. Everything listens on 127.0.0.1 and is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${KUBE_APISERVER:?set KUBE_APISERVER to a kube-apiserver binary}"
@@ -65,17 +66,22 @@ sigil_pid=$!
 pids+=($sigil_pid)
 for _ in $(seq 60); do curl -sf --cacert "$work/ca.crt" https://localhost:15556/readyz >/dev/null && break; sleep 0.5; done
 curl -sf --cacert "$work/ca.crt" https://localhost:15556/readyz >/dev/null || fail "sigil did not start: $(tail -3 "$work/sigil.log")"
-mapfile -t oidc_flags < <(sigil kube apiserver-config --config "$work/sigil.yaml" --cluster verify | tr -d "'")
-printf '  %s\n' "${oidc_flags[@]}"
-"$KUBE_APISERVER" --etcd-servers=http://127.0.0.1:23790 --bind-address=127.0.0.1 \
-  --secure-port=16443 --cert-dir="$work/apiserver" --authorization-mode=RBAC \
-  --token-auth-file="$work/tokens.csv" --service-account-key-file="$work/sa.pub" \
-  --service-account-signing-key-file="$work/sa.key" \
-  --service-account-issuer=https://kubernetes.default.svc --service-cluster-ip-range=10.96.0.0/16 \
-  "${oidc_flags[@]}" >"$work/apiserver.log" 2>&1 &
-pids+=($!)
 kube() { curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "https://127.0.0.1:16443$2"; }
-for _ in $(seq 120); do [ "$(kube "$admin_token" /readyz)" = 200 ] && break; sleep 1; done
+# kube-apiserver with the flags `sigil kube apiserver-config` prints for the config $1.
+start_apiserver() {
+  mapfile -t oidc_flags < <(sigil kube apiserver-config --config "$1" --cluster verify | tr -d "'")
+  printf '  %s\n' "${oidc_flags[@]}"
+  "$KUBE_APISERVER" --etcd-servers=http://127.0.0.1:23790 --bind-address=127.0.0.1 \
+    --secure-port=16443 --cert-dir="$work/apiserver" --authorization-mode=RBAC \
+    --token-auth-file="$work/tokens.csv" --service-account-key-file="$work/sa.pub" \
+    --service-account-signing-key-file="$work/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc --service-cluster-ip-range=10.96.0.0/16 \
+    "${oidc_flags[@]}" >>"$work/apiserver.log" 2>&1 &
+  apiserver_pid=$!
+  pids+=($apiserver_pid)
+  for _ in $(seq 120); do [ "$(kube "$admin_token" /readyz)" = 200 ] && break; sleep 1; done
+}
+start_apiserver "$work/sigil.yaml"
 "$KUBE_APISERVER" --version
 
 step "RBAC: the role's group (with the cluster's groups prefix) is cluster-admin"
@@ -124,6 +130,19 @@ expect "the elevated id_token after its exp" 401 "$(kube "$(echo "$elevated" | j
 after=$(token -d grant_type=refresh_token -d "refresh_token=$(echo "$elevated" | jq -r .refresh_token)")
 expect "groups after the end" '["developers"]' "$(echo "$after" | claims | jq -c .groups)"
 expect "GET /api/v1/namespaces as alice" 403 "$(kube "$(echo "$after" | jq -r .id_token)" /api/v1/namespaces)"
+
+step "requireMFA: the API server itself refuses a password-only token (--oidc-required-claim)"
+# The cluster as sigil would describe it with requireMFA: true. sigil (still serving the config
+# without it) issues alice a password-only token for this audience, as a misconfigured or
+# compromised issuer might: the API server must refuse it on its own.
+sed 's/clientID: kubernetes }/clientID: kubernetes, requireMFA: true }/' "$work/sigil.yaml" >"$work/sigil-mfa.yaml"
+kill -TERM "$apiserver_pid" && wait "$apiserver_pid" || true
+start_apiserver "$work/sigil-mfa.yaml"
+pwd_only=$(login alice alice-password-long)
+expect "the token's acr" '"urn:sigil:pwd"' "$(echo "$pwd_only" | claims | jq -c .acr)"
+for _ in $(seq 60); do [ "$(kube "$(echo "$pwd_only" | jq -r .id_token)" /api/v1/namespaces)" = 401 ] && grep -q 'required claim acr' "$work/apiserver.log" && break; sleep 1; done
+expect "GET /api/v1/namespaces with a password-only token" 401 "$(kube "$(echo "$pwd_only" | jq -r .id_token)" /api/v1/namespaces)"
+echo "  kube-apiserver: $(grep -o 'required claim acr[^]]*' "$work/apiserver.log" | tail -1)"
 
 step "sigil audit (after the sweeper's next pass, at most 30 s; sigil stopped first: the embedded database has one owner)"
 sleep 31
