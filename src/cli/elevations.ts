@@ -57,7 +57,7 @@ async function withElevations<T>(config: Config, run: (e: Elevations) => Promise
       return await run(
         createElevations({
           db,
-          roles: resolveRoles(config.elevation, config.clusters),
+          roles: resolveRoles(config.elevation),
           pendingTimeoutMs: config.elevation.pendingTimeout,
           freshFactorMs: config.elevation.freshFactor,
           adminGroups: config.admin.groups,

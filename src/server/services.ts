@@ -169,7 +169,7 @@ export async function buildServices(
 
 /** The token path of elevation: which grants an id_token carries (accounts.ts). */
 function elevatedTokens(config: Config, db: Db, audit: Audit): ElevatedTokens {
-  const roles = resolveRoles(config.elevation, config.clusters);
+  const roles = resolveRoles(config.elevation);
   return createElevatedTokens({ db, roles, clusters: config.clusters, audit });
 }
 
@@ -182,7 +182,7 @@ export function elevationService(
 ): Elevations {
   return createElevations({
     db,
-    roles: resolveRoles(config.elevation, config.clusters),
+    roles: resolveRoles(config.elevation),
     pendingTimeoutMs: config.elevation.pendingTimeout,
     freshFactorMs: config.elevation.freshFactor,
     adminGroups: config.admin.groups,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
-import { cleanReason, requestedSeconds, resolveRoles } from '../../src/security/index.js';
+import {
+  cleanReason,
+  clusterClients,
+  requestedSeconds,
+  resolveRoles,
+} from '../../src/security/index.js';
 
 const base: ConfigInput = {
   issuer: 'https://sigil.example.com',
@@ -50,14 +55,16 @@ describe('config: elevation', () => {
       ...base,
       elevation: { roles: [role, { ...role, name: 'self', approval: 'self', clusters: [] }] },
     });
-    const [admin, self] = resolveRoles(c.elevation, c.clusters);
+    const [admin, self] = resolveRoles(c.elevation);
     expect(admin).toMatchObject({
       maxDurationSec: 3600,
       approval: 'approvers',
       approverGroups: ['sre'],
     });
-    expect([...(admin?.clientIds ?? [])].sort()).toEqual(['kubectl', 'prod-aud']);
-    expect(self).toMatchObject({ approval: 'self', approverGroups: [], clientIds: undefined });
+    const clientsOf = clusterClients(c.clusters);
+    expect(admin?.clusters.flatMap(clientsOf).sort()).toEqual(['kubectl', 'prod-aud']);
+    expect(self).toMatchObject({ approval: 'self', approverGroups: [], clusters: [] });
+    expect(clientsOf('staging')).toEqual([]);
   });
 
   it.each([

@@ -40,7 +40,7 @@ const config = configSchema.parse({
 // No database: applicable() and settleMs() are pure (issued() writes, tested in integration).
 const tokens = createElevatedTokens({
   db: { query: () => Promise.reject(new Error('no statement expected')) },
-  roles: resolveRoles(config.elevation, config.clusters),
+  roles: resolveRoles(config.elevation),
   clusters: config.clusters,
 });
 

@@ -12,6 +12,7 @@ export type {
 export { createElevations, type ElevationDenyEntries, type ElevationsDeps } from './service.js';
 export { ElevationRefused, isElevationRefused } from './refusal.js';
 export {
+  clusterClients,
   resolveRoles,
   publicRole,
   requestedSeconds,

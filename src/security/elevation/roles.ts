@@ -2,39 +2,38 @@ import type { ClusterConfig, ElevationConfig } from '../../config/index.js';
 import { parseDuration } from '../../lib/index.js';
 import type { ElevationRole } from './types.js';
 
-/**
- * The config's elevation roles, resolved once: durations in seconds, approvals as data, and
- * the client ids whose id_tokens carry each role's group.
- */
+/** The config's elevation roles, resolved once: durations in seconds, approvals as data. */
 export interface ResolvedRole extends ElevationRole {
   readonly eligible: readonly string[];
-  /** Client ids of the role's clusters (clientID and loginClientID); undefined: every client. */
-  readonly clientIds: ReadonlySet<string> | undefined;
 }
 
-export function resolveRoles(
-  config: ElevationConfig,
+/**
+ * The client ids whose id_tokens a cluster's elevated groups go to: its `clientID` and its
+ * `loginClientID` (none for a name no cluster has).
+ */
+export function clusterClients(
   clusters: readonly ClusterConfig[],
-): ResolvedRole[] {
-  return config.roles.map((r) => {
-    const named = clusters.filter((c) => r.clusters.includes(c.name));
-    return {
-      name: r.name,
-      group: r.group,
-      eligible: [...r.eligible],
-      maxDurationSec: Math.floor(r.maxDuration / 1000),
-      approval: r.approval === 'self' ? 'self' : 'approvers',
-      approverGroups: r.approval === 'self' ? [] : [...r.approval.approvers],
-      requireMFA: r.requireMFA,
-      clusters: [...r.clusters],
-      clientIds:
-        r.clusters.length === 0
-          ? undefined
-          : new Set(
-              named.flatMap((c) => [c.clientID, ...(c.loginClientID ? [c.loginClientID] : [])]),
-            ),
-    };
-  });
+): (cluster: string) => readonly string[] {
+  const byName = new Map(
+    clusters.map((c) => [
+      c.name,
+      [c.clientID, ...(c.loginClientID === undefined ? [] : [c.loginClientID])],
+    ]),
+  );
+  return (cluster) => byName.get(cluster) ?? [];
+}
+
+export function resolveRoles(config: ElevationConfig): ResolvedRole[] {
+  return config.roles.map((r) => ({
+    name: r.name,
+    group: r.group,
+    eligible: [...r.eligible],
+    maxDurationSec: Math.floor(r.maxDuration / 1000),
+    approval: r.approval === 'self' ? 'self' : 'approvers',
+    approverGroups: r.approval === 'self' ? [] : [...r.approval.approvers],
+    requireMFA: r.requireMFA,
+    clusters: [...r.clusters],
+  }));
 }
 
 /** The public view of a role (what the page and the API show). */

@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../../config/index.js';
 import { ACR_MFA } from '../../config/index.js';
 import { addElevationSid, type ActiveElevation, type Queryable } from '../../storage/index.js';
 import type { Audit } from '../audit.js';
-import { inAny, type ResolvedRole } from './roles.js';
+import { clusterClients, inAny, type ResolvedRole } from './roles.js';
 
 /**
  * The deny entries of an early end cover tokens issued up to this long after it: a token
@@ -60,16 +60,11 @@ export interface ElevatedTokensDeps {
 }
 
 export function createElevatedTokens(deps: ElevatedTokensDeps): ElevatedTokens {
-  const clientsOf = new Map(
-    deps.clusters.map((c) => [
-      c.name,
-      [c.clientID, ...(c.loginClientID === undefined ? [] : [c.loginClientID])],
-    ]),
-  );
+  const clientsOf = clusterClients(deps.clusters);
   const roles = new Map(deps.roles.map((r) => [r.name, r]));
   const forClient = (g: ActiveElevation, clientId: string | undefined): boolean =>
     g.clusters.length === 0 ||
-    (clientId !== undefined && g.clusters.some((c) => clientsOf.get(c)?.includes(clientId)));
+    (clientId !== undefined && g.clusters.some((c) => clientsOf(c).includes(clientId)));
   return {
     applicable(active, clientId, acr, groups) {
       if (active.length === 0) return [];

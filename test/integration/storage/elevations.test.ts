@@ -84,7 +84,7 @@ describe.each(STORAGE_BACKENDS)('elevations on %s', (_name, open) => {
   const make = (now: () => Date) =>
     createElevations({
       db: h.db,
-      roles: resolveRoles(config.elevation, config.clusters),
+      roles: resolveRoles(config.elevation),
       pendingTimeoutMs: config.elevation.pendingTimeout,
       freshFactorMs: config.elevation.freshFactor,
       adminGroups: config.admin.groups,
