@@ -4,15 +4,13 @@ import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import {
   createAudit,
-  createElevations,
   createRevocations,
-  resolveRoles,
   revocationPolicy,
-  REVOCATION_CLOCK_SKEW_MS,
   type Elevation,
   type ElevationPerson,
   type Elevations,
 } from '../security/index.js';
+import { elevationService } from '../server/index.js';
 import { openDb } from '../storage/index.js';
 import type { ElevationsEndOptions, ElevationsListOptions } from './program/index.js';
 import { requireConfig } from './require-config.js';
@@ -52,20 +50,11 @@ async function withElevations<T>(config: Config, run: (e: Elevations) => Promise
         'CLI_USAGE',
         'the database has no elevations table yet: run `sigil migrate` (or start sigil) first',
       );
-    const audit = createAudit(db, createLogger({ level: 'silent', format: 'json' }));
+    const log = createLogger({ level: 'silent', format: 'json' });
+    const audit = createAudit(db, log);
     try {
-      return await run(
-        createElevations({
-          db,
-          roles: resolveRoles(config.elevation),
-          pendingTimeoutMs: config.elevation.pendingTimeout,
-          freshFactorMs: config.elevation.freshFactor,
-          adminGroups: config.admin.groups,
-          audit,
-          deny: createRevocations({ policy: revocationPolicy(config), audit }),
-          clockSkewMs: REVOCATION_CLOCK_SKEW_MS,
-        }),
-      );
+      const revocations = createRevocations({ policy: revocationPolicy(config), audit, log });
+      return await run(elevationService(config, db, log, { audit, revocations }));
     } finally {
       // The audit rows are written in batches: write them before the database closes.
       await audit.close();

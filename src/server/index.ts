@@ -1,2 +1,2 @@
 export { startServer, type RunningServer, type ServerOptions } from './start.js';
-export { buildConnectors } from './services.js';
+export { buildConnectors, elevationService } from './services.js';
