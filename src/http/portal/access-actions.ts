@@ -1,5 +1,5 @@
 import { isAppError } from '../../errors.js';
-import { isElevationRefused, normaliseTotpCode, type Elevation } from '../../security/index.js';
+import { isElevationRefused, type Elevation } from '../../security/index.js';
 import {
   field,
   nowOf,
@@ -15,15 +15,6 @@ import {
  * approve, deny, end or withdraw. Each returns the `?done=` word of a success, or the page
  * state of a refusal (the service's message, its status, the field it is about).
  */
-
-/** A fresh second factor from the form: a TOTP code, else a recovery code. */
-async function freshFactor(deps: AccessDeps, p: Person, code: string): Promise<boolean> {
-  const r =
-    normaliseTotpCode(code) === undefined
-      ? await deps.mfa.verifyRecoveryCode(p.mfa, code)
-      : await deps.mfa.verifyTotp(p.mfa, code);
-  return r.ok;
-}
 
 /** Which request-form field a refusal is about (its message is tied to that field). */
 const FIELD_OF: Readonly<Record<string, FieldName>> = {
@@ -51,7 +42,7 @@ async function requestAction(deps: AccessDeps, ctx: Ctx, p: Person): Promise<str
   };
   const role = deps.elevations.rolesFor(p.elevation).find((r) => r.name === form.role);
   const code = role?.approval === 'self' && role.requireMFA ? field(body, 'code').trim() : '';
-  const good = code !== '' && (await freshFactor(deps, p, code));
+  const good = code !== '' && (await deps.mfa.verifyCode(p.mfa, code)).ok;
   try {
     const factorAt = good ? nowOf(deps) : undefined;
     const e = await deps.elevations.request({ ...p.elevation, factorAt }, form);

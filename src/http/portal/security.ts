@@ -1,7 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterMiddleware } from '@koa/router';
 import {
-  normaliseTotpCode,
   parseRegistration,
   type MfaAttempt,
   type MfaService,
@@ -94,15 +93,6 @@ async function render(deps: SecurityDeps, ctx: Ctx, p: Person, s: PageState = {}
   });
 }
 
-/** A fresh second factor from the form: a TOTP code, else a recovery code. */
-async function fresh(deps: SecurityDeps, p: Person, code: string): Promise<boolean> {
-  const r =
-    normaliseTotpCode(code) === undefined
-      ? await deps.mfa.verifyRecoveryCode(p, code)
-      : await deps.mfa.verifyTotp(p, code);
-  return r.ok;
-}
-
 type Action = (deps: SecurityDeps, ctx: Ctx, p: Person) => Promise<PageState>;
 
 const ACTIONS: Readonly<Record<string, Action>> = {
@@ -128,7 +118,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   },
   remove: async (deps, ctx, p) => {
     const body = ctx.request.body;
-    if (!(await fresh(deps, p, field(body, 'code') ?? '')))
+    if (!(await deps.mfa.verifyCode(p, field(body, 'code') ?? '')).ok)
       return { error: MFA_FAILED, status: 400 };
     const ok = await deps.mfa.remove(p, field(body, 'factor') ?? '');
     return ok ? { notice: 'The factor is removed.' } : { error: 'No such factor.', status: 404 };
@@ -136,7 +126,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   recovery: async (deps, ctx, p) => {
     if ((await deps.mfa.factors(p)).length === 0)
       return { error: 'Set up a second factor first.', status: 400 };
-    if (!(await fresh(deps, p, field(ctx.request.body, 'code') ?? '')))
+    if (!(await deps.mfa.verifyCode(p, field(ctx.request.body, 'code') ?? '')).ok)
       return { error: MFA_FAILED, status: 400 };
     return {
       notice: 'New recovery codes: the old ones no longer work.',

@@ -190,6 +190,16 @@ export class MfaService {
     }
   }
 
+  /**
+   * A code typed into a form that takes either: a TOTP code when it has a TOTP code's shape,
+   * else a recovery code (the fresh second factor of the /home forms).
+   */
+  verifyCode(a: MfaAttempt, code: string): Promise<MfaCheck> {
+    return normaliseTotpCode(code) === undefined
+      ? this.verifyRecoveryCode(a, code)
+      : this.verifyTotp(a, code);
+  }
+
   /** A TOTP code: accepted once (a replay, even inside its window, is refused). */
   verifyTotp(a: MfaAttempt, code: string): Promise<MfaCheck> {
     return this.#guarded(a, 'totp', async () => {
