@@ -12,6 +12,7 @@ export {
   type LoginSessionTouch,
   type LoginSessionSelector,
   type SessionEnd,
+  mfaLoginTime,
 } from './sessions.js';
 export {
   listFactors,
@@ -60,7 +61,6 @@ export {
   pendingElevations,
   expireElevations,
   addElevationSid,
-  mfaLoginTime,
   activeElevationsColumn,
   activeElevationsFrom,
   type ActiveElevation,

@@ -286,3 +286,16 @@ export async function countActiveLoginSessions(q: Queryable): Promise<number> {
   );
   return rows[0]?.n ?? 0;
 }
+
+/**
+ * When the login of `grantId` passed a second factor (the login's start, amr `mfa`), if it
+ * did and is not ended: the factor time of an API caller's access token.
+ */
+export async function mfaLoginTime(q: Queryable, grantId: string): Promise<Date | undefined> {
+  const { rows } = await q.query<{ created_at: Date | string }>(
+    `SELECT created_at FROM login_sessions
+      WHERE grant_id = $1 AND ended_at IS NULL AND amr @> '["mfa"]'::jsonb`,
+    [grantId],
+  );
+  return rows[0] === undefined ? undefined : new Date(rows[0].created_at);
+}
