@@ -1,6 +1,6 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { Logger } from '../log.js';
-import { sendWrites, type Queryable, type RequestMemo } from '../storage/index.js';
+import { storeHeldWrites, type Queryable, type RequestMemo } from '../storage/index.js';
 import { oauthError } from './adapter.js';
 import { isMachineRoute } from './configuration.js';
 import type { ProviderPages } from './pages.js';
@@ -52,10 +52,8 @@ export function sendWritesBeforeAnswer(provider: Provider, deps: WriteBehindDeps
 
 /** Sends the held-back writes, then what waited for them; the error when they failed. */
 async function store(deps: WriteBehindDeps, ctx: KoaContextWithOIDC): Promise<unknown> {
-  const writes = deps.memo.endDeferral();
-  const held = deps.memo.takeHeld();
   try {
-    await sendWrites(deps.db, writes);
+    await storeHeldWrites(deps.db, deps.memo, deps.memo.endDeferral());
   } catch (err) {
     deps.log.warn({ err, op: 'write' }, 'storage operation failed');
     const failed = oauthError(err);
@@ -65,7 +63,6 @@ async function store(deps: WriteBehindDeps, ctx: KoaContextWithOIDC): Promise<un
       provider(ctx).emit(known ? errorEvent(route) : 'server_error', ctx, failed);
     return failed;
   }
-  for (const fn of held) fn();
   return undefined;
 }
 

@@ -77,4 +77,4 @@ export {
   type ClaimedDexToken,
 } from './dex.js';
 export { RequestMemo, memoKeys, type PendingWrite } from './read-memo.js';
-export { sendWrites } from './write-behind.js';
+export { sendWrites, storeHeldWrites } from './write-behind.js';

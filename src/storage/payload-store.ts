@@ -4,7 +4,7 @@ import type { Db, SqlValue } from './db.js';
 import { isUnstorableText } from './db-errors.js';
 import { identityColumns, identityFromRow } from './identities.js';
 import { memoKeys, type RequestMemo } from './read-memo.js';
-import { sendWrites } from './write-behind.js';
+import { storeHeldWrites } from './write-behind.js';
 
 /**
  * The `oidc_payload` table, where oidc-provider's models live (oidc/adapter.ts wraps this
@@ -266,16 +266,13 @@ export class PayloadStore {
   async #sendPending(): Promise<void> {
     const memo = this.#opts.memo;
     if (memo?.pending() !== true) return;
-    const writes = memo.takeWrites();
     try {
-      await sendWrites(this.#db, writes);
+      await storeHeldWrites(this.#db, memo, memo.takeWrites());
     } catch (err) {
-      memo.takeHeld();
       if (isAppError(err, 'STORAGE_INVALID_INPUT')) throw invalidInput();
       this.#opts.onError?.(err, { model: this.#model, op: 'write' });
       throw err;
     }
-    for (const fn of memo.takeHeld()) fn();
   }
 
   /** A row written elsewhere (the Dex import's claim): this request reads it again. */

@@ -1,5 +1,5 @@
 import type { Queryable, SqlValue } from './db.js';
-import type { PendingWrite } from './read-memo.js';
+import type { PendingWrite, RequestMemo } from './read-memo.js';
 
 /**
  * Sends the writes a request held back (RequestMemo.deferWrites) as one statement: each but
@@ -25,4 +25,23 @@ export async function sendWrites(db: Queryable, writes: readonly PendingWrite[])
   const last = parts.pop() ?? '';
   const ctes = parts.map((sql, i) => `w${String(i)} AS (${sql})`).join(',\n');
   await db.query(`WITH ${ctes}\n${last}`, params);
+}
+
+/**
+ * Sends `writes` (taken from `memo`), then runs what waited for them to be stored
+ * (RequestMemo.holdUntilStored, in order). When they fail, what waited is dropped and the
+ * error is thrown: nothing reports as done what was not stored.
+ */
+export async function storeHeldWrites(
+  db: Queryable,
+  memo: RequestMemo,
+  writes: readonly PendingWrite[],
+): Promise<void> {
+  try {
+    await sendWrites(db, writes);
+  } catch (err) {
+    memo.takeHeld();
+    throw err;
+  }
+  for (const fn of memo.takeHeld()) fn();
 }
