@@ -66,9 +66,9 @@ const newId = (): string => `el_${randomBytes(16).toString('base64url')}`;
 
 /** The public shape of a row (the sids stay inside). */
 function toElevation(e: StoredElevation): Elevation {
-  const out: Record<string, unknown> = { ...e };
-  delete out['sids'];
-  return out as unknown as Elevation;
+  const shown: Elevation & { sids?: readonly string[] } = { ...e };
+  delete shown.sids;
+  return shown;
 }
 
 const actorOf = (p: ElevationPerson): ElevationActor => ({
