@@ -1,10 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterMiddleware } from '@koa/router';
-import {
-  parseRegistration,
-  type MfaAttempt,
-  type MfaService,
-} from '../../security/index.js';
+import { parseRegistration, type MfaAttempt, type MfaService } from '../../security/index.js';
 import { MFA_FAILED, jsonBlock, qrDataUri } from '../interaction/index.js';
 import { paths, renderErrorPage, type SigilState, type Views } from '../shared/index.js';
 import { formToken, formTokenMatches } from './form-token.js';
